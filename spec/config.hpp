@@ -1,0 +1,244 @@
+#pragma once
+// Typed model of an OCI runtime-spec 1.1 config.json (Linux parts).
+// Parsing and validation live in spec/parse.cpp and spec/validate.cpp; every
+// error names the JSON path that is wrong (`process.args: must be a non-empty array`).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace myrt::spec {
+
+struct Root {
+    std::string path;
+    bool readonly = false;
+};
+
+struct User {
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::optional<uint32_t> umask;
+    std::vector<uint32_t> additional_gids;
+};
+
+struct Capabilities {
+    std::vector<std::string> bounding, effective, inheritable, permitted, ambient;
+};
+
+struct Rlimit {
+    std::string type;  // "RLIMIT_NOFILE"
+    uint64_t hard = 0;
+    uint64_t soft = 0;
+};
+
+struct ConsoleSize {
+    uint32_t height = 0;
+    uint32_t width = 0;
+};
+
+struct Process {
+    bool terminal = false;
+    std::optional<ConsoleSize> console_size;
+    User user;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string cwd = "/";
+    std::optional<Capabilities> capabilities;
+    std::vector<Rlimit> rlimits;
+    bool no_new_privileges = false;
+    std::string apparmor_profile;
+    std::optional<int> oom_score_adj;
+    std::string selinux_label;
+};
+
+struct Mount {
+    std::string destination;
+    std::string type;
+    std::string source;
+    std::vector<std::string> options;
+};
+
+struct Hook {
+    std::string path;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::optional<int> timeout;  // seconds, > 0
+};
+
+struct Hooks {
+    std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
+};
+
+struct Namespace {
+    std::string type;  // pid, network, mount, ipc, uts, user, cgroup, time
+    std::string path;  // empty: create a new one
+};
+
+struct IdMapping {
+    uint32_t container_id = 0;
+    uint32_t host_id = 0;
+    uint32_t size = 0;
+};
+
+struct Device {
+    std::string type;  // c, b, u, p
+    std::string path;
+    int64_t major = 0;
+    int64_t minor = 0;
+    std::optional<uint32_t> file_mode;
+    std::optional<uint32_t> uid;
+    std::optional<uint32_t> gid;
+};
+
+struct DeviceCgroupRule {
+    bool allow = false;
+    std::string type;  // a, c, b ("" means all)
+    std::optional<int64_t> major;
+    std::optional<int64_t> minor;
+    std::string access;  // rwm
+};
+
+struct MemoryResources {
+    std::optional<int64_t> limit, reservation, swap, kernel, kernel_tcp;
+    std::optional<uint64_t> swappiness;
+    std::optional<bool> disable_oom_killer, use_hierarchy, check_before_update;
+};
+
+struct CpuResources {
+    std::optional<uint64_t> shares;
+    std::optional<int64_t> quota;
+    std::optional<uint64_t> burst;
+    std::optional<uint64_t> period;
+    std::optional<int64_t> realtime_runtime;
+    std::optional<uint64_t> realtime_period;
+    std::string cpus;
+    std::string mems;
+    std::optional<int64_t> idle;
+};
+
+struct PidsResources {
+    int64_t limit = 0;
+};
+
+struct BlockIoDevice {
+    int64_t major = 0;
+    int64_t minor = 0;
+};
+struct WeightDevice : BlockIoDevice {
+    std::optional<uint16_t> weight, leaf_weight;
+};
+struct ThrottleDevice : BlockIoDevice {
+    uint64_t rate = 0;
+};
+
+struct BlockIoResources {
+    std::optional<uint16_t> weight, leaf_weight;
+    std::vector<WeightDevice> weight_device;
+    std::vector<ThrottleDevice> throttle_read_bps_device, throttle_write_bps_device,
+        throttle_read_iops_device, throttle_write_iops_device;
+};
+
+struct HugepageLimit {
+    std::string page_size;  // "2MB"
+    uint64_t limit = 0;
+};
+
+struct Resources {
+    std::vector<DeviceCgroupRule> devices;
+    std::optional<MemoryResources> memory;
+    std::optional<CpuResources> cpu;
+    std::optional<PidsResources> pids;
+    std::optional<BlockIoResources> block_io;
+    std::vector<HugepageLimit> hugepage_limits;
+    std::map<std::string, std::string> unified;  // cgroup v2 key -> value
+};
+
+struct SeccompArg {
+    uint32_t index = 0;
+    uint64_t value = 0;
+    uint64_t value_two = 0;
+    std::string op;  // SCMP_CMP_EQ ...
+};
+
+struct SeccompSyscall {
+    std::vector<std::string> names;
+    std::string action;  // SCMP_ACT_ERRNO ...
+    std::optional<uint32_t> errno_ret;
+    std::vector<SeccompArg> args;
+};
+
+struct Seccomp {
+    std::string default_action;
+    std::optional<uint32_t> default_errno_ret;
+    std::vector<std::string> architectures;
+    std::vector<std::string> flags;
+    std::string listener_path;
+    std::string listener_metadata;
+    std::vector<SeccompSyscall> syscalls;
+};
+
+struct Personality {
+    std::string domain;  // LINUX, LINUX32
+    std::vector<std::string> flags;
+};
+
+struct TimeOffset {
+    int64_t secs = 0;
+    uint32_t nanosecs = 0;
+};
+
+struct Linux {
+    std::vector<Namespace> namespaces;
+    std::vector<IdMapping> uid_mappings, gid_mappings;
+    std::map<std::string, TimeOffset> time_offsets;  // "monotonic", "boottime"
+    std::vector<Device> devices;
+    std::string cgroups_path;
+    std::optional<Resources> resources;
+    std::string rootfs_propagation;
+    std::optional<Seccomp> seccomp;
+    std::map<std::string, std::string> sysctl;
+    std::vector<std::string> masked_paths;
+    std::vector<std::string> readonly_paths;
+    std::string mount_label;
+    std::optional<Personality> personality;
+
+    const Namespace* find_namespace(const std::string& type) const {
+        for (auto& ns : namespaces)
+            if (ns.type == type) return &ns;
+        return nullptr;
+    }
+};
+
+struct Config {
+    std::string oci_version;
+    std::optional<Process> process;
+    Root root;
+    std::string hostname;
+    std::string domainname;
+    std::vector<Mount> mounts;
+    Hooks hooks;
+    std::map<std::string, std::string> annotations;
+    Linux linux;
+    nlohmann::json raw;  // the document as read, for callers that need unknown fields
+};
+
+// Parses and validates a config.json document; throws myrt::Error whose
+// message starts with the JSON path that is wrong.
+Config parse_config(const nlohmann::json& doc);
+// Reads BUNDLE/config.json (or a path to a file) and parses it.
+Config load_config(const std::string& path);
+// A process.json for `exec --process` (the "process" object alone).
+Process parse_process(const nlohmann::json& doc);
+// LinuxResources JSON as `update --resources` receives it.
+Resources parse_resources(const nlohmann::json& doc);
+
+// The default config.json that `myrt spec` writes (runc's defaults);
+// rootless selects the user-namespace variant (`spec --rootless`).
+nlohmann::json default_spec(bool rootless = false);
+// The OCI features document `myrt features` prints.
+nlohmann::json features();
+
+}  // namespace myrt::spec
