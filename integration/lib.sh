@@ -1,0 +1,273 @@
+# Shared helpers for the integration tests. Every test script sources this file.
+#
+# The runtime under test is the binary named by $MYRT (myrt, or /usr/sbin/runc to
+# prove the suite itself). Each test gets a private temp dir ($TEST_TMP) and a
+# private state root ($STATE, passed as `--root`), so tests can run in parallel
+# and never see each other's containers. On exit, a trap kills and deletes every
+# container the test created, stops the background processes it started, and
+# removes its temp dir.
+#
+# Exit codes: 0 pass, 1 fail, 77 skip (ctest's SKIP_RETURN_CODE).
+
+set -u
+set -o pipefail
+
+INTEG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TEST_NAME=$(basename "$0" .sh)
+
+log() { printf '%s: %s\n' "$TEST_NAME" "$*" >&2; }
+fail() { printf '%s: FAIL: %s\n' "$TEST_NAME" "$*" >&2; exit 1; }
+pass() { printf '%s: ok: %s\n' "$TEST_NAME" "$*" >&2; }
+skip() { printf '%s: SKIP: %s\n' "$TEST_NAME" "$*" >&2; exit 77; }
+
+require_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+require_cmd() {
+    local c
+    for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "needs '$c' on PATH"; done
+}
+
+# assert_eq EXPECTED ACTUAL WHAT
+assert_eq() {
+    [ "$1" = "$2" ] || fail "$3: expected [$1], got [$2]"
+    pass "$3"
+}
+# assert_contains HAYSTACK NEEDLE WHAT
+assert_contains() {
+    case "$1" in
+        *"$2"*) pass "$3" ;;
+        *) fail "$3: [$2] not found in [$1]" ;;
+    esac
+}
+assert_not_contains() {
+    case "$1" in
+        *"$2"*) fail "$3: [$2] unexpectedly found in [$1]" ;;
+        *) pass "$3" ;;
+    esac
+}
+# assert_match STRING ERE WHAT
+assert_match() {
+    [[ "$1" =~ $2 ]] || fail "$3: [$1] does not match /$2/"
+    pass "$3"
+}
+
+require_root
+require_cmd jq
+: "${MYRT:?set MYRT to the path of the runtime binary under test}"
+[ -x "$MYRT" ] || fail "runtime under test MYRT=$MYRT is not an executable file (build the myrt target, or set MYRT_UNDER_TEST)"
+
+# Where runc (the reference used to prove this suite) genuinely differs from what
+# myrt's issue demands, the assertion is wrapped in `strict`: enforced for any
+# other runtime, reported (not failed) when the runtime under test is runc.
+RUNTIME_IS_RUNC=0
+case "$("$MYRT" --version 2>/dev/null | head -1)" in runc*) RUNTIME_IS_RUNC=1 ;; esac
+strict() {
+    if [ "$RUNTIME_IS_RUNC" = 1 ]; then
+        ( "$@" ) 2>/dev/null || log "KNOWN RUNC DIFFERENCE (enforced for myrt): $*"
+    else
+        "$@"
+    fi
+}
+
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/myrt-integ.${TEST_NAME}.XXXXXX")
+chmod 755 "$TEST_TMP"   # user-namespaced and non-root containers must traverse into bundles
+STATE=$TEST_TMP/state
+CREATED_IDS=()
+BG_PIDS=()
+CLEANUP_CMDS=()
+ID_COUNTER=0
+
+# rt ARGS...: the runtime under test with this test's private state root.
+rt() { "$MYRT" --root "$STATE" "$@"; }
+
+# new_id VAR: a container id unique to this test process, remembered for cleanup.
+new_id() {
+    ID_COUNTER=$((ID_COUNTER + 1))
+    printf -v "$1" 't-%s-%s' "$$" "$ID_COUNTER"
+    CREATED_IDS+=("${!1}")
+}
+
+# track_pid PID: a background process this test started; killed by pid on exit.
+track_pid() { BG_PIDS+=("$1"); }
+# on_exit CMD: an extra cleanup command (run with eval, before the temp dir goes).
+on_exit() { CLEANUP_CMDS+=("$1"); }
+
+cleanup() {
+    local rc=$? id pid i
+    set +e
+    for id in "${CREATED_IDS[@]}"; do
+        if "$MYRT" --root "$STATE" state "$id" >/dev/null 2>&1; then
+            "$MYRT" --root "$STATE" kill "$id" KILL >/dev/null 2>&1
+            "$MYRT" --root "$STATE" delete --force "$id" >/dev/null 2>&1 ||
+                log "cleanup: delete --force $id failed"
+        fi
+    done
+    for pid in "${BG_PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
+    for ((i = ${#CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
+        eval "${CLEANUP_CMDS[$i]}" >/dev/null 2>&1
+    done
+    if [ -n "${KEEP_TEST_TMP:-}" ]; then
+        log "keeping $TEST_TMP"
+    else
+        rm -rf "$TEST_TMP"
+    fi
+    if [ "$rc" = 0 ]; then log "PASS"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# make_rootfs DIR: a busybox-static root filesystem (applets as relative-to-root
+# symlinks, made by the static busybox itself inside a chroot).
+make_rootfs() {
+    local r=$1 bb
+    bb=${BUSYBOX:-/bin/busybox}
+    [ -x "$bb" ] || skip "needs a static busybox at $bb (Debian package busybox-static)"
+    mkdir -p "$r/bin" "$r/etc" "$r/tmp" "$r/proc" "$r/sys" "$r/dev" "$r/root" "$r/home/user"
+    cp "$bb" "$r/bin/busybox"
+    chroot "$r" /bin/busybox --install -s /bin || fail "busybox --install in $r"
+    ln -s bin "$r/sbin" 2>/dev/null; mkdir -p "$r/usr"; ln -s ../bin "$r/usr/bin"; ln -s ../bin "$r/usr/sbin"
+    chmod 1777 "$r/tmp"
+    chown 1000:1000 "$r/home/user"
+    cat >"$r/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+user:x:1000:1000:user:/home/user:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+    cat >"$r/etc/group" <<'EOF'
+root:x:0:
+wheel:x:10:
+users:x:100:
+user:x:1000:
+nogroup:x:65534:
+EOF
+}
+
+# edit_config BUNDLE JQ_FILTER [jq args...]: rewrite BUNDLE/config.json through jq.
+edit_config() {
+    local b=$1 f=$2
+    shift 2
+    jq "$@" "$f" "$b/config.json" >"$b/config.json.new" || fail "jq edit of $b/config.json: $f"
+    mv "$b/config.json.new" "$b/config.json"
+}
+
+# make_bundle DIR [ARGS...]: rootfs + config.json from `$MYRT spec`, with
+# terminal off and process.args set to ARGS (default: sh -c 'exit 0'). The root
+# is writable unless a test sets it readonly; everything else is the runtime's
+# own default spec.
+make_bundle() {
+    local b=$1
+    shift
+    mkdir -p "$b"
+    make_rootfs "$b/rootfs"
+    (cd "$b" && "$MYRT" spec) || fail "'$MYRT spec' failed in $b"
+    [ -s "$b/config.json" ] || fail "'$MYRT spec' wrote no config.json in $b"
+    local args
+    if [ $# -gt 0 ]; then args=$(printf '%s\n' "$@" | jq -R . | jq -s .); else args='["true"]'; fi
+    edit_config "$b" '.process.terminal = false | .process.args = $a | .root.readonly = false' --argjson a "$args"
+}
+
+# set_args BUNDLE ARGS...: replace process.args.
+set_args() {
+    local b=$1
+    shift
+    edit_config "$b" '.process.args = $a' --argjson a "$(printf '%s\n' "$@" | jq -R . | jq -s .)"
+}
+
+# add_bind BUNDLE HOST_DIR CONTAINER_PATH [OPTIONS_JSON]: append a bind mount.
+add_bind() {
+    local opts=${4:-'["rbind","rw"]'}
+    edit_config "$1" '.mounts += [{"destination": $d, "type": "bind", "source": $s, "options": $o}]' \
+        --arg d "$3" --arg s "$2" --argjson o "$opts"
+}
+
+# state_of ID FIELD: one field of `state ID` (empty if the command fails).
+state_of() { rt state "$1" 2>/dev/null | jq -r ".$2"; }
+
+# wait_status ID STATUS [TIMEOUT_S]: poll `state` until .status is STATUS.
+wait_status() {
+    local id=$1 want=$2 t=${3:-10} i s=""
+    for ((i = 0; i < t * 20; i++)); do
+        s=$(state_of "$id" status)
+        [ "$s" = "$want" ] && return 0
+        sleep 0.05
+    done
+    fail "container $id did not reach status '$want' within ${t}s (last: '$s')"
+}
+
+# wait_file FILE [TIMEOUT_S]: poll until FILE exists and is non-empty.
+wait_file() {
+    local f=$1 t=${2:-10} i
+    for ((i = 0; i < t * 20; i++)); do
+        [ -s "$f" ] && return 0
+        sleep 0.05
+    done
+    fail "$f did not appear within ${t}s"
+}
+
+# wait_gone PID [TIMEOUT_S]: poll until PID no longer exists (or is a zombie).
+wait_gone() {
+    local p=$1 t=${2:-10} i
+    for ((i = 0; i < t * 20; i++)); do
+        pid_alive "$p" || return 0
+        sleep 0.05
+    done
+    fail "process $p still alive after ${t}s"
+}
+pid_alive() {
+    [ -e "/proc/$1" ] || return 1
+    local st
+    st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# run_detached ID BUNDLE [extra run flags]: `run -d` with stdio to files, so
+# command substitution never waits on the container's inherited pipes.
+run_detached() {
+    local id=$1 b=$2
+    shift 2
+    rt run -d "$@" --bundle "$b" "$id" </dev/null >"$TEST_TMP/$id.out" 2>"$TEST_TMP/$id.err" ||
+        fail "run -d $id: $(cat "$TEST_TMP/$id.err")"
+}
+
+# run_fg BUNDLE: `run` a fresh container in the foreground; prints its stdout,
+# stderr goes to $TEST_TMP/<id>.err; returns the runtime's exit code.
+run_fg() {
+    local b=$1 id
+    new_id id
+    rt run --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/$id.err"
+}
+
+# cgroup_dir PID CONTROLLER: the host directory of PID's cgroup for CONTROLLER:
+# the v1 hierarchy carrying it if there is one (this hybrid host), else v2.
+cgroup_dir() {
+    local pid=$1 ctrl=$2 line hier ctrls path mnt
+    while IFS= read -r line; do
+        hier=${line%%:*}; line=${line#*:}
+        ctrls=${line%%:*}; path=${line#*:}
+        if [ "$hier" != 0 ] && [[ ",$ctrls," == *",$ctrl,"* ]]; then
+            mnt=$(awk -v c="$ctrl" '$3 == "cgroup" { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $2; exit } }' /proc/mounts)
+            [ -n "$mnt" ] && { echo "$mnt$path"; return 0; }
+        fi
+    done <"/proc/$pid/cgroup"
+    path=$(awk -F: '$1 == "0" {print $3}' "/proc/$pid/cgroup")
+    mnt=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+    [ -n "$mnt" ] && { echo "$mnt$path"; return 0; }
+    return 1
+}
+
+# console_recv_bin: path of the console-socket receiver (built by CMake, or
+# compiled here from helpers/console_recv.c when the suite runs unbuilt).
+console_recv_bin() {
+    if [ -n "${MYRT_CONSOLE_RECV:-}" ] && [ -x "$MYRT_CONSOLE_RECV" ]; then
+        echo "$MYRT_CONSOLE_RECV"
+        return
+    fi
+    local out=$TEST_TMP/console_recv
+    if [ ! -x "$out" ]; then
+        command -v cc >/dev/null 2>&1 || skip "needs cc to build helpers/console_recv.c"
+        cc -O2 -Wall -o "$out" "$INTEG_DIR/helpers/console_recv.c" || fail "building console_recv"
+    fi
+    echo "$out"
+}
