@@ -1,0 +1,195 @@
+#include "cr/memory/restore_memory.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <map>
+
+#include "cr/memory/pagemap.hpp"
+#include "cr/ptrace/inject.hpp"
+#include "cr/ptrace/remote_memory.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+namespace myrt::cr {
+namespace {
+
+constexpr uint64_t kUserTop = 0x7ffffffff000ull;
+constexpr uint64_t kLowest = 0x10000ull;
+
+bool is_vdso_group(const Vma& v) {
+    return v.rec.kind == VmaKind::vdso || v.rec.kind == VmaKind::vvar || v.rec.kind == VmaKind::vvar_vclock;
+}
+
+}  // namespace
+
+uint64_t find_free_range(const std::vector<const std::vector<Vma>*>& layouts, uint64_t size) {
+    std::vector<std::pair<uint64_t, uint64_t>> used;
+    for (const auto* l : layouts)
+        for (const auto& v : *l) used.emplace_back(v.rec.start, v.rec.end);
+    std::sort(used.begin(), used.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    // Leave a gap below the top so a growsdown stack keeps its guard gap.
+    uint64_t candidate_end = kUserTop - (64ull << 20);
+    for (;;) {
+        uint64_t candidate = (candidate_end - size) & ~(kPageSize - 1);
+        if (candidate < kLowest || candidate > candidate_end) fail("no free range of {} bytes in either layout", size);
+        auto clash = std::find_if(used.begin(), used.end(), [&](auto& r) {
+            return r.first < candidate + size + kPageSize && candidate < r.second + kPageSize;
+        });
+        if (clash == used.end()) return candidate;
+        candidate_end = clash->first - kPageSize;
+    }
+}
+
+RestorerArea install_restorer(Injector& inj, uint64_t base, uint64_t scratch_size) {
+    RestorerArea area;
+    area.base = base;
+    area.scratch = base + kPageSize;
+    area.scratch_size = (scratch_size + kPageSize - 1) & ~(kPageSize - 1);
+    long got = inj.checked(fmt::format("mapping the restorer area at {:#x}", base), SYS_mmap, base, area.size(),
+                           PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                           static_cast<uint64_t>(-1), 0);
+    if (static_cast<uint64_t>(got) != base) fail("restorer area landed at {:#x}, not {:#x}", got, base);
+    // syscall; int3 (the int3 traps loudly if the task ever ran past it).
+    const std::byte code[] = {std::byte{0x0f}, std::byte{0x05}, std::byte{0xcc}, std::byte{0xcc}};
+    remote_write(inj.tid(), base, code);
+    inj.checked("making the restorer code page executable", SYS_mprotect, base, kPageSize, PROT_READ | PROT_EXEC);
+    inj.set_syscall_insn(base);
+    return area;
+}
+
+void clear_address_space(Injector& inj, const std::vector<Vma>& current, const RestorerArea& area) {
+    for (const auto& v : current) {
+        if (is_vdso_group(v) || v.rec.kind == VmaKind::vsyscall) continue;
+        if (v.rec.start >= area.base && v.rec.end <= area.base + area.size()) continue;
+        inj.checked(fmt::format("unmapping {:#x}-{:#x} {} of the fresh task", v.rec.start, v.rec.end, v.path),
+                    SYS_munmap, v.rec.start, v.size());
+    }
+}
+
+void place_vdso(Injector& inj, const std::vector<Vma>& current, const std::vector<Vma>& dumped, uint64_t temp_base) {
+    std::map<VmaKind, const Vma*> now, want;
+    for (const auto& v : current)
+        if (is_vdso_group(v)) now[v.rec.kind] = &v;
+    for (const auto& v : dumped)
+        if (is_vdso_group(v)) want[v.rec.kind] = &v;
+    for (auto [kind, v] : want) {
+        auto it = now.find(kind);
+        if (it == now.end()) fail("the image has {} at {:#x} but this kernel maps none", v->path, v->rec.start);
+        if (it->second->size() != v->size())
+            fail("{} is {} bytes in the image but {} bytes on this kernel: the vDSO differs, refusing to restore",
+                 v->path, v->size(), it->second->size());
+    }
+    // Phase one: everything to a temporary spot, so that no final range can
+    // overlap a mapping still waiting to move (mremap refuses overlaps).
+    std::map<VmaKind, uint64_t> at;
+    uint64_t cursor = temp_base;
+    for (auto [kind, v] : now) {
+        if (!want.count(kind)) {
+            inj.checked(fmt::format("unmapping {} absent from the image", v->path), SYS_munmap, v->rec.start, v->size());
+            continue;
+        }
+        inj.checked(fmt::format("moving {} to a temporary spot {:#x}", v->path, cursor), SYS_mremap, v->rec.start,
+                    v->size(), v->size(), MREMAP_MAYMOVE | MREMAP_FIXED, cursor);
+        at[kind] = cursor;
+        cursor += v->size();
+    }
+    for (auto [kind, v] : want)
+        inj.checked(fmt::format("moving {} to its dumped address {:#x}", v->path, v->rec.start), SYS_mremap, at[kind],
+                    v->size(), v->size(), MREMAP_MAYMOVE | MREMAP_FIXED, v->rec.start);
+}
+
+HasContents contents_index(const MemoryContents& contents) {
+    return [&contents](const Vma& v) {
+        auto it = std::lower_bound(contents.chunks.begin(), contents.chunks.end(), v.rec.start,
+                                   [](const StoredChunk& c, uint64_t a) { return c.addr + c.data.size() <= a; });
+        return it != contents.chunks.end() && it->addr < v.rec.end;
+    };
+}
+
+void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& dumped, const HasContents& has) {
+    for (const auto& v : dumped) {
+        if (v.is_special()) {
+            if (v.rec.kind == VmaKind::other) fail("cannot restore special mapping {} at {:#x}", v.path, v.rec.start);
+            continue;
+        }
+        if (v.rec.start < area.base + area.size() && area.base < v.rec.end)
+            fail("dumped VMA {:#x}-{:#x} overlaps the restorer area", v.rec.start, v.rec.end);
+        uint64_t prot = v.rec.prot;
+        if (has(v)) prot |= PROT_READ | PROT_WRITE;
+        uint64_t flags = MAP_FIXED | (v.rec.shared ? MAP_SHARED : MAP_PRIVATE);
+        if (v.rec.vm_flags & vm_growsdown) flags |= MAP_GROWSDOWN;
+        if (v.rec.vm_flags & vm_noreserve) flags |= MAP_NORESERVE;
+        uint64_t fd = static_cast<uint64_t>(-1);
+        uint64_t off = 0;
+        if (v.is_file()) {
+            if (v.rec.deleted) fail("mapping of deleted file {} at {:#x}: not supported yet", v.path, v.rec.start);
+            int oflags = (v.rec.shared && (v.rec.vm_flags & vm_maywrite)) ? O_RDWR : O_RDONLY;
+            if (v.path.size() + 1 > area.scratch_size) fail("path too long: {}", v.path);
+            remote_write(inj.tid(), area.scratch,
+                         std::as_bytes(std::span(v.path.c_str(), v.path.size() + 1)));
+            fd = static_cast<uint64_t>(inj.checked(fmt::format("opening {} to map it at {:#x}", v.path, v.rec.start),
+                                                   SYS_openat, static_cast<uint64_t>(AT_FDCWD), area.scratch,
+                                                   oflags | O_CLOEXEC));
+            off = v.rec.pgoff;
+        } else {
+            flags |= MAP_ANONYMOUS;
+        }
+        long got = inj.syscall(SYS_mmap, v.rec.start, v.size(), prot, flags, fd, off);
+        if (fd != static_cast<uint64_t>(-1)) inj.syscall(SYS_close, fd);
+        if (got < 0 && got > -4096)
+            throw SystemError(static_cast<int>(-got), fmt::format("mapping {:#x}-{:#x} {} in task {}", v.rec.start,
+                                                                  v.rec.end, v.path, inj.tid()));
+        if (static_cast<uint64_t>(got) != v.rec.start) fail("VMA {:#x} landed at {:#x}", v.rec.start, got);
+        // Huge-page advice before the fill, so the fill can use huge pages.
+        if (v.rec.vm_flags & vm_hugepage) inj.syscall(SYS_madvise, v.rec.start, v.size(), MADV_HUGEPAGE);
+        if (v.rec.vm_flags & vm_nohugepage) inj.syscall(SYS_madvise, v.rec.start, v.size(), MADV_NOHUGEPAGE);
+    }
+}
+
+FillStats fill_memory(Injector& inj, const MemoryContents& contents) {
+    FillStats stats;
+    for (const auto& c : contents.chunks) {
+        // Pre-faulting a large run in one call is about three times faster than
+        // letting process_vm_writev fault it a page at a time.
+        if (c.data.size() >= (1u << 20)) inj.syscall(SYS_madvise, c.addr, c.data.size(), MADV_POPULATE_WRITE);
+        remote_write(inj.tid(), c.addr, c.data);
+        stats.bytes += c.data.size();
+        ++stats.chunks;
+    }
+    return stats;
+}
+
+void finalize_vmas(Injector& inj, const std::vector<Vma>& dumped, const HasContents& has) {
+    for (const auto& v : dumped) {
+        if (v.is_special()) continue;
+        if (has(v) && (v.rec.prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE))
+            inj.checked(fmt::format("setting protection of {:#x}-{:#x}", v.rec.start, v.rec.end), SYS_mprotect,
+                        v.rec.start, v.size(), v.rec.prot);
+        struct Advice {
+            uint64_t flag;
+            int advice;
+        };
+        static constexpr Advice advices[] = {
+            {vm_dontdump, MADV_DONTDUMP}, {vm_dontcopy, MADV_DONTFORK}, {vm_wipeonfork, MADV_WIPEONFORK},
+            {vm_mergeable, MADV_MERGEABLE}, {vm_random, MADV_RANDOM},   {vm_seqread, MADV_SEQUENTIAL},
+        };
+        for (const auto& a : advices)
+            if (v.rec.vm_flags & a.flag)
+                inj.checked(fmt::format("madvise {} on {:#x}-{:#x}", a.advice, v.rec.start, v.rec.end), SYS_madvise,
+                            v.rec.start, v.size(), a.advice);
+        if (v.rec.vm_flags & vm_locked)
+            inj.checked(fmt::format("mlock of {:#x}-{:#x}", v.rec.start, v.rec.end), SYS_mlock, v.rec.start, v.size());
+    }
+}
+
+}  // namespace myrt::cr

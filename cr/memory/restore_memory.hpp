@@ -1,0 +1,54 @@
+#pragma once
+// Rebuilding an address space inside a stopped task by injected syscalls.
+// The order is forced by what each step destroys:
+//   1. install_restorer: a private page with `syscall` at an address free in
+//      both layouts (the vDSO we borrowed it from is about to move, and every
+//      other mapping is about to go);
+//   2. clear_address_space: unmap everything the fresh task had, except the
+//      restorer and the vDSO group;
+//   3. place_vdso: move [vvar] [vvar_vclock] [vdso] to the dumped addresses
+//      (via a temporary spot, since old and new ranges may overlap);
+//   4. map_vmas: every dumped VMA at its address, writable while it is filled;
+//   5. fill_memory: contents with process_vm_writev;
+//   6. finalize_vmas: final protections and madvise flags.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "cr/memory/dump_memory.hpp"
+#include "cr/memory/vma.hpp"
+
+namespace myrt::cr {
+
+class Injector;
+
+struct RestorerArea {
+    uint64_t base = 0;          // code page: `syscall; int3`
+    uint64_t scratch = 0;       // second page onward: arguments
+    uint64_t scratch_size = 0;
+    uint64_t size() const { return scratch + scratch_size - base; }
+};
+
+// A page-aligned range of `size` bytes overlapping no VMA of any layout
+// (searched downward from the top of the 47-bit user address space).
+uint64_t find_free_range(const std::vector<const std::vector<Vma>*>& layouts, uint64_t size);
+
+RestorerArea install_restorer(Injector& inj, uint64_t base, uint64_t scratch_size = 64 * 1024);
+void clear_address_space(Injector& inj, const std::vector<Vma>& current, const RestorerArea& area);
+void place_vdso(Injector& inj, const std::vector<Vma>& current, const std::vector<Vma>& dumped, uint64_t temp_base);
+
+// Tells whether the dump holds contents for (part of) a VMA.
+using HasContents = std::function<bool(const Vma&)>;
+HasContents contents_index(const MemoryContents& contents);
+
+void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& dumped, const HasContents& has);
+struct FillStats {
+    uint64_t bytes = 0;
+    uint64_t chunks = 0;
+};
+FillStats fill_memory(Injector& inj, const MemoryContents& contents);
+void finalize_vmas(Injector& inj, const std::vector<Vma>& dumped, const HasContents& has);
+
+}  // namespace myrt::cr
