@@ -1,0 +1,16 @@
+#include "runtime/cli/cli.hpp"
+#include "runtime/lifecycle.hpp"
+
+namespace myrt::cli {
+Runner add_delete(CLI::App& app, GlobalOptions& g) {
+    auto* c = app.add_subcommand("delete", "delete a container and everything it holds");
+    auto id = std::make_shared<std::string>();
+    auto force = std::make_shared<bool>(false);
+    c->add_flag("-f,--force", *force, "kill a running or paused container first");
+    c->add_option("id", *id, "container id")->required();
+    return [&g, id, force] {
+        runtime::delete_container(g.store(), *id, *force);
+        return 0;
+    };
+}
+}  // namespace myrt::cli

@@ -1,0 +1,82 @@
+#include "runtime/cli/cli.hpp"
+#include "runtime/exec.hpp"
+#include "runtime/fs_util.hpp"
+#include "runtime/security/user.hpp"
+#include "spec/config.hpp"
+#include "util/error.hpp"
+
+namespace myrt::cli {
+namespace {
+struct ExecArgs {
+    std::string process_file, pid_file, console_socket, cwd, user, apparmor, label;
+    std::vector<std::string> env, caps, additional_gids;
+    bool detach = false, tty = false, no_new_privs = false;
+    int preserve_fds = 0;
+    std::vector<std::string> rest;  // ID CMD ARGS...
+};
+}  // namespace
+
+Runner add_exec(CLI::App& app, GlobalOptions& g) {
+    auto* c = app.add_subcommand("exec", "run a new process inside a container");
+    auto a = std::make_shared<ExecArgs>();
+    c->add_option("-p,--process", a->process_file, "process.json describing the process");
+    c->add_option("--pid-file", a->pid_file, "write the process's host pid to this file");
+    c->add_option("--console-socket", a->console_socket, "unix socket that receives the pty master");
+    c->add_option("--cwd", a->cwd, "working directory");
+    c->add_option("-u,--user", a->user, "uid[:gid] or user name");
+    c->add_option("-e,--env", a->env, "KEY=VALUE to add to the environment (repeatable)");
+    c->add_option("-c,--cap", a->caps, "add a capability (repeatable)");
+    c->add_option("-g,--additional-gids", a->additional_gids, "additional group ids");
+    c->add_option("--apparmor", a->apparmor, "accepted for runc compatibility; no AppArmor here");
+    c->add_option("--process-label", a->label, "accepted for runc compatibility; no SELinux here");
+    c->add_flag("-d,--detach", a->detach, "do not wait for the process");
+    c->add_flag("-t,--tty", a->tty, "allocate a pseudo terminal");
+    c->add_flag("--no-new-privs", a->no_new_privs, "set no_new_privs");
+    c->add_option("--preserve-fds", a->preserve_fds, "pass N extra file descriptors");
+    c->add_option("id-and-command", a->rest, "container id, then the command and its arguments")->required();
+    c->prefix_command();
+    return [&g, a, c] {
+        auto store = g.store();
+        runtime::ExecOptions o;
+        // prefix_command leaves everything after the id unparsed.
+        std::vector<std::string> rest = a->rest;
+        for (auto& r : c->remaining()) rest.push_back(r);
+        if (rest.empty()) fail("exec: a container id is required");
+        o.id = rest[0];
+        std::vector<std::string> args(rest.begin() + 1, rest.end());
+        auto st = store.load(o.id);
+        spec::Config cfg = spec::parse_config(st.config);
+        if (!a->process_file.empty()) {
+            nlohmann::json j;
+            try {
+                j = nlohmann::json::parse(runtime::read_file(a->process_file));
+            } catch (const nlohmann::json::exception& e) {
+                fail("exec --process {}: invalid JSON: {}", a->process_file, e.what());
+            }
+            o.process = spec::parse_process(j);
+        } else {
+            if (args.empty()) fail("exec: a command is required (or --process FILE)");
+            o.process = cfg.process ? *cfg.process : spec::Process{};
+            o.process.args = args;
+            o.process.terminal = a->tty;
+        }
+        if (a->tty) o.process.terminal = true;
+        for (auto& e : a->env) o.process.env.push_back(e);
+        if (!a->cwd.empty()) o.process.cwd = a->cwd;
+        if (!a->user.empty()) o.process.user = security::resolve_user(st.rootfs, a->user);
+        for (auto& gid : a->additional_gids) o.process.user.additional_gids.push_back(static_cast<uint32_t>(std::stoul(gid)));
+        if (a->no_new_privs) o.process.no_new_privileges = true;
+        if (!a->caps.empty()) {
+            if (!o.process.capabilities) o.process.capabilities = spec::Capabilities{};
+            auto& cp = *o.process.capabilities;
+            for (auto& cap : a->caps)
+                for (auto* set : {&cp.bounding, &cp.effective, &cp.permitted, &cp.ambient, &cp.inheritable}) set->push_back(cap);
+        }
+        o.detach = a->detach;
+        o.pid_file = a->pid_file.empty() ? "" : runtime::absolute_path(a->pid_file);
+        o.console_socket = a->console_socket.empty() ? "" : runtime::absolute_path(a->console_socket);
+        o.preserve_fds = a->preserve_fds;
+        return runtime::exec_in_container(store, o);
+    };
+}
+}  // namespace myrt::cli

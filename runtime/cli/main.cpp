@@ -1,0 +1,104 @@
+// myrt: the executable is glue over the runtime and C/R libraries.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <map>
+
+#include "myrt_version.hpp"
+#include "runtime/cli/cli.hpp"
+#include "runtime/fs_util.hpp"
+#include "spec/site_config.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+using namespace myrt;
+
+namespace {
+
+log::Level level_from(const std::string& s) {
+    if (s == "debug") return log::Level::debug;
+    if (s == "warning" || s == "warn") return log::Level::warning;
+    if (s == "error") return log::Level::error;
+    return log::Level::info;
+}
+
+// conmon wants the runtime's errors on stderr, containerd in the JSON log.
+int report(const std::string& msg) {
+    log::error("{}", msg);
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"myrt: an OCI container runtime with built-in checkpoint and restore", "myrt"};
+    app.require_subcommand(0, 1);
+    app.set_version_flag("-v,--version",
+                         std::string("myrt version ") + MYRT_VERSION + "\nspec: " + MYRT_OCI_VERSION);
+    cli::GlobalOptions g;
+    bool rootless_ignored = false;
+    std::string rootless;
+    app.add_option("--root", g.root, "root directory for container state (default /run/myrt)");
+    app.add_option("--log", g.log, "log file (default: stderr)");
+    app.add_option("--log-format", g.log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));
+    app.add_flag("--debug", g.debug, "log debug messages");
+    app.add_flag("--systemd-cgroup", g.systemd_cgroup, "manage cgroups through systemd");
+    app.add_option("--criu", g.criu, "accepted for runc compatibility; myrt has its own checkpoint engine");
+    app.add_option("--rootless", rootless, "accepted for runc compatibility (true|false|auto)");
+    app.add_option("--config", g.config_file, "runtime configuration file (default /etc/myrt/myrt.yaml)");
+    (void)rootless_ignored;
+
+    std::map<std::string, cli::Runner> runners;
+    auto add = [&](const char* name, cli::Runner r) { runners[name] = std::move(r); };
+    add("create", cli::add_create(app, g));
+    add("start", cli::add_start(app, g));
+    add("run", cli::add_run(app, g));
+    add("state", cli::add_state(app, g));
+    add("kill", cli::add_kill(app, g));
+    add("delete", cli::add_delete(app, g));
+    add("list", cli::add_list(app, g));
+    add("exec", cli::add_exec(app, g));
+    add("ps", cli::add_ps(app, g));
+    add("pause", cli::add_pause(app, g));
+    add("resume", cli::add_resume(app, g));
+    add("update", cli::add_update(app, g));
+    add("spec", cli::add_spec(app, g));
+    add("features", cli::add_features(app, g));
+    add("checkpoint", cli::add_checkpoint(app, g));
+    add("restore", cli::add_restore(app, g));
+    add("image", cli::add_image(app, g));
+
+    std::vector<std::string> args(argv + 1, argv + argc);
+    args = cli::normalize_args(app, args);
+    std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+    try {
+        app.parse(args);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : 1;
+    }
+
+    try {
+        bool explicit_config = !g.config_file.empty();
+        spec::SiteConfig site = spec::load_site_config(explicit_config ? g.config_file : "/etc/myrt/myrt.yaml", explicit_config);
+        if (g.root.empty()) g.root = site.root.empty() ? "/run/myrt" : site.root;
+        if (g.log_format.empty()) g.log_format = site.log_format.empty() ? "text" : site.log_format;
+        if (!site.cgroup_parent.empty()) g.cgroup_parent = site.cgroup_parent;
+        g.root = runtime::absolute_path(g.root);
+        log::configure(g.log, g.log_format == "json" ? log::Format::json : log::Format::text,
+                       g.debug ? log::Level::debug : level_from(site.log_level.empty() ? "info" : site.log_level));
+        if (g.systemd_cgroup) {
+            struct stat st;
+            if (::stat("/run/systemd/private", &st) != 0)
+                fail("--systemd-cgroup: systemd is not reachable (no /run/systemd/private); use the cgroupfs driver");
+            fail("--systemd-cgroup: the systemd cgroup driver is not supported yet; use the cgroupfs driver");
+        }
+        for (auto& [name, run] : runners)
+            if (app.got_subcommand(name)) return run();
+        std::cout << app.help();
+        return 0;
+    } catch (const std::exception& e) {
+        return report(e.what());
+    }
+}

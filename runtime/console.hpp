@@ -1,0 +1,25 @@
+#pragma once
+// Terminals: the pty a container with process.terminal gets, handed to the
+// caller over --console-socket (SCM_RIGHTS), as conmon and containerd expect.
+#include <optional>
+#include <string>
+
+#include "spec/config.hpp"
+#include "util/fd.hpp"
+
+namespace myrt::runtime {
+
+UniqueFd connect_console_socket(const std::string& path);
+void send_fd(int sock, int fd, const std::string& name);
+UniqueFd receive_fd(int sock);
+
+// Inside the container (after pivot_root, after setsid): opens a pty from the
+// container's /dev/ptmx, sends the master over `sock`, and makes the slave the
+// controlling terminal and stdio.
+void setup_container_console(int sock, const std::optional<spec::ConsoleSize>& size);
+
+// Foreground `run -t` / `exec -t` without a console socket: copies between our
+// stdio and the pty master until `pid` exits; returns its exit status code.
+int proxy_terminal_until_exit(int master, pid_t pid);
+
+}  // namespace myrt::runtime

@@ -1,0 +1,131 @@
+#include "runtime/container_init.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "hooks/hooks.hpp"
+#include "runtime/console.hpp"
+#include "runtime/fs_util.hpp"
+#include "runtime/process_setup.hpp"
+#include "runtime/rootfs.hpp"
+#include "util/error.hpp"
+
+namespace myrt::runtime {
+namespace {
+
+void join_namespaces(InitContext& ctx) {
+    // The user namespace first: joining it decides what we may do in the others.
+    auto& joins = ctx.namespaces->joins;
+    std::stable_sort(joins.begin(), joins.end(), [](auto& a, auto& b) { return a.type == "user" && b.type != "user"; });
+    for (auto& j : joins) {
+        // pid and time namespaces apply to children only: the runtime joined
+        // them before clone, so this process is already inside.
+        if (j.type == "pid" || j.type == "time") continue;
+        if (::setns(j.fd.get(), j.flag) != 0) throw_errno("join {} namespace", j.type);
+    }
+}
+
+void write_sysctls(const std::map<std::string, std::string>& sysctl) {
+    for (const auto& [key, value] : sysctl) {
+        if (key.find("..") != std::string::npos || key.find('/') != std::string::npos && key.find('.') == std::string::npos)
+            fail("linux.sysctl: invalid key \"{}\"", key);
+        std::string path = "/proc/sys/" + key;
+        std::replace(path.begin() + 10, path.end(), '.', '/');
+        try {
+            write_file(path, value);
+        } catch (const SystemError& e) {
+            fail("linux.sysctl: cannot set {} to \"{}\": {}", key, value, e.what());
+        }
+    }
+}
+
+void join_session_keyring(const std::string& id) {
+    std::string name = "_ses." + id;
+    // KEYCTL_JOIN_SESSION_KEYRING = 1. EPERM/ENOSYS happen where keyrings are
+    // not namespaced or not built in; the container then shares the caller's.
+    ::syscall(SYS_keyctl, 1, name.c_str(), 0, 0, 0);
+}
+
+void wait_for_start(int fifo_path_fd) {
+    std::string p = "/proc/self/fd/" + std::to_string(fifo_path_fd);
+    int fd = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);  // blocks until `start` opens it
+    if (fd < 0) throw_errno("open the exec fifo");
+    char zero = '0';
+    (void)::write(fd, &zero, 1);
+    ::close(fd);
+}
+
+}  // namespace
+
+void run_container_init(InitContext& ctx) {
+    try {
+        const spec::Config& c = *ctx.config;
+        const spec::Process& proc = *c.process;
+        ctx.channel->expect(SyncMsg::go, "the runtime to place the container in its cgroup");
+        join_namespaces(ctx);
+        auto& ns = *ctx.namespaces;
+        if (ns.has(CLONE_NEWUSER)) {
+            // Become root of the new user namespace (the maps are written).
+            check(::setresgid(0, 0, 0), "setresgid(0) in the user namespace");
+            check(::setresuid(0, 0, 0), "setresuid(0) in the user namespace");
+        }
+        if (ns.has(CLONE_NEWCGROUP)) check(::unshare(CLONE_NEWCGROUP), "unshare the cgroup namespace");
+        check(::setsid(), "setsid");
+        if (ns.has(CLONE_NEWUTS) || ns.joins_type("uts")) {
+            if (!c.hostname.empty()) check(::sethostname(c.hostname.data(), c.hostname.size()), "set hostname {}", c.hostname);
+            if (!c.domainname.empty())
+                check(::setdomainname(c.domainname.data(), c.domainname.size()), "set domainname {}", c.domainname);
+        }
+        if (proc.oom_score_adj) apply_oom_score_adj(*proc.oom_score_adj);
+
+        RootfsPlan plan;
+        plan.config = &c;
+        plan.rootfs = ctx.rootfs;
+        plan.new_user_ns = ns.has(CLONE_NEWUSER) || ns.joins_type("user");
+        plan.new_net_ns = ns.has(CLONE_NEWNET);
+        plan.new_ipc_ns = ns.has(CLONE_NEWIPC);
+        plan.new_cgroup_ns = ns.has(CLONE_NEWCGROUP);
+        plan.no_pivot = ctx.no_pivot;
+        plan.cgroup = ctx.cgroup;
+        prepare_rootfs(plan);
+
+        ctx.channel->send(SyncMsg::run_prestart_hooks);
+        std::string state_json = ctx.channel->expect(SyncMsg::prestart_done, "the prestart hooks");
+        hooks::run(hooks::Kind::create_container, c.hooks.create_container, state_json);
+
+        enter_rootfs(plan);
+        if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
+        if (proc.terminal) {
+            if (ctx.console_socket < 0) fail("process.terminal is true but there is no console socket");
+            setup_container_console(ctx.console_socket, proc.console_size);
+            ::close(ctx.console_socket);
+        }
+        write_sysctls(c.linux.sysctl);
+        finalize_rootfs(plan);
+
+        ExecPlan ep;
+        ep.process = &proc;
+        ep.seccomp = c.linux.seccomp ? &*c.linux.seccomp : nullptr;
+        ep.personality = c.linux.personality;
+        ep.preserve_fds = ctx.preserve_fds;
+        ep.state_json = state_json;
+        setup_and_exec(ep, [&] {
+            ctx.channel->send(SyncMsg::created);
+            wait_for_start(ctx.exec_fifo);
+            ::close(ctx.exec_fifo);
+            hooks::run(hooks::Kind::start_container, c.hooks.start_container, state_json);
+        });
+    } catch (const std::exception& e) {
+        try {
+            ctx.channel->send(SyncMsg::error, e.what());
+        } catch (...) {
+        }
+        ::_exit(1);
+    }
+}
+
+}  // namespace myrt::runtime

@@ -1,0 +1,185 @@
+#include "runtime/create.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hooks/hooks.hpp"
+#include "runtime/cgroup/cgroup.hpp"
+#include "runtime/console.hpp"
+#include "runtime/container_init.hpp"
+#include "runtime/fs_util.hpp"
+#include "runtime/namespaces.hpp"
+#include "runtime/pid_file.hpp"
+#include "runtime/process_info.hpp"
+#include "runtime/state_json.hpp"
+#include "runtime/sync_channel.hpp"
+#include "spec/config.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace myrt::runtime {
+namespace {
+
+// Undoes a half-made container unless dismissed: the init, the cgroup, the state.
+struct CreateRollback {
+    const StateStore& store;
+    std::string id;
+    std::optional<cgroup::Cgroup> cg;
+    pid_t child = -1;
+    bool armed = true;
+    ~CreateRollback() {
+        if (!armed) return;
+        if (child > 0) {
+            ::kill(child, SIGKILL);
+            ::waitpid(child, nullptr, 0);
+        }
+        if (cg) {
+            try {
+                cg->kill_all(SIGKILL);
+                cg->destroy();
+            } catch (const std::exception& e) {
+                log::warn("cleanup of the cgroup of {} failed: {}", id, e.what());
+            }
+        }
+        try {
+            store.remove(id);
+        } catch (...) {
+        }
+    }
+};
+
+pid_t clone_child(int flags) {
+    clone_args args{};
+    args.flags = static_cast<uint64_t>(flags);
+    args.exit_signal = SIGCHLD;
+    long r = ::syscall(SYS_clone3, &args, sizeof args);
+    if (r < 0) throw_errno("clone the container process");
+    return static_cast<pid_t>(r);
+}
+
+}  // namespace
+
+CreateResult create_container(const StateStore& store, const CreateOptions& opts) {
+    std::string bundle = absolute_path(opts.bundle.empty() ? "." : opts.bundle);
+    spec::Config config = spec::load_config(bundle);
+    spec::validate_for_create(config);
+    const spec::Process& proc = *config.process;
+    if (proc.terminal && opts.console_socket.empty() && !opts.foreground_terminal)
+        fail("process.terminal is true: a --console-socket is needed to receive the terminal");
+    if (!config.linux.find_namespace("mount"))
+        fail("linux.namespaces: a mount namespace is required");
+    std::string rootfs = config.root.path[0] == '/' ? config.root.path : bundle + "/" + config.root.path;
+    struct stat st;
+    if (::stat(rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) fail("root.path: {} is not a directory", rootfs);
+
+    store.create_dir(opts.id);
+    CreateRollback rollback{store, opts.id, std::nullopt};
+    FileLock lock(store.dir(opts.id) + "/lock");
+
+    ContainerState state;
+    state.id = opts.id;
+    state.bundle = bundle;
+    state.rootfs = rootfs;
+    state.annotations = config.annotations;
+    state.created = log::rfc3339_now();
+    state.owner = "";
+    state.config = config.raw;
+
+    NamespacePlan ns = plan_namespaces(config);
+    state.own_pid_namespace = ns.has(CLONE_NEWPID);
+
+    rollback.cg = cgroup::Cgroup::for_container(config.linux.cgroups_path, opts.id, opts.cgroup_parent);
+    rollback.cg->create();
+    if (config.linux.resources) rollback.cg->apply(*config.linux.resources);
+    state.cgroup = rollback.cg->to_json();
+
+    std::string fifo = store.exec_fifo(opts.id);
+    if (::mkfifo(fifo.c_str(), 0622) != 0) throw_errno("create exec fifo {}", fifo);
+    UniqueFd fifo_fd(check(::open(fifo.c_str(), O_PATH | O_CLOEXEC), "open exec fifo {}", fifo));
+
+    UniqueFd console;
+    UniqueFd console_peer;  // our end when we proxy the terminal ourselves
+    if (proc.terminal) {
+        if (!opts.console_socket.empty()) {
+            console = connect_console_socket(opts.console_socket);
+        } else {
+            int sv[2];
+            check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair for the terminal");
+            console.reset(sv[0]);
+            console_peer.reset(sv[1]);
+        }
+    }
+
+    // pid and time namespaces given by path apply to our children: join them
+    // here, in this short-lived runtime process, before cloning the init.
+    int clone_flags = ns.new_flags & ~CLONE_NEWCGROUP;
+    for (auto& j : ns.joins)
+        if (j.type == "pid" || j.type == "time")
+            if (::setns(j.fd.get(), j.flag) != 0) throw_errno("join {} namespace", j.type);
+    if (ns.has(CLONE_NEWTIME)) {
+        // Offsets must be written before any task lives in the namespace.
+        check(::unshare(CLONE_NEWTIME), "unshare the time namespace");
+        write_time_offsets(config.linux.time_offsets);
+        clone_flags &= ~CLONE_NEWTIME;
+    }
+
+    auto [parent_end, child_end] = SyncChannel::make_pair();
+    check(::chdir(bundle.c_str()), "chdir {}", bundle);  // relative mount sources are bundle-relative
+    pid_t pid = clone_child(clone_flags);
+    if (pid == 0) {
+        parent_end.close();
+        console_peer.reset();
+        InitContext ctx;
+        ctx.config = &config;
+        ctx.id = opts.id;
+        ctx.rootfs = rootfs;
+        ctx.namespaces = &ns;
+        ctx.channel = &child_end;
+        ctx.exec_fifo = fifo_fd.get();
+        ctx.console_socket = console ? console.get() : -1;
+        ctx.no_pivot = opts.no_pivot;
+        ctx.no_new_keyring = opts.no_new_keyring;
+        ctx.preserve_fds = opts.preserve_fds;
+        ctx.cgroup = &*rollback.cg;
+        run_container_init(ctx);
+    }
+    rollback.child = pid;
+    child_end.close();
+    console.reset();
+
+    rollback.cg->add_process(pid);
+    if (ns.has(CLONE_NEWUSER)) write_id_maps(pid, config.linux);
+    parent_end.send(SyncMsg::go);
+
+    state.pid = pid;
+    if (auto ps = read_proc_stat(pid)) state.pid_start_time = ps->start_time;
+    CreateResult result;
+    for (;;) {
+        auto [msg, payload] = parent_end.recv();
+        if (msg == SyncMsg::run_prestart_hooks) {
+            store.save(state);
+            std::string sj = oci_state(state, Status::creating).dump();
+            hooks::run(hooks::Kind::prestart, config.hooks.prestart, sj);
+            hooks::run(hooks::Kind::create_runtime, config.hooks.create_runtime, sj);
+            parent_end.send(SyncMsg::prestart_done, oci_state(state, Status::created).dump());
+        } else if (msg == SyncMsg::created) {
+            break;
+        } else {
+            fail("unexpected message {} from the container process", static_cast<int>(msg));
+        }
+    }
+    if (console_peer) result.terminal_master = receive_fd(console_peer.get()).release();
+    store.save(state);
+    if (!opts.pid_file.empty()) write_pid_file(opts.pid_file, pid);
+    rollback.armed = false;
+    result.state = state;
+    return result;
+}
+
+}  // namespace myrt::runtime

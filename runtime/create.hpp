@@ -1,0 +1,34 @@
+#pragma once
+// `create`: builds a container from a bundle and leaves its init waiting on
+// the exec fifo until `start`. Everything made on the way (state, cgroup,
+// processes) is torn down again when any step fails.
+#include <sys/types.h>
+
+#include <string>
+
+#include "runtime/container_state.hpp"
+
+namespace myrt::runtime {
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle;
+    std::string pid_file;
+    std::string console_socket;
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;
+    std::string cgroup_parent = "/myrt";
+    // `run` in the foreground keeps the init as its child and proxies a
+    // terminal itself when there is no console socket.
+    bool foreground_terminal = false;
+};
+
+struct CreateResult {
+    ContainerState state;
+    int terminal_master = -1;   // foreground terminal, owned by the caller
+};
+
+CreateResult create_container(const StateStore& store, const CreateOptions& opts);
+
+}  // namespace myrt::runtime

@@ -1,0 +1,20 @@
+#pragma once
+// An exclusive flock on a file, held for the object's lifetime: commands on one
+// container serialize, commands on different containers run in parallel.
+#include <string>
+
+#include "util/fd.hpp"
+
+namespace myrt::runtime {
+
+class FileLock {
+public:
+    explicit FileLock(const std::string& path);
+    FileLock(FileLock&&) = default;
+    FileLock& operator=(FileLock&&) = default;
+
+private:
+    UniqueFd fd_;
+};
+
+}  // namespace myrt::runtime

@@ -1,0 +1,173 @@
+#include "runtime/lifecycle.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "hooks/hooks.hpp"
+#include "runtime/cgroup/cgroup.hpp"
+#include "runtime/fs_util.hpp"
+#include "runtime/process_info.hpp"
+#include "runtime/state_json.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace myrt::runtime {
+namespace {
+
+cgroup::Cgroup cgroup_of(const ContainerState& st) { return cgroup::Cgroup::from_json(st.cgroup); }
+
+UniqueFd open_pidfd(pid_t pid) { return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
+
+spec::Config config_of(const ContainerState& st) { return spec::parse_config(st.config); }
+
+}  // namespace
+
+Status current_status(const StateStore& store, const ContainerState& st) {
+    if (!process_is_alive(st.pid, st.pid_start_time)) return Status::stopped;
+    try {
+        if (cgroup_of(st).freezer_state() != cgroup::FreezerState::thawed) return Status::paused;
+    } catch (...) {
+        // A missing freezer is not a reason to misreport a live container.
+    }
+    if (exists(store.exec_fifo(st.id))) return Status::created;
+    return Status::running;
+}
+
+bool wait_for_exit(pid_t pid, unsigned long long start_time, int timeout_ms) {
+    UniqueFd pfd = open_pidfd(pid);
+    if (pfd) {
+        pollfd p{pfd.get(), POLLIN, 0};
+        if (!process_is_alive(pid, start_time)) return true;
+        ::poll(&p, 1, timeout_ms);
+        return !process_is_alive(pid, start_time);
+    }
+    return !process_is_alive(pid, start_time);
+}
+
+void start_container(const StateStore& store, const std::string& id) {
+    auto lock = store.lock(id);
+    ContainerState st = store.load(id);
+    Status s = current_status(store, st);
+    if (s != Status::created)
+        fail("cannot start container \"{}\": it is {}, not created", id, status_name(s));
+    std::string fifo = store.exec_fifo(id);
+    UniqueFd fd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) throw_errno("open exec fifo {}", fifo);
+    // The init blocks opening the fifo for writing until we hold it open for
+    // reading; it then writes one byte and execs.
+    for (;;) {
+        pollfd p{fd.get(), POLLIN, 0};
+        int r = ::poll(&p, 1, 50);
+        if (r > 0 && (p.revents & POLLIN)) {
+            char c;
+            if (::read(fd.get(), &c, 1) == 1) break;
+        }
+        if (!process_is_alive(st.pid, st.pid_start_time))
+            fail("cannot start container \"{}\": its process exited before start", id);
+    }
+    ::unlink(fifo.c_str());
+    st.started = true;
+    store.save(st);
+    spec::Config c = config_of(st);
+    hooks::run_warn_only(hooks::Kind::poststart, c.hooks.poststart, oci_state(st, Status::running).dump());
+}
+
+void kill_container(const StateStore& store, const std::string& id, int sig, bool all) {
+    auto lock = store.lock(id);
+    ContainerState st = store.load(id);
+    Status s = current_status(store, st);
+    if (s == Status::stopped && !all) fail("cannot kill container \"{}\": container not running", id);
+    if (all) {
+        auto cg = cgroup_of(st);
+        cg.kill_all(sig);
+        return;
+    }
+    UniqueFd pfd = open_pidfd(st.pid);
+    if (!pfd || !process_is_alive(st.pid, st.pid_start_time))
+        fail("cannot kill container \"{}\": container not running", id);
+    if (::syscall(SYS_pidfd_send_signal, pfd.get(), sig, nullptr, 0) != 0)
+        throw_errno("send signal {} to container {} (pid {})", sig, id, st.pid);
+}
+
+static void destroy(const StateStore& store, const ContainerState& st, const spec::Config& c) {
+    auto cg = cgroup_of(st);
+    try {
+        cg.kill_all(SIGKILL);
+        if (cg.freezer_state() != cgroup::FreezerState::thawed) cg.thaw();
+    } catch (const std::exception& e) {
+        log::debug("killing the rest of {}: {}", st.id, e.what());
+    }
+    wait_for_exit(st.pid, st.pid_start_time, 5000);
+    // Processes outside our pid namespace view take a moment to leave the cgroup.
+    for (int i = 0; i < 200; ++i) {
+        try {
+            cg.destroy();
+            break;
+        } catch (const std::exception& e) {
+            if (i == 199) throw;
+            cg.kill_all(SIGKILL);
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+    hooks::run_warn_only(hooks::Kind::poststop, c.hooks.poststop, oci_state(st, Status::stopped).dump());
+    store.remove(st.id);
+}
+
+void delete_container(const StateStore& store, const std::string& id, bool force) {
+    auto lock = store.lock(id);
+    ContainerState st = store.load(id);
+    Status s = current_status(store, st);
+    if ((s == Status::running || s == Status::paused) && !force)
+        fail("cannot delete container \"{}\" that is not stopped: {}", id, status_name(s));
+    spec::Config c = config_of(st);
+    if (s != Status::stopped) {
+        UniqueFd pfd = open_pidfd(st.pid);
+        if (pfd && process_is_alive(st.pid, st.pid_start_time))
+            ::syscall(SYS_pidfd_send_signal, pfd.get(), SIGKILL, nullptr, 0);
+    }
+    destroy(store, st, c);
+}
+
+void pause_container(const StateStore& store, const std::string& id) {
+    auto lock = store.lock(id);
+    ContainerState st = store.load(id);
+    Status s = current_status(store, st);
+    if (s != Status::running && s != Status::created)
+        fail("cannot pause container \"{}\": it is {}", id, status_name(s));
+    cgroup_of(st).freeze();
+}
+
+void resume_container(const StateStore& store, const std::string& id) {
+    auto lock = store.lock(id);
+    ContainerState st = store.load(id);
+    Status s = current_status(store, st);
+    if (s != Status::paused) fail("cannot resume container \"{}\": it is {}, not paused", id, status_name(s));
+    cgroup_of(st).thaw();
+}
+
+std::vector<pid_t> container_pids(const StateStore& store, const std::string& id) {
+    ContainerState st = store.load(id);
+    return cgroup_of(st).pids();
+}
+
+void update_container(const StateStore& store, const std::string& id, const spec::Resources& r,
+                      const nlohmann::json& resources_json) {
+    auto lock = store.lock(id);
+    ContainerState st = store.load(id);
+    Status s = current_status(store, st);
+    if (s == Status::stopped) fail("cannot update container \"{}\": it is stopped", id);
+    cgroup_of(st).apply(r);
+    // Remember the new limits, so a checkpoint or `state` sees what is in force.
+    auto& res = st.config["linux"]["resources"];
+    if (!res.is_object()) res = nlohmann::json::object();
+    res.merge_patch(resources_json);
+    store.save(st);
+}
+
+}  // namespace myrt::runtime

@@ -1,0 +1,33 @@
+#pragma once
+// The last steps before a container process runs its program, shared by the
+// container's init and by `exec`: limits, credentials, capabilities,
+// no_new_privs, seccomp, then execve.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spec/config.hpp"
+
+namespace myrt::runtime {
+
+struct ExecPlan {
+    const spec::Process* process = nullptr;
+    const spec::Seccomp* seccomp = nullptr;     // linux.seccomp, or null
+    std::optional<spec::Personality> personality;
+    int preserve_fds = 0;
+    std::string state_json;                     // sent with a seccomp notify listener
+};
+
+// Finds the program as execve will see it (PATH from the process env); errors
+// as runc words them: exec: "foo": executable file not found in $PATH.
+std::string resolve_executable(const spec::Process& p);
+
+// Applies everything and execs; `before_exec` runs after credentials are set
+// and before seccomp's final load (the init waits on the exec fifo there).
+[[noreturn]] void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_exec);
+
+void apply_rlimits(const std::vector<spec::Rlimit>& rlimits);
+void apply_oom_score_adj(int value);
+
+}  // namespace myrt::runtime

@@ -1,0 +1,184 @@
+#include "runtime/rootfs.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/cgroup/cgroup.hpp"
+#include "runtime/devices.hpp"
+#include "runtime/fs_util.hpp"
+#include "runtime/mount_options.hpp"
+#include "runtime/path_resolve.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+namespace myrt::runtime {
+namespace {
+
+// Flags a bind remount must keep: the kernel refuses (EPERM) to clear
+// nosuid/nodev/noexec/atime flags that are locked in a user namespace, and
+// dropping them silently would weaken the mount (the "masked /proc path loses
+// nosuid" bug seen after CRIU restores).
+unsigned long kept_flags(const std::string& path) {
+    struct statvfs sv;
+    if (::statvfs(path.c_str(), &sv) != 0) return 0;
+    unsigned long f = 0;
+    if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+    if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+    if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+    return f;
+}
+
+void do_mount(const std::string& src, const std::string& dst, const std::string& type, unsigned long flags,
+              const std::string& data) {
+    if (::mount(src.empty() ? nullptr : src.c_str(), dst.c_str(), type.empty() ? nullptr : type.c_str(), flags,
+                data.empty() ? nullptr : data.c_str()) != 0) {
+        int e = errno;
+        std::string what = type.empty() ? "bind-mount " + src : "mount " + type + " (" + src + ")";
+        throw SystemError(e, what + " on " + dst + (data.empty() ? "" : " with options " + data));
+    }
+}
+
+void create_mount_point(const std::string& dst, bool as_file) {
+    struct stat st;
+    if (::stat(dst.c_str(), &st) == 0) return;
+    auto slash = dst.rfind('/');
+    if (as_file) {
+        mkdir_p(dst.substr(0, slash), 0755);
+        UniqueFd fd(::open(dst.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+        if (!fd) throw_errno("create mount point {}", dst);
+    } else {
+        mkdir_p(dst, 0755);
+    }
+}
+
+void bind_mount(const std::string& src, const std::string& dst, const MountOptions& o) {
+    struct stat st;
+    if (::stat(src.c_str(), &st) != 0) throw_errno("bind-mount source {}", src);
+    create_mount_point(dst, !S_ISDIR(st.st_mode));
+    do_mount(src, dst, "", MS_BIND | (o.recursive_bind ? MS_REC : 0), "");
+    unsigned long extra = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+    if (extra != 0) do_mount("", dst, "", MS_BIND | MS_REMOUNT | extra | kept_flags(dst), "");
+}
+
+void mount_one(const RootfsPlan& plan, const spec::Mount& m) {
+    std::string dst = resolve_in_root(plan.rootfs, m.destination);
+    MountOptions o = parse_mount_options(m.options);
+    std::string type = m.type;
+    if (type == "bind" || (o.bind && type != "cgroup")) {
+        bind_mount(m.source, dst, o);
+    } else if (type == "cgroup" || type == "cgroup2") {
+        create_mount_point(dst, false);
+        if (!plan.cgroup) fail("mounts: a cgroup mount at {} needs the container's cgroup", m.destination);
+        cgroup::mount_cgroup_tree(dst, o.flags, plan.new_cgroup_ns, *plan.cgroup);
+    } else if (type == "sysfs" && plan.new_user_ns && !plan.new_net_ns) {
+        // sysfs can only be mounted by the owner of the network namespace:
+        // without a new one, bind the host's /sys as runc does.
+        MountOptions b = o;
+        b.recursive_bind = true;
+        bind_mount("/sys", dst, b);
+    } else {
+        create_mount_point(dst, false);
+        unsigned long flags = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+        if (::mount(m.source.c_str(), dst.c_str(), type.c_str(), flags, o.data.empty() ? nullptr : o.data.c_str()) != 0) {
+            int e = errno;
+            if (type == "mqueue" && (e == EPERM || e == EBUSY)) {
+                MountOptions b = o;
+                bind_mount("/dev/mqueue", dst, b);
+            } else {
+                throw SystemError(e, "mount " + type + " on " + m.destination +
+                                         (o.data.empty() ? "" : " with options " + o.data));
+            }
+        }
+    }
+    for (unsigned long p : o.propagation) do_mount("", dst, "", p, "");
+}
+
+bool dev_is_bind_mounted(const spec::Config& c) {
+    for (auto& m : c.mounts) {
+        if (m.destination != "/dev") continue;
+        auto o = parse_mount_options(m.options);
+        if (m.type == "bind" || o.bind) return true;
+    }
+    return false;
+}
+
+unsigned long root_propagation(const std::string& p) {
+    if (p.empty()) return MS_SLAVE | MS_REC;
+    if (p == "private") return MS_PRIVATE;
+    if (p == "rprivate") return MS_PRIVATE | MS_REC;
+    if (p == "shared") return MS_SHARED;
+    if (p == "rshared") return MS_SHARED | MS_REC;
+    if (p == "slave") return MS_SLAVE;
+    if (p == "rslave") return MS_SLAVE | MS_REC;
+    if (p == "unbindable") return MS_UNBINDABLE;
+    if (p == "runbindable") return MS_UNBINDABLE | MS_REC;
+    fail("linux.rootfsPropagation: unknown propagation \"{}\"", p);
+}
+
+}  // namespace
+
+void prepare_rootfs(const RootfsPlan& plan) {
+    const auto& c = *plan.config;
+    do_mount("", "/", "", root_propagation(c.linux.rootfs_propagation), "");
+    // pivot_root needs the new root to be a mount point of its own.
+    do_mount(plan.rootfs, plan.rootfs, "", MS_BIND | MS_REC, "");
+    for (const auto& m : c.mounts) mount_one(plan, m);
+    if (!dev_is_bind_mounted(c)) create_devices(plan.rootfs, c.linux.devices, plan.new_user_ns);
+    create_dev_symlinks(plan.rootfs);
+}
+
+void enter_rootfs(const RootfsPlan& plan) {
+    if (plan.no_pivot) {
+        check(::chdir(plan.rootfs.c_str()), "chdir {}", plan.rootfs);
+        do_mount(plan.rootfs, "/", "", MS_MOVE, "");
+        check(::chroot("."), "chroot {}", plan.rootfs);
+        check(::chdir("/"), "chdir /");
+        return;
+    }
+    // pivot_root(".", ".") stacks the old root on top of the new one; detaching
+    // it afterwards avoids needing a directory for the old root in the rootfs.
+    UniqueFd old_root(check(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC), "open /"));
+    UniqueFd new_root(check(::open(plan.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC), "open {}", plan.rootfs));
+    check(::fchdir(new_root.get()), "chdir {}", plan.rootfs);
+    check(static_cast<int>(::syscall(SYS_pivot_root, ".", ".")), "pivot_root into {}", plan.rootfs);
+    check(::fchdir(old_root.get()), "chdir to the old root");
+    // Keep unmount events of the old root from propagating to the host.
+    check(::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr), "make the old root a slave");
+    check(::umount2(".", MNT_DETACH), "unmount the old root");
+    check(::chdir("/"), "chdir /");
+}
+
+void finalize_rootfs(const RootfsPlan& plan) {
+    const auto& c = *plan.config;
+    for (const auto& p : c.linux.readonly_paths) {
+        struct stat st;
+        if (::stat(p.c_str(), &st) != 0) {
+            if (errno == ENOENT) continue;
+            throw_errno("readonly path {}", p);
+        }
+        do_mount(p, p, "", MS_BIND | MS_REC, "");
+        do_mount("", p, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | kept_flags(p), "");
+    }
+    for (const auto& p : c.linux.masked_paths) {
+        struct stat st;
+        if (::stat(p.c_str(), &st) != 0) {
+            if (errno == ENOENT) continue;
+            throw_errno("masked path {}", p);
+        }
+        if (S_ISDIR(st.st_mode)) {
+            do_mount("tmpfs", p, "tmpfs", MS_RDONLY, "");
+        } else {
+            do_mount("/dev/null", p, "", MS_BIND, "");
+        }
+    }
+    if (c.root.readonly) do_mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags("/"), "");
+}
+
+}  // namespace myrt::runtime

@@ -1,0 +1,42 @@
+#pragma once
+// The runtime <-> container-init conversation during create: a SOCK_SEQPACKET
+// pair, one message per step, so each side knows exactly where the other is.
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "util/fd.hpp"
+
+namespace myrt::runtime {
+
+enum class SyncMsg : int {
+    userns_ready = 1,     // child: new user namespace made, write my id maps
+    userns_mapped,        // parent: maps written
+    run_prestart_hooks,   // child: mounts ready, before pivot_root
+    prestart_done,        // parent: prestart and createRuntime hooks ran
+    created,              // child: ready, waiting on the exec fifo
+    error,                // either side: payload is the message
+    go,                   // parent: proceed (cgroup joined)
+};
+
+class SyncChannel {
+public:
+    SyncChannel() = default;
+    explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
+    static std::pair<SyncChannel, SyncChannel> make_pair();
+
+    void send(SyncMsg m, const std::string& payload = {});
+    // Receives one message; a peer error message is rethrown as myrt::Error.
+    std::pair<SyncMsg, std::string> recv();
+    // As recv(), but end of file (the peer closed or exec'd) gives nullopt.
+    std::optional<std::pair<SyncMsg, std::string>> recv_or_eof();
+    // Receives and requires a given message; a closed channel is reported with `what`.
+    std::string expect(SyncMsg m, const char* what);
+    int fd() const { return fd_.get(); }
+    void close() { fd_.reset(); }
+
+private:
+    UniqueFd fd_;
+};
+
+}  // namespace myrt::runtime
