@@ -1,0 +1,77 @@
+// Address spaces and shared file mappings.
+// mm: tasks sharing one address space (CLONE_VM without CLONE_THREAD, vfork)
+// are told apart from copies with kcmp(KCMP_VM); an outside task in the same
+// mm would see every page the restore rewrites.
+// mapping: a MAP_SHARED file mapping (shmem, memfd, a shared file) whose
+// inode an outside process also maps or holds open sees the container's
+// writes. Private mappings are copy-on-write and share nothing.
+#include "cr/objhash/leak_kinds.hpp"
+
+#include <linux/kcmp.h>
+
+namespace myrt::cr::objhash {
+
+namespace {
+
+class MmKind : public KindOps {
+public:
+    uint32_t id() const override { return kind::mm; }
+    std::string_view name() const override { return "mm"; }
+
+    void collect(ProcessView& task, ObjHash& hash) override {
+        auto existing = hash.instances(id(), 0, 0);
+        uint64_t instance = existing.size();
+        for (Object* obj : existing)
+            if (same_mm(task.pid(), obj->first_holder.pid)) {
+                instance = obj->key.instance;
+                break;
+            }
+        hash.collect(ObjectKey{id(), 0, 0, instance}, fmt::format("address space of pid {}", task.pid()),
+                     Holder{task.pid(), -1, "its address space"});
+    }
+
+    void find_outside(ProcessView& outside, ObjHash& hash, const OutsideReport& report) override {
+        for (Object* obj : hash.instances(id(), 0, 0))
+            if (same_mm(outside.pid(), obj->first_holder.pid)) report(*obj, "its address space");
+    }
+
+private:
+    static bool same_mm(pid_t a, pid_t b) {
+        if (a == b) return true;
+        int rc = kcmp_compare(a, b, KCMP_VM, 0, 0);
+        if (rc == 0) return true;
+        if (rc > 0 || errno == ESRCH) return false;
+        throw SystemError(errno, fmt::format("kcmp of the address spaces of pids {} and {}", a, b));
+    }
+};
+
+class MappingKind : public KindOps {
+public:
+    uint32_t id() const override { return kind::mapping; }
+    std::string_view name() const override { return "shared mapping"; }
+
+    void collect(ProcessView& task, ObjHash& hash) override {
+        for (const MapEntry& m : task.maps()) {
+            if (!m.shared || m.ino == 0) continue;
+            hash.collect(ObjectKey{id(), m.dev, m.ino, 0}, m.path.empty() ? fmt::format("inode {}", m.ino) : m.path,
+                         Holder{task.pid(), -1, fmt::format("mapping {:x}-{:x}", m.start, m.end)});
+        }
+    }
+
+    void find_outside(ProcessView& outside, ObjHash& hash, const OutsideReport& report) override {
+        for (const MapEntry& m : outside.maps()) {
+            if (m.ino == 0) continue;
+            if (Object* obj = hash.find(ObjectKey{id(), m.dev, m.ino, 0}))
+                report(*obj, fmt::format("mapping {:x}-{:x}", m.start, m.end));
+        }
+        for (const FdEntry& fd : outside.fds())
+            if (Object* obj = hash.find(ObjectKey{id(), fd.dev, fd.ino, 0})) report(*obj, fmt::format("fd {}", fd.fd));
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<KindOps> make_mm_kind() { return std::make_unique<MmKind>(); }
+std::unique_ptr<KindOps> make_mapping_kind() { return std::make_unique<MappingKind>(); }
+
+}  // namespace myrt::cr::objhash

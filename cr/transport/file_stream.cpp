@@ -1,0 +1,58 @@
+#include "cr/transport/file_stream.hpp"
+
+#include "util/error.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+namespace myrt::cr::transport {
+
+FileSink::FileSink(std::string path, UringBufferConfig config)
+    : path_(std::move(path)), partial_(path_ + ".partial") {
+    fd_ = UniqueFd(::open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd_) throw_errno("creating the image file {}", partial_);
+    writer_ = std::make_unique<UringWriter>(fd_.get(), UringWriter::Target::file, partial_, config);
+}
+
+FileSink::~FileSink() {
+    if (finished_) return;
+    writer_.reset();
+    fd_.reset();
+    ::unlink(partial_.c_str());
+}
+
+void FileSink::write(std::span<const std::byte> data) {
+    if (finished_) fail("image file {} is already complete: nothing may be written after finish", path_);
+    writer_->write(data);
+}
+
+void FileSink::write_unbuffered(std::span<const std::byte> data,
+                                const std::function<void(std::span<const std::byte>)>& while_in_flight) {
+    if (finished_) fail("image file {} is already complete: nothing may be written after finish", path_);
+    writer_->write_unbuffered(data, while_in_flight);
+}
+
+void FileSink::finish() {
+    if (finished_) return;
+    writer_->flush();
+    if (::fsync(fd_.get()) < 0) throw_errno("fsync of the image file {}", partial_);
+    writer_.reset();
+    if (::close(fd_.release()) < 0) throw_errno("closing the image file {}", partial_);
+    if (::rename(partial_.c_str(), path_.c_str()) < 0) throw_errno("renaming {} to {}", partial_, path_);
+    finished_ = true;
+    // Make the rename itself durable.
+    auto dir = std::filesystem::path(path_).parent_path();
+    UniqueFd dfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dfd) ::fsync(dfd.get());
+}
+
+FileSource::FileSource(std::string path, UringBufferConfig config) : path_(std::move(path)) {
+    fd_ = UniqueFd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd_) throw_errno("opening the image file {}", path_);
+    reader_ = std::make_unique<UringReader>(fd_.get(), UringWriter::Target::file, path_, config);
+}
+
+}  // namespace myrt::cr::transport

@@ -1,0 +1,47 @@
+#pragma once
+// Image streams to and from a file. The sink writes NAME.partial and renames it
+// to NAME only in finish(), after fsync: a crash or an error never leaves a
+// file under the final name that could be mistaken for a complete image.
+#include "cr/transport/sink.hpp"
+#include "cr/transport/source.hpp"
+#include "cr/transport/uring_reader.hpp"
+#include "cr/transport/uring_writer.hpp"
+#include "util/fd.hpp"
+
+#include <memory>
+
+namespace myrt::cr::transport {
+
+class FileSink : public Sink {
+public:
+    explicit FileSink(std::string path, UringBufferConfig config = {});
+    ~FileSink() override;  // without finish(): removes NAME.partial
+
+    void write(std::span<const std::byte> data) override;
+    void write_unbuffered(std::span<const std::byte> data,
+                          const std::function<void(std::span<const std::byte>)>& while_in_flight) override;
+    void finish() override;
+    std::string describe() const override { return path_; }
+    const std::string& partial_path() const { return partial_; }
+
+private:
+    std::string path_;
+    std::string partial_;
+    UniqueFd fd_;
+    std::unique_ptr<UringWriter> writer_;
+    bool finished_ = false;
+};
+
+class FileSource : public Source {
+public:
+    explicit FileSource(std::string path, UringBufferConfig config = {});
+    std::span<const std::byte> read_chunk(size_t max) override { return reader_->read_chunk(max); }
+    std::string describe() const override { return path_; }
+
+private:
+    std::string path_;
+    UniqueFd fd_;
+    std::unique_ptr<UringReader> reader_;
+};
+
+}  // namespace myrt::cr::transport

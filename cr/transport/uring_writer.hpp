@@ -1,0 +1,73 @@
+#pragma once
+// Ordered writes to one fd through io_uring from a small set of registered
+// buffers. The producer copies into one buffer while the kernel drains the
+// previous one; when every buffer is queued the producer waits, which is the
+// back-pressure that keeps memory bounded whatever the stream's size.
+#include "util/fd.hpp"
+
+#include <liburing.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace myrt::cr::transport {
+
+struct UringBufferConfig {
+    size_t buffer_size = 1 << 20;
+    unsigned buffer_count = 4;
+};
+
+class UringWriter {
+public:
+    enum class Target { file, socket };
+
+    // `fd` stays owned by the caller. `name` appears in error messages.
+    UringWriter(int fd, Target target, std::string name, UringBufferConfig config = {});
+    ~UringWriter();
+    UringWriter(const UringWriter&) = delete;
+    UringWriter& operator=(const UringWriter&) = delete;
+
+    void write(std::span<const std::byte> data);
+    void write_unbuffered(std::span<const std::byte> data,
+                          const std::function<void(std::span<const std::byte>)>& while_in_flight);
+    // Submits the partly filled buffer and waits until every byte has been accepted by the kernel.
+    void flush();
+    uint64_t bytes_written() const { return completed_bytes_; }
+
+private:
+    struct Op {
+        const std::byte* data;
+        size_t len;
+        int buffer;       // registered buffer index, or -1 for caller memory
+        uint64_t seq;
+    };
+
+    void queue_filling_buffer();
+    void pump(bool wait);
+    void submit_front();
+    void complete(int res);
+    int take_free_buffer();
+
+    int fd_;
+    Target target_;
+    std::string name_;
+    UringBufferConfig config_;
+    io_uring ring_{};
+    bool ring_ready_ = false;
+    Mapping buffers_;
+    std::vector<int> free_buffers_;
+    int filling_ = -1;
+    size_t fill_ = 0;
+    std::deque<Op> queue_;     // front is in flight when in_flight_ is set
+    bool in_flight_ = false;
+    uint64_t next_seq_ = 0;
+    uint64_t done_seq_ = 0;    // ops with seq < done_seq_ are complete
+    uint64_t file_offset_ = 0;
+    uint64_t completed_bytes_ = 0;
+};
+
+}  // namespace myrt::cr::transport
