@@ -15,6 +15,7 @@ namespace myrt::spec {
 struct Root {
     std::string path;
     bool readonly = false;
+    bool operator==(const Root&) const = default;
 };
 
 struct User {
@@ -22,21 +23,25 @@ struct User {
     uint32_t gid = 0;
     std::optional<uint32_t> umask;
     std::vector<uint32_t> additional_gids;
+    bool operator==(const User&) const = default;
 };
 
 struct Capabilities {
     std::vector<std::string> bounding, effective, inheritable, permitted, ambient;
+    bool operator==(const Capabilities&) const = default;
 };
 
 struct Rlimit {
     std::string type;  // "RLIMIT_NOFILE"
     uint64_t hard = 0;
     uint64_t soft = 0;
+    bool operator==(const Rlimit&) const = default;
 };
 
 struct ConsoleSize {
     uint32_t height = 0;
     uint32_t width = 0;
+    bool operator==(const ConsoleSize&) const = default;
 };
 
 struct Process {
@@ -52,6 +57,7 @@ struct Process {
     std::string apparmor_profile;
     std::optional<int> oom_score_adj;
     std::string selinux_label;
+    bool operator==(const Process&) const = default;
 };
 
 struct Mount {
@@ -59,6 +65,7 @@ struct Mount {
     std::string type;
     std::string source;
     std::vector<std::string> options;
+    bool operator==(const Mount&) const = default;
 };
 
 struct Hook {
@@ -66,21 +73,25 @@ struct Hook {
     std::vector<std::string> args;
     std::vector<std::string> env;
     std::optional<int> timeout;  // seconds, > 0
+    bool operator==(const Hook&) const = default;
 };
 
 struct Hooks {
     std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
+    bool operator==(const Hooks&) const = default;
 };
 
 struct Namespace {
     std::string type;  // pid, network, mount, ipc, uts, user, cgroup, time
     std::string path;  // empty: create a new one
+    bool operator==(const Namespace&) const = default;
 };
 
 struct IdMapping {
     uint32_t container_id = 0;
     uint32_t host_id = 0;
     uint32_t size = 0;
+    bool operator==(const IdMapping&) const = default;
 };
 
 struct Device {
@@ -91,6 +102,7 @@ struct Device {
     std::optional<uint32_t> file_mode;
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
+    bool operator==(const Device&) const = default;
 };
 
 struct DeviceCgroupRule {
@@ -99,12 +111,14 @@ struct DeviceCgroupRule {
     std::optional<int64_t> major;
     std::optional<int64_t> minor;
     std::string access;  // rwm
+    bool operator==(const DeviceCgroupRule&) const = default;
 };
 
 struct MemoryResources {
     std::optional<int64_t> limit, reservation, swap, kernel, kernel_tcp;
     std::optional<uint64_t> swappiness;
     std::optional<bool> disable_oom_killer, use_hierarchy, check_before_update;
+    bool operator==(const MemoryResources&) const = default;
 };
 
 struct CpuResources {
@@ -117,21 +131,26 @@ struct CpuResources {
     std::string cpus;
     std::string mems;
     std::optional<int64_t> idle;
+    bool operator==(const CpuResources&) const = default;
 };
 
 struct PidsResources {
     int64_t limit = 0;
+    bool operator==(const PidsResources&) const = default;
 };
 
 struct BlockIoDevice {
     int64_t major = 0;
     int64_t minor = 0;
+    bool operator==(const BlockIoDevice&) const = default;
 };
 struct WeightDevice : BlockIoDevice {
     std::optional<uint16_t> weight, leaf_weight;
+    bool operator==(const WeightDevice&) const = default;
 };
 struct ThrottleDevice : BlockIoDevice {
     uint64_t rate = 0;
+    bool operator==(const ThrottleDevice&) const = default;
 };
 
 struct BlockIoResources {
@@ -139,11 +158,13 @@ struct BlockIoResources {
     std::vector<WeightDevice> weight_device;
     std::vector<ThrottleDevice> throttle_read_bps_device, throttle_write_bps_device,
         throttle_read_iops_device, throttle_write_iops_device;
+    bool operator==(const BlockIoResources&) const = default;
 };
 
 struct HugepageLimit {
     std::string page_size;  // "2MB"
     uint64_t limit = 0;
+    bool operator==(const HugepageLimit&) const = default;
 };
 
 struct Resources {
@@ -154,6 +175,7 @@ struct Resources {
     std::optional<BlockIoResources> block_io;
     std::vector<HugepageLimit> hugepage_limits;
     std::map<std::string, std::string> unified;  // cgroup v2 key -> value
+    bool operator==(const Resources&) const = default;
 };
 
 struct SeccompArg {
@@ -161,6 +183,7 @@ struct SeccompArg {
     uint64_t value = 0;
     uint64_t value_two = 0;
     std::string op;  // SCMP_CMP_EQ ...
+    bool operator==(const SeccompArg&) const = default;
 };
 
 struct SeccompSyscall {
@@ -168,6 +191,7 @@ struct SeccompSyscall {
     std::string action;  // SCMP_ACT_ERRNO ...
     std::optional<uint32_t> errno_ret;
     std::vector<SeccompArg> args;
+    bool operator==(const SeccompSyscall&) const = default;
 };
 
 struct Seccomp {
@@ -178,16 +202,19 @@ struct Seccomp {
     std::string listener_path;
     std::string listener_metadata;
     std::vector<SeccompSyscall> syscalls;
+    bool operator==(const Seccomp&) const = default;
 };
 
 struct Personality {
     std::string domain;  // LINUX, LINUX32
     std::vector<std::string> flags;
+    bool operator==(const Personality&) const = default;
 };
 
 struct TimeOffset {
     int64_t secs = 0;
     uint32_t nanosecs = 0;
+    bool operator==(const TimeOffset&) const = default;
 };
 
 struct Linux {
@@ -210,6 +237,7 @@ struct Linux {
             if (ns.type == type) return &ns;
         return nullptr;
     }
+    bool operator==(const Linux&) const = default;
 };
 
 struct Config {
@@ -223,6 +251,7 @@ struct Config {
     std::map<std::string, std::string> annotations;
     Linux linux;
     nlohmann::json raw;  // the document as read, for callers that need unknown fields
+    bool operator==(const Config&) const = default;
 };
 
 // Parses and validates a config.json document; throws myrt::Error whose
@@ -234,6 +263,22 @@ Config load_config(const std::string& path);
 Process parse_process(const nlohmann::json& doc);
 // LinuxResources JSON as `update --resources` receives it.
 Resources parse_resources(const nlohmann::json& doc);
+
+// Semantic checks runc makes (namespaces, sysctls, seccomp names, hooks...);
+// parse_config runs it, and checks process only when it is present.
+void validate_config(const Config& config);
+// What create/run/restore need on top: a process with non-empty args and an absolute cwd.
+void validate_for_create(const Config& config);
+// Checks one process object; `path` prefixes error messages ("process").
+void validate_process(const Process& process, const std::string& path = "process");
+// Checks a resources object; `path` prefixes error messages ("linux.resources").
+void validate_resources(const Resources& resources, const std::string& path = "linux.resources");
+
+// Back to OCI JSON (Go omitempty rules, as runc writes it): what the runtime
+// saves beside a checkpoint, and what round-trip tests compare.
+nlohmann::json config_to_json(const Config& config);
+nlohmann::json process_to_json(const Process& process);
+nlohmann::json resources_to_json(const Resources& resources);
 
 // The default config.json that `myrt spec` writes (runc's defaults);
 // rootless selects the user-namespace variant (`spec --rootless`).
