@@ -1,0 +1,166 @@
+// End to end: dump a process in a pid namespace, kill it, recreate it with
+// the same pid and let it continue where it was.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <thread>
+
+#include "cr/memory/dump_memory.hpp"
+#include "cr/ptrace/proc_scan.hpp"
+#include "cr/ptrace/thread_info.hpp"
+#include "cr/task/dump_task.hpp"
+#include "cr/task/proc_status.hpp"
+#include "cr/task/restore_task.hpp"
+#include "cr/task/spawn.hpp"
+#include "support.hpp"
+#include "util/error.hpp"
+
+using namespace myrt::cr;
+using namespace myrt::cr::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Dumped {
+    ProcessState state;
+    MemoryContents memory;
+    uint64_t counter = 0;
+    uint64_t thread_counter[16] = {};
+};
+
+Dumped dump_and_kill(pid_t pid, ProgressFile& progress) {
+    Dumped d;
+    SeizedProcess proc(pid, SeizeMode::checkpoint);
+    d.state = dump_process_state(proc);
+    dump_memory(pid, d.state.vmas, d.memory.sink());
+    d.counter = progress->counter;
+    for (int i = 0; i < 16; ++i) d.thread_counter[i] = progress->thread_counter[i];
+    ::kill(pid, SIGKILL);
+    proc.release();
+    ::waitpid(pid, nullptr, __WALL);
+    return d;
+}
+
+pid_t restore(PidNamespace& ns, const Dumped& d, RestoreTimings* timings = nullptr) {
+    pid_t placeholder = spawn_restore_placeholder(ns.fd(), d.state.threads[0].core.ns_tid);
+    SeizedProcess fresh(placeholder, SeizeMode::restore);
+    try {
+        auto t = restore_process(fresh, d.state, d.memory);
+        if (timings) *timings = t;
+    } catch (...) {
+        ::kill(placeholder, SIGKILL);
+        fresh.release();
+        ::waitpid(placeholder, nullptr, __WALL);
+        throw;
+    }
+    fresh.detach();
+    return placeholder;
+}
+
+uint64_t status_mask(pid_t pid, const char* key) {
+    return static_cast<uint64_t>(status_numbers(read_status(fmt::format("/proc/{}/status", pid)), key, 16).at(0));
+}
+
+}  // namespace
+
+TEST(Restore, SingleProcessContinuesWithSamePidMemoryAndSignals) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 100, progress, 16);
+    Dumped d = dump_and_kill(pid, progress);
+    ASSERT_GT(d.counter, 0u);
+    progress->counter = 0;  // a restart from scratch would count up from 1 again
+
+    RestoreTimings t;
+    pid_t restored = restore(ns, d, &t);
+    ASSERT_TRUE(wait_until([&] { return progress->counter > d.counter + 20; }))
+        << "counter stuck at " << progress->counter << ", dumped " << d.counter << ", state "
+        << task_state_letter(restored);
+    EXPECT_LT(progress->counter, d.counter + 100000) << "the counter must resume from the dumped value";
+
+    auto st = read_status(fmt::format("/proc/{}/status", restored));
+    EXPECT_EQ(status_numbers(st, "NSpid").back(), 100);
+    EXPECT_EQ(progress->pid_changed, 0);
+    EXPECT_EQ(progress->tid_changed, 0);
+    EXPECT_EQ(progress->clock_ok, 1) << "the vDSO clock must keep working at its dumped address";
+    EXPECT_TRUE(status_mask(restored, "SigBlk") & (1ull << (SIGUSR2 - 1)));
+    EXPECT_TRUE(status_mask(restored, "ShdPnd") & (1ull << (SIGUSR2 - 1)));
+    EXPECT_TRUE(status_mask(restored, "SigPnd") & (1ull << (SIGRTMIN + 3 - 1)));
+    EXPECT_EQ(read_link(fmt::format("/proc/{}/exe", restored)), CR_PROC_COUNTER);
+
+    ASSERT_TRUE(run_command(progress, CMD_CHECK_MEMORY));
+    EXPECT_EQ(progress->memory_ok, 1u) << std::hex << "bad word at " << progress->memory_bad_at;
+
+    ASSERT_EQ(::kill(restored, SIGUSR1), 0);
+    EXPECT_TRUE(wait_until([&] { return progress->usr1_count == 1; }));
+    EXPECT_EQ(progress->on_altstack, 1) << "the handler must run on the restored sigaltstack";
+
+    ASSERT_TRUE(run_command(progress, CMD_UNBLOCK));
+    EXPECT_TRUE(wait_until([&] { return progress->usr2_count == 1 && progress->rt_count == 1; }));
+    EXPECT_EQ(progress->usr2_value, 4242);
+    EXPECT_EQ(progress->rt_value, 77);
+
+    {
+        // rseq, robust list and TLS exactly as dumped.
+        SeizedProcess again(restored, SeizeMode::checkpoint);
+        auto rseq = get_rseq_config(restored);
+        EXPECT_EQ(rseq.abi_pointer, d.state.threads[0].core.rseq_abi_pointer);
+        EXPECT_EQ(rseq.signature, d.state.threads[0].core.rseq_signature);
+        EXPECT_EQ(get_robust_list(restored).head, d.state.threads[0].core.robust_list_head);
+        again.detach();
+    }
+    uint64_t c = progress->counter;
+    EXPECT_TRUE(wait_until([&] { return progress->counter > c + 5; }));
+    std::printf("[ restore ] 16 MiB process: %.1f ms total, address space %.1f ms, fill %.1f ms (%llu bytes)\n",
+                t.total_ms, t.address_space_ms, t.fill_ms, static_cast<unsigned long long>(t.bytes));
+    kill_and_reap(restored);
+}
+
+TEST(Restore, RestoredProcessCanBeDumpedAndRestoredAgain) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 200, progress, 2);
+    Dumped d1 = dump_and_kill(pid, progress);
+    pid_t r1 = restore(ns, d1);
+    ASSERT_TRUE(wait_until([&] { return progress->counter > d1.counter + 10; }));
+    Dumped d2 = dump_and_kill(r1, progress);
+    EXPECT_EQ(d2.state.vmas.size(), d1.state.vmas.size()) << "the layout must not drift between cycles";
+    pid_t r2 = restore(ns, d2);
+    ASSERT_TRUE(wait_until([&] { return progress->counter > d2.counter + 10; }));
+    ASSERT_TRUE(run_command(progress, CMD_CHECK_MEMORY));
+    EXPECT_EQ(progress->memory_ok, 1u);
+    kill_and_reap(r2);
+}
+
+TEST(Restore, MultiThreadedProcessKeepsTidsAndTls) {
+    PidNamespace ns;
+    ProgressFile progress;
+    const int threads = 3;
+    pid_t pid = start_counter(ns, 300, progress, 2, threads);
+    int32_t tids[threads];
+    for (int i = 0; i < threads; ++i) tids[i] = progress->thread_tid[i];
+    Dumped d = dump_and_kill(pid, progress);
+    ASSERT_EQ(d.state.threads.size(), size_t(threads + 1));
+    pid_t restored = restore(ns, d);
+    EXPECT_EQ(list_threads(restored).size(), size_t(threads + 1));
+    for (int i = 0; i < threads; ++i) {
+        EXPECT_TRUE(wait_until([&] { return progress->thread_counter[i] > d.thread_counter[i] + 10; })) << "thread " << i;
+        EXPECT_LT(progress->thread_counter[i], d.thread_counter[i] + 100000);
+        EXPECT_EQ(progress->thread_tls_ok[i], 1) << "thread " << i;
+        EXPECT_EQ(progress->thread_tid[i], tids[i]);
+    }
+    EXPECT_EQ(progress->tid_changed, 0);
+    ASSERT_TRUE(wait_until([&] { return progress->counter > d.counter + 10; }));
+    ASSERT_TRUE(run_command(progress, CMD_CHECK_MEMORY));
+    EXPECT_EQ(progress->memory_ok, 1u);
+    kill_and_reap(restored);
+}
+
+TEST(Restore, PlaceholderWithTakenPidIsRefused) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 400, progress, 1);
+    EXPECT_THROW(spawn_restore_placeholder(ns.fd(), 400), myrt::SystemError);
+    kill_and_reap(pid);
+}

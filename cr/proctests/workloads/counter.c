@@ -1,0 +1,168 @@
+/* A self-checking workload for process C/R tests (linked -static).
+ * argv: PROGRESS_FILE MEMORY_MIB [THREADS]
+ * Sets up: patterned anonymous memory (and a read-only and a PROT_NONE part),
+ * a brk heap, a SIGUSR1 handler on an alternate stack, SIGUSR2 and an RT
+ * signal blocked and pending (shared and per-thread), optional threads with
+ * TLS; then counts in a loop and answers commands from the progress page. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "progress.h"
+
+static struct progress *P;
+static uint64_t *big;
+static size_t big_words;
+static uint64_t *ro;
+static unsigned char *heap_blocks[64];
+static char altstack[65536];
+static __thread int tls_slot = -1;
+static int nthreads;
+
+static uint64_t pattern(uint64_t i) { return (i * 0x9e3779b97f4a7c15ull) ^ 0x5a5a5a5a12345678ull; }
+
+static void on_usr1(int sig, siginfo_t *si, void *uc) {
+    (void)sig; (void)si; (void)uc;
+    char probe;
+    P->on_altstack = (&probe >= altstack && &probe < altstack + sizeof altstack);
+    P->usr1_count++;
+}
+
+static void on_usr2(int sig, siginfo_t *si, void *uc) {
+    (void)sig; (void)uc;
+    P->usr2_value = si->si_value.sival_int;
+    P->usr2_count++;
+}
+
+static void on_rt(int sig, siginfo_t *si, void *uc) {
+    (void)sig; (void)uc;
+    P->rt_value = si->si_value.sival_int;
+    P->rt_count++;
+}
+
+static int check_memory(void) {
+    for (size_t i = 0; i < big_words; i += 1) {
+        if (big[i] != pattern(i)) { P->memory_bad_at = (uint64_t)(uintptr_t)&big[i]; return 2; }
+    }
+    for (size_t i = 0; i < 512; ++i)
+        if (ro[i] != pattern(i + 7)) { P->memory_bad_at = (uint64_t)(uintptr_t)&ro[i]; return 2; }
+    for (int b = 0; b < 64; ++b)
+        for (int j = 0; j < 4000; ++j)
+            if (heap_blocks[b][j] != (unsigned char)(b * 31 + j)) { P->memory_bad_at = (uint64_t)(uintptr_t)&heap_blocks[b][j]; return 2; }
+    return 1;
+}
+
+static void *thread_main(void *arg) {
+    int idx = (int)(intptr_t)arg;
+    tls_slot = idx;
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    P->thread_tid[idx] = tid;
+    uint64_t n = 0;
+    for (;;) {
+        n++;
+        P->thread_counter[idx] = n;
+        P->thread_tls_ok[idx] = (tls_slot == idx);
+        if ((pid_t)syscall(SYS_gettid) != tid) P->tid_changed = 1;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) return 2;
+    int fd = open(argv[1], O_RDWR);
+    if (fd < 0) return 3;
+    P = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (P == MAP_FAILED) return 4;
+    close(fd);
+    nthreads = argc > 3 ? atoi(argv[3]) : 0;
+
+    size_t bytes = (size_t)atoi(argv[2]) << 20;
+    big_words = bytes / 8;
+    big = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (big == MAP_FAILED) return 5;
+    for (size_t i = 0; i < big_words; ++i) big[i] = pattern(i);
+    /* Read-only contents after a guard page nobody may touch. */
+    unsigned char *ro_area = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ro = (uint64_t *)(ro_area + 4096);
+    for (size_t i = 0; i < 512; ++i) ro[i] = pattern(i + 7);
+    mprotect(ro_area, 4096, PROT_NONE);
+    mprotect(ro, 4096, PROT_READ);
+    madvise(ro_area + 2 * 4096, 4096, MADV_DONTDUMP);
+    /* Small blocks come from brk: the [heap]. */
+    for (int b = 0; b < 64; ++b) {
+        heap_blocks[b] = malloc(4000);
+        for (int j = 0; j < 4000; ++j) heap_blocks[b][j] = (unsigned char)(b * 31 + j);
+    }
+
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_usr1;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_sigaction = on_usr2;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGUSR2, &sa, NULL);
+    sa.sa_sigaction = on_rt;
+    sigaction(SIGRTMIN + 3, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR2);
+    sigaddset(&block, SIGRTMIN + 3);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    /* Shared pending: sigqueue to the process. Per-thread: to this thread. */
+    union sigval v = {.sival_int = 4242};
+    sigqueue(getpid(), SIGUSR2, v);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = SIGRTMIN + 3;
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_value.sival_int = 77;
+    syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), SIGRTMIN + 3, &si);
+
+    for (int t = 0; t < nthreads && t < 16; ++t) {
+        pthread_t th;
+        pthread_create(&th, NULL, thread_main, (void *)(intptr_t)t);
+    }
+
+    P->pid_at_start = getpid();
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    P->clock_ok = 1;
+    struct timespec last;
+    clock_gettime(CLOCK_MONOTONIC, &last);
+    P->ready = 1;
+    uint64_t counter = 0;
+    for (;;) {
+        counter++;
+        P->counter = counter;
+        if (getpid() != P->pid_at_start) P->pid_changed = 1;
+        if ((pid_t)syscall(SYS_gettid) != tid) P->tid_changed = 1;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec < last.tv_sec || (now.tv_sec == last.tv_sec && now.tv_nsec < last.tv_nsec)) P->clock_ok = 0;
+        last = now;
+        uint32_t cmd = P->cmd;
+        if (cmd != P->cmd_done) {
+            if (cmd == CMD_CHECK_MEMORY) P->memory_ok = check_memory();
+            if (cmd == CMD_UNBLOCK) sigprocmask(SIG_UNBLOCK, &block, NULL);
+            if (cmd == CMD_EXIT) _exit(0);
+            P->cmd_done = cmd;
+        }
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}

@@ -1,0 +1,159 @@
+#include "cr/task/dump_task.hpp"
+
+#include <linux/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+
+#include <cstring>
+#include <optional>
+
+#include "cr/memory/vma.hpp"
+#include "cr/ptrace/inject.hpp"
+#include "cr/ptrace/proc_scan.hpp"
+#include "cr/ptrace/registers.hpp"
+#include "cr/ptrace/thread_info.hpp"
+#include "cr/task/proc_status.hpp"
+#include "util/error.hpp"
+
+namespace myrt::cr {
+namespace {
+
+void copy_comm(char (&dst)[16], std::string s) {
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    std::memset(dst, 0, sizeof dst);
+    std::memcpy(dst, s.data(), std::min(s.size(), sizeof dst - 1));
+}
+
+void fill_ids(ProcessCoreRecord& core, const std::map<std::string, std::string>& st, const StatFields& stat, pid_t pid) {
+    auto& ids = core.ids;
+    ids.pid = pid;
+    ids.ppid = stat.ppid;
+    ids.pgid = stat.pgid;
+    ids.sid = stat.sid;
+    auto nspid = status_numbers(st, "NSpid");
+    if (nspid.empty() || nspid.size() > kMaxPidNsDepth) fail("process {} has {} NSpid entries", pid, nspid.size());
+    ids.ns_depth = static_cast<int32_t>(nspid.size());
+    for (size_t i = 0; i < nspid.size(); ++i) ids.ns_pid[i] = static_cast<int32_t>(nspid[i]);
+    ids.ns_pgid = static_cast<int32_t>(status_numbers(st, "NSpgid").back());
+    ids.ns_sid = static_cast<int32_t>(status_numbers(st, "NSsid").back());
+}
+
+void fill_creds(ProcessState& ps, const std::map<std::string, std::string>& st) {
+    auto& c = ps.core.creds;
+    auto uids = status_numbers(st, "Uid");
+    auto gids = status_numbers(st, "Gid");
+    if (uids.size() != 4 || gids.size() != 4) fail("unexpected Uid/Gid lines in /proc status");
+    for (int i = 0; i < 4; ++i) {
+        c.uid[i] = static_cast<uint32_t>(uids[static_cast<size_t>(i)]);
+        c.gid[i] = static_cast<uint32_t>(gids[static_cast<size_t>(i)]);
+    }
+    for (auto g : status_numbers(st, "Groups")) ps.groups.push_back(static_cast<uint32_t>(g));
+    c.cap_inheritable = static_cast<uint64_t>(status_numbers(st, "CapInh", 16).at(0));
+    c.cap_permitted = static_cast<uint64_t>(status_numbers(st, "CapPrm", 16).at(0));
+    c.cap_effective = static_cast<uint64_t>(status_numbers(st, "CapEff", 16).at(0));
+    c.cap_bounding = static_cast<uint64_t>(status_numbers(st, "CapBnd", 16).at(0));
+    c.cap_ambient = static_cast<uint64_t>(status_numbers(st, "CapAmb", 16).at(0));
+    c.no_new_privs = static_cast<uint32_t>(status_numbers(st, "NoNewPrivs").at(0));
+}
+
+ThreadState dump_thread_direct(pid_t pid, pid_t tid) {
+    ThreadState t;
+    auto& c = t.core;
+    c.tid = tid;
+    auto st = read_status(fmt::format("/proc/{}/task/{}/status", pid, tid));
+    c.ns_tid = static_cast<int32_t>(status_numbers(st, "NSpid").back());
+    Registers regs = get_registers(tid);
+    c.regs = regs.gp;
+    normalize_interrupted_syscall(c.regs, true);
+    c.fpu_format = static_cast<uint32_t>(regs.fpu_format);
+    c.fpu_size = static_cast<uint32_t>(regs.fpu.size());
+    t.fpu = std::move(regs.fpu);
+    c.blocked = get_sigmask(tid);
+    t.pending = peek_pending_signals(tid, false);
+    auto rseq = get_rseq_config(tid);
+    c.rseq_abi_pointer = rseq.abi_pointer;
+    c.rseq_abi_size = rseq.abi_size;
+    c.rseq_signature = rseq.signature;
+    auto robust = get_robust_list(tid);
+    c.robust_list_head = robust.head;
+    c.robust_list_len = robust.len;
+    copy_comm(c.comm, read_proc_file(fmt::format("/proc/{}/task/{}/comm", pid, tid)));
+    return t;
+}
+
+// What only the thread itself can report: its alternate signal stack and parent-death signal.
+void dump_thread_injected(ThreadCoreRecord& c, Injector& inj, RemoteScratch& scratch) {
+    inj.checked("sigaltstack query", SYS_sigaltstack, 0, scratch.addr());
+    auto ss = scratch.get<stack_t>(0);
+    c.altstack_sp = reinterpret_cast<uint64_t>(ss.ss_sp);
+    c.altstack_size = ss.ss_size;
+    c.altstack_flags = ss.ss_flags;
+    inj.checked("prctl(PR_GET_PDEATHSIG)", SYS_prctl, PR_GET_PDEATHSIG, scratch.addr());
+    c.pdeath_signal = scratch.get<int32_t>(0);
+}
+
+}  // namespace
+
+ProcessState dump_process_state(SeizedProcess& proc) {
+    ProcessState ps;
+    const pid_t pid = proc.pid();
+    auto& core = ps.core;
+
+    auto st = read_status(fmt::format("/proc/{}/status", pid));
+    auto stat = parse_stat(read_proc_file(fmt::format("/proc/{}/stat", pid)));
+    fill_ids(core, st, stat, pid);
+    fill_creds(ps, st);
+    core.umask = static_cast<uint32_t>(status_numbers(st, "Umask", 8).at(0));
+    core.seccomp_mode = static_cast<uint32_t>(status_numbers(st, "Seccomp").at(0));
+    core.mm = stat.mm;
+    auto limits = parse_limits(read_proc_file(fmt::format("/proc/{}/limits", pid)));
+    std::copy(limits.begin(), limits.end(), core.rlimits);
+    core.personality = static_cast<uint32_t>(std::stoul(read_proc_file(fmt::format("/proc/{}/personality", pid)), nullptr, 16));
+    copy_comm(core.comm, read_proc_file(fmt::format("/proc/{}/comm", pid)));
+    ps.auxv = parse_auxv(read_proc_file(fmt::format("/proc/{}/auxv", pid)));
+    ps.cwd = read_link(fmt::format("/proc/{}/cwd", pid));
+    ps.root = read_link(fmt::format("/proc/{}/root", pid));
+    ps.exe = read_link(fmt::format("/proc/{}/exe", pid));
+    if (core.seccomp_mode == 2) ps.seccomp = get_seccomp_filters(pid);
+
+    // Direct reads first: the injector below changes registers and the mask.
+    for (auto& t : proc.threads()) ps.threads.push_back(dump_thread_direct(pid, t.tid()));
+    core.nthreads = static_cast<uint32_t>(ps.threads.size());
+    ps.shared_pending = peek_pending_signals(pid, true);
+
+    {
+        uint64_t insn = find_vdso_syscall(pid);
+        Injector inj(pid, insn);
+        RemoteScratch scratch(inj, 4096);
+        for (int sig = 1; sig <= kNumSignals; ++sig) {
+            inj.checked(fmt::format("rt_sigaction({}) query", sig), SYS_rt_sigaction, sig, 0, scratch.addr(), 8);
+            core.sigactions[sig - 1] = scratch.get<SigactionRecord>(0);
+        }
+        core.mm.brk = static_cast<uint64_t>(inj.checked("brk(0)", SYS_brk, 0));
+        core.creds.securebits = static_cast<uint32_t>(inj.checked("prctl(PR_GET_SECUREBITS)", SYS_prctl, PR_GET_SECUREBITS));
+        core.dumpable = static_cast<uint32_t>(inj.checked("prctl(PR_GET_DUMPABLE)", SYS_prctl, PR_GET_DUMPABLE));
+        inj.checked("prctl(PR_GET_CHILD_SUBREAPER)", SYS_prctl, PR_GET_CHILD_SUBREAPER, scratch.addr());
+        core.child_subreaper = scratch.get<uint32_t>(0);
+        for (int which = 0; which < 3; ++which) {
+            inj.checked(fmt::format("getitimer({})", which), SYS_getitimer, which, scratch.addr());
+            auto it = scratch.get<itimerval>(0);
+            core.itimers[which] = {it.it_interval.tv_sec, it.it_interval.tv_usec, it.it_value.tv_sec, it.it_value.tv_usec};
+        }
+        for (size_t i = 0; i < ps.threads.size(); ++i) {
+            if (i == 0) {
+                dump_thread_injected(ps.threads[0].core, inj, scratch);
+                continue;
+            }
+            Injector tinj(ps.threads[i].core.tid, insn);
+            dump_thread_injected(ps.threads[i].core, tinj, scratch);
+            tinj.finish();
+        }
+        scratch.release();
+        inj.finish();
+    }
+    ps.vmas = read_vmas(pid);
+    return ps;
+}
+
+}  // namespace myrt::cr

@@ -1,0 +1,340 @@
+#include "cr/task/restore_task.hpp"
+
+#include <linux/capability.h>
+#include <linux/prctl.h>
+#include <linux/rseq.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <linux/securebits.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "cr/memory/pagemap.hpp"
+#include "cr/memory/restore_memory.hpp"
+#include "cr/ptrace/inject.hpp"
+#include "cr/ptrace/proc_scan.hpp"
+#include "cr/ptrace/registers.hpp"
+#include "cr/ptrace/remote_memory.hpp"
+#include "cr/ptrace/thread_info.hpp"
+#include "cr/task/proc_status.hpp"
+#include "util/error.hpp"
+
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)
+#endif
+
+namespace myrt::cr {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+template <class T>
+uint64_t put(pid_t pid, uint64_t addr, const T& v) {
+    remote_write_value(pid, addr, v);
+    return addr;
+}
+
+uint64_t put_bytes(pid_t pid, uint64_t addr, const void* data, size_t len) {
+    remote_write(pid, addr, std::span(static_cast<const std::byte*>(data), len));
+    return addr;
+}
+
+void restore_mm(Injector& inj, const RestorerArea& area, const ProcessState& st) {
+    const pid_t pid = inj.tid();
+    const uint64_t auxv_at = area.scratch + 1024;
+    const uint64_t path_at = area.scratch + 8192;
+    size_t auxv_bytes = st.auxv.size() * 8;
+    if (auxv_bytes > 8192 - 1024) fail("auxv of {} bytes is too large", auxv_bytes);
+    put_bytes(pid, auxv_at, st.auxv.data(), auxv_bytes);
+    put_bytes(pid, path_at, st.exe.c_str(), st.exe.size() + 1);
+    long exe_fd = inj.checked(fmt::format("opening the executable {}", st.exe), SYS_openat,
+                              static_cast<uint64_t>(AT_FDCWD), path_at, O_RDONLY | O_CLOEXEC);
+    prctl_mm_map map{};
+    const auto& mm = st.core.mm;
+    map.start_code = mm.start_code;
+    map.end_code = mm.end_code;
+    map.start_data = mm.start_data;
+    map.end_data = mm.end_data;
+    map.start_brk = mm.start_brk;
+    map.brk = mm.brk;
+    map.start_stack = mm.start_stack;
+    map.arg_start = mm.arg_start;
+    map.arg_end = mm.arg_end;
+    map.env_start = mm.env_start;
+    map.env_end = mm.env_end;
+    map.auxv = reinterpret_cast<__u64*>(auxv_at);
+    map.auxv_size = static_cast<__u32>(auxv_bytes);
+    map.exe_fd = static_cast<__u32>(exe_fd);
+    put(pid, area.scratch, map);
+    // PR_SET_MM_MAP is the one form allowed without CAP_SYS_RESOURCE.
+    long rc = inj.syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, area.scratch, sizeof map, 0);
+    inj.syscall(SYS_close, static_cast<uint64_t>(exe_fd));
+    if (rc < 0)
+        throw SystemError(static_cast<int>(-rc), fmt::format("prctl(PR_SET_MM_MAP) (brk {:#x}, stack {:#x}, exe {}) in task {}",
+                                                             mm.brk, mm.start_stack, st.exe, pid));
+}
+
+void restore_process_wide(Injector& inj, const RestorerArea& area, const ProcessState& st) {
+    const pid_t pid = inj.tid();
+    const auto& core = st.core;
+    inj.checked("umask", SYS_umask, core.umask);
+    inj.checked("personality", SYS_personality, core.personality);
+    if (read_link(fmt::format("/proc/{}/root", pid)) != st.root) {
+        put_bytes(pid, area.scratch, st.root.c_str(), st.root.size() + 1);
+        inj.checked(fmt::format("chroot {}", st.root), SYS_chroot, area.scratch);
+    }
+    put_bytes(pid, area.scratch, st.cwd.c_str(), st.cwd.size() + 1);
+    inj.checked(fmt::format("chdir {}", st.cwd), SYS_chdir, area.scratch);
+
+    auto now = parse_limits(read_proc_file(fmt::format("/proc/{}/limits", pid)));
+    for (int r = 0; r < kNumRlimits; ++r) {
+        const auto& want = core.rlimits[r];
+        if (want.cur == now[static_cast<size_t>(r)].cur && want.max == now[static_cast<size_t>(r)].max) continue;
+        put(pid, area.scratch, want);
+        inj.checked(fmt::format("prlimit64 of resource {} to {}/{}", r, want.cur, want.max), SYS_prlimit64, 0, r,
+                    area.scratch, 0);
+    }
+    for (int which = 0; which < 3; ++which) {
+        const auto& t = core.itimers[which];
+        if (!t.value_sec && !t.value_usec) continue;
+        itimerval v{{t.interval_sec, t.interval_usec}, {t.value_sec, t.value_usec}};
+        put(pid, area.scratch, v);
+        inj.checked(fmt::format("setitimer({})", which), SYS_setitimer, which, area.scratch, 0);
+    }
+    for (int sig = 1; sig <= kNumSignals; ++sig) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        put(pid, area.scratch, core.sigactions[sig - 1]);
+        inj.checked(fmt::format("rt_sigaction({})", sig), SYS_rt_sigaction, sig, area.scratch, 0, 8);
+    }
+    if (core.dumpable <= 1) inj.checked("prctl(PR_SET_DUMPABLE)", SYS_prctl, PR_SET_DUMPABLE, core.dumpable);
+    inj.checked("prctl(PR_SET_CHILD_SUBREAPER)", SYS_prctl, PR_SET_CHILD_SUBREAPER, core.child_subreaper);
+}
+
+// Adds a thread with the dumped tid: clone3 set_tid from the leader; with
+// PTRACE_O_TRACECLONE the new thread starts traced and stopped.
+pid_t create_thread(Injector& leader, const RestorerArea& area, const ThreadCoreRecord& t) {
+    const pid_t pid = leader.tid();
+    pid_t want = t.ns_tid;
+    uint64_t tid_at = put(pid, area.scratch + 512, want);
+    clone_args args{};
+    args.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+    args.set_tid = tid_at;
+    args.set_tid_size = 1;
+    put(pid, area.scratch, args);
+    leader.checked(fmt::format("clone3 of thread {}", want), SYS_clone3, area.scratch, sizeof args);
+    auto child = leader.last_clone_child();
+    if (!child) fail("clone3 of thread {} reported no PTRACE_EVENT_CLONE", want);
+    for (;;) {
+        int st = 0;
+        if (::waitpid(*child, &st, __WALL) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("waiting for the new thread {} to stop", *child);
+        }
+        if (WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_STOP) return *child;
+        if (!WIFSTOPPED(st)) fail("new thread {} died before it stopped", *child);
+        ::ptrace(PTRACE_CONT, *child, nullptr, nullptr);
+    }
+}
+
+void restore_thread_local(Injector& inj, const RestorerArea& area, const ThreadCoreRecord& t) {
+    const pid_t tid = inj.tid();
+    stack_t ss{};
+    ss.ss_sp = reinterpret_cast<void*>(t.altstack_sp);
+    ss.ss_size = t.altstack_size;
+    ss.ss_flags = t.altstack_flags & (SS_DISABLE | SS_AUTODISARM);
+    if (!(ss.ss_flags & SS_DISABLE)) {
+        put(tid, area.scratch, ss);
+        inj.checked("sigaltstack", SYS_sigaltstack, area.scratch, 0);
+    }
+    inj.checked("set_robust_list", SYS_set_robust_list, t.robust_list_head, t.robust_list_len);
+    inj.checked("prctl(PR_SET_PDEATHSIG)", SYS_prctl, PR_SET_PDEATHSIG, static_cast<uint64_t>(t.pdeath_signal));
+    put_bytes(tid, area.scratch, t.comm, sizeof t.comm);
+    inj.checked("prctl(PR_SET_NAME)", SYS_prctl, PR_SET_NAME, area.scratch);
+    if (t.rseq_abi_pointer)
+        // The same area and signature: code built for rseq aborts to handlers
+        // that check the signature, and the area is where libc looks.
+        inj.checked(fmt::format("rseq registration at {:#x}", t.rseq_abi_pointer), SYS_rseq, t.rseq_abi_pointer,
+                    t.rseq_abi_size, 0, t.rseq_signature);
+}
+
+int last_cap() {
+    return std::stoi(read_proc_file("/proc/sys/kernel/cap_last_cap"));
+}
+
+// Credentials are per thread in the kernel, so every thread runs this. The
+// order keeps the privileges each step needs until the step is done.
+void restore_creds(Injector& inj, const RestorerArea& area, const ProcessState& st) {
+    const pid_t tid = inj.tid();
+    const auto& c = st.core.creds;
+    long bits_now = inj.checked("prctl(PR_GET_SECUREBITS)", SYS_prctl, PR_GET_SECUREBITS);
+    const uint64_t transition = SECBIT_KEEP_CAPS | SECBIT_NO_SETUID_FIXUP;
+    if (static_cast<uint64_t>(bits_now) != transition)
+        inj.checked("prctl(PR_SET_SECUREBITS) for the uid switch", SYS_prctl, PR_SET_SECUREBITS, transition);
+    put_bytes(tid, area.scratch, st.groups.data(), st.groups.size() * 4);
+    inj.checked("setgroups", SYS_setgroups, st.groups.size(), area.scratch);
+    inj.checked("setresgid", SYS_setresgid, c.gid[0], c.gid[1], c.gid[2]);
+    inj.syscall(SYS_setfsgid, c.gid[3]);
+    inj.checked("setresuid", SYS_setresuid, c.uid[0], c.uid[1], c.uid[2]);
+    inj.syscall(SYS_setfsuid, c.uid[3]);
+    for (int cap = 0; cap <= last_cap(); ++cap)
+        if (!(c.cap_bounding & (1ull << cap)))
+            inj.checked(fmt::format("dropping capability {} from the bounding set", cap), SYS_prctl, PR_CAPBSET_DROP, cap);
+    inj.checked("prctl(PR_SET_SECUREBITS)", SYS_prctl, PR_SET_SECUREBITS, c.securebits);
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    for (int i = 0; i < 2; ++i) {
+        data[i].effective = static_cast<__u32>(c.cap_effective >> (32 * i));
+        data[i].permitted = static_cast<__u32>(c.cap_permitted >> (32 * i));
+        data[i].inheritable = static_cast<__u32>(c.cap_inheritable >> (32 * i));
+    }
+    put(tid, area.scratch, hdr);
+    put_bytes(tid, area.scratch + 64, data, sizeof data);
+    inj.checked("capset", SYS_capset, area.scratch, area.scratch + 64);
+    inj.checked("clearing ambient capabilities", SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (int cap = 0; cap <= last_cap(); ++cap)
+        if (c.cap_ambient & (1ull << cap))
+            inj.checked(fmt::format("raising ambient capability {}", cap), SYS_prctl, PR_CAP_AMBIENT,
+                        PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+    if (c.no_new_privs) inj.checked("prctl(PR_SET_NO_NEW_PRIVS)", SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+void queue_pending(Injector& leader, const RestorerArea& area, const ProcessState& st) {
+    const pid_t pid = leader.tid();
+    long tgid = leader.checked("getpid", SYS_getpid);
+    for (const auto& t : st.threads)
+        for (const auto& si : t.pending) {
+            put(pid, area.scratch, si);
+            leader.checked(fmt::format("re-queueing signal {} for thread {}", si.si_signo, t.core.ns_tid),
+                           SYS_rt_tgsigqueueinfo, tgid, t.core.ns_tid, si.si_signo, area.scratch);
+        }
+    for (const auto& si : st.shared_pending) {
+        put(pid, area.scratch, si);
+        leader.checked(fmt::format("re-queueing shared signal {}", si.si_signo), SYS_rt_sigqueueinfo, tgid,
+                       si.si_signo, area.scratch);
+    }
+}
+
+void install_seccomp(Injector& leader, uint64_t scratch, const ProcessState& st) {
+    const pid_t pid = leader.tid();
+    // Oldest first: index 0 is the most recent filter.
+    for (auto it = st.seccomp.rbegin(); it != st.seccomp.rend(); ++it) {
+        uint64_t insns_at = scratch + 64;
+        if (it->size() * sizeof(sock_filter) > 60 * 1024) fail("a seccomp filter of {} instructions is too large", it->size());
+        put_bytes(pid, insns_at, it->data(), it->size() * sizeof(sock_filter));
+        sock_fprog prog{static_cast<unsigned short>(it->size()), reinterpret_cast<sock_filter*>(insns_at)};
+        put(pid, scratch, prog);
+        leader.checked("installing a seccomp filter", SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+                       scratch);
+    }
+}
+
+}  // namespace
+
+RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, const MemoryContents& memory) {
+    auto t0 = Clock::now();
+    RestoreTimings timings;
+    if (fresh.threads().size() != 1) fail("restore needs a single-threaded placeholder, process {} has {}", fresh.pid(), fresh.threads().size());
+    if (state.threads.empty()) fail("the dumped process has no threads");
+    const pid_t pid = fresh.pid();
+    auto placeholder_ns = status_numbers(read_status(fmt::format("/proc/{}/status", pid)), "NSpid").back();
+    if (placeholder_ns != state.threads[0].core.ns_tid)
+        fail("placeholder {} has pid {} in its namespace but the image needs {}", pid, placeholder_ns, state.threads[0].core.ns_tid);
+    if (state.seccomp.size() > 0 && state.core.seccomp_mode != 2) fail("image has seccomp filters but mode {}", state.core.seccomp_mode);
+    if (state.core.seccomp_mode == 1) fail("strict seccomp mode cannot be restored");
+
+    Injector leader(pid);
+    // The placeholder inherited its parent's rseq registration, in memory
+    // that is about to disappear: the kernel would fault writing to it.
+    auto inherited = get_rseq_config(pid);
+    if (inherited.abi_pointer)
+        leader.checked("unregistering the inherited rseq area", SYS_rseq, inherited.abi_pointer, inherited.abi_size,
+                       RSEQ_FLAG_UNREGISTER, inherited.signature);
+
+    auto t_mem = Clock::now();
+    auto current = read_vmas(pid);
+    const uint64_t area_size = kPageSize + 64 * 1024;
+    uint64_t base = find_free_range({&current, &state.vmas}, area_size);
+    RestorerArea area = install_restorer(leader, base);
+    std::vector<Vma> area_layout(1);
+    area_layout[0].rec.start = area.base;
+    area_layout[0].rec.end = area.base + area.size();
+    uint64_t vdso_total = 0;
+    for (const auto& v : current)
+        if (v.rec.kind == VmaKind::vdso || v.rec.kind == VmaKind::vvar || v.rec.kind == VmaKind::vvar_vclock)
+            vdso_total += v.size();
+    uint64_t temp = find_free_range({&current, &state.vmas, &area_layout}, std::max<uint64_t>(vdso_total, kPageSize));
+    clear_address_space(leader, current, area);
+    place_vdso(leader, current, state.vmas, temp);
+    auto has = contents_index(memory);
+    map_vmas(leader, area, state.vmas, has);
+    auto t_fill = Clock::now();
+    auto filled = fill_memory(leader, memory);
+    timings.fill_ms = ms_since(t_fill);
+    timings.bytes = filled.bytes;
+    finalize_vmas(leader, state.vmas, has);
+    timings.address_space_ms = ms_since(t_mem);
+
+    restore_mm(leader, area, state);
+    restore_process_wide(leader, area, state);
+
+    for (size_t i = 1; i < state.threads.size(); ++i) {
+        pid_t tid = create_thread(leader, area, state.threads[i].core);
+        fresh.add_thread(SeizedTask::adopt_stopped(tid));
+    }
+    // Per-thread state, each thread running its own syscalls.
+    for (size_t i = 0; i < state.threads.size(); ++i) {
+        if (i == 0) {
+            restore_thread_local(leader, area, state.threads[0].core);
+            continue;
+        }
+        Injector inj(fresh.threads()[i].tid(), area.base);
+        restore_thread_local(inj, area, state.threads[i].core);
+        inj.abandon();
+    }
+    queue_pending(leader, area, state);
+    for (size_t i = 0; i < state.threads.size(); ++i) {
+        if (i == 0) {
+            restore_creds(leader, area, state);
+            continue;
+        }
+        Injector inj(fresh.threads()[i].tid(), area.base);
+        restore_creds(inj, area, state);
+        inj.abandon();
+    }
+
+    // Seccomp last but one: a container filter may forbid what restore still
+    // does. The programs are copied in from the restorer scratch; the final
+    // munmap then runs through the vDSO's syscall (now at its dumped place),
+    // so the filters only see that one munmap, which libc itself needs anyway.
+    install_seccomp(leader, area.scratch, state);
+    bool have_vdso = std::any_of(state.vmas.begin(), state.vmas.end(), [](auto& v) { return v.rec.kind == VmaKind::vdso; });
+    // Without a vDSO the restorer page unmaps itself: the syscall completes
+    // and the final registers are set before the thread returns to user.
+    if (have_vdso) leader.set_syscall_insn(find_vdso_syscall(pid));
+    leader.checked("unmapping the restorer area", SYS_munmap, area.base, area.size());
+    leader.abandon();
+
+    for (size_t i = 0; i < state.threads.size(); ++i) {
+        const auto& t = state.threads[i];
+        pid_t tid = fresh.threads()[i].tid();
+        set_sigmask(tid, t.core.blocked);
+        Registers regs;
+        regs.gp = t.core.regs;
+        regs.fpu_format = static_cast<FpuFormat>(t.core.fpu_format);
+        regs.fpu = t.fpu;
+        set_registers(tid, regs);
+    }
+    timings.total_ms = ms_since(t0);
+    return timings;
+}
+
+}  // namespace myrt::cr

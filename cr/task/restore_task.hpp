@@ -1,0 +1,24 @@
+#pragma once
+// Turning a fresh placeholder process (same pid, seized in restore mode) into
+// the dumped process, entirely by injected syscalls and ptrace writes.
+#include "cr/memory/dump_memory.hpp"
+#include "cr/ptrace/seize.hpp"
+#include "cr/task/task_state.hpp"
+
+namespace myrt::cr {
+
+struct RestoreTimings {
+    double address_space_ms = 0;  // unmap, vDSO, map, fill, protect
+    double fill_ms = 0;           // of which: writing the contents
+    double total_ms = 0;
+    uint64_t bytes = 0;
+};
+
+// `fresh` must hold exactly one thread whose pid (in its innermost pid
+// namespace) equals the dumped one. On return every thread (the extra ones
+// created by injected clone3 set_tid are added to `fresh`) sits in a ptrace
+// stop with its final registers and blocked mask; detaching lets them run.
+// On failure the caller kills the process (EXITKILL does it if we die).
+RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, const MemoryContents& memory);
+
+}  // namespace myrt::cr
