@@ -167,9 +167,6 @@ SeccompFilter::SeccompFilter(const spec::Seccomp& s) {
 
     if (uses_notify_ && seccomp_api_get() < 5)
         fail("seccomp: SCMP_ACT_NOTIFY needs libseccomp API level 5, this one has {}", seccomp_api_get());
-    if (uses_notify_ && tsync_ && seccomp_api_get() < 6)
-        fail("seccomp: SCMP_ACT_NOTIFY with SECCOMP_FILTER_FLAG_TSYNC needs libseccomp API level 6, this one has {}",
-             seccomp_api_get());
 }
 
 std::vector<uint8_t> SeccompFilter::export_bpf() const {
@@ -191,27 +188,30 @@ std::vector<uint8_t> SeccompFilter::export_bpf() const {
 }
 
 UniqueFd SeccompFilter::load() {
-    if (uses_notify_ && wait_killable_recv_) {
-        // libseccomp 2.5 has no attribute for WAIT_KILLABLE_RECV, so install its BPF ourselves
-        // with the same flags seccomp_load would pass, plus that one.
-        auto bytes = export_bpf();
-        sock_fprog prog{static_cast<unsigned short>(bytes.size() / sizeof(sock_filter)),
-                        reinterpret_cast<sock_filter*>(bytes.data())};
-        unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
-        // With a listener, TSYNC failure must be reported as ESRCH: the return value is the fd.
-        if (tsync_) flags |= SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-        if (log_) flags |= SECCOMP_FILTER_FLAG_LOG;
-        if (spec_allow_) flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-        long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-        check(fd, "load the seccomp filter (with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)");
-        return UniqueFd(static_cast<int>(fd));
+    if (!uses_notify_) {
+        int rc = seccomp_load(ctx_.get());
+        if (rc < 0) throw SystemError(-rc, "load the seccomp filter");
+        return {};
     }
-    int rc = seccomp_load(ctx_.get());
-    if (rc < 0) throw SystemError(-rc, "load the seccomp filter");
-    if (!uses_notify_) return {};
-    int fd = seccomp_notify_fd(ctx_.get());
-    if (fd < 0) throw SystemError(fd == -1 ? EBADF : -fd, "get the seccomp notify listener fd");
-    return UniqueFd(fd);
+    // A filter with a listener is installed with seccomp(2) directly: libseccomp 2.5 keeps the
+    // listener fd in process-global state (no second listener, unclear ownership) and has no
+    // attribute for WAIT_KILLABLE_RECV. Same BPF and the same flags seccomp_load would pass.
+    auto bytes = export_bpf();
+    size_t instructions = bytes.size() / sizeof(sock_filter);
+    if (instructions == 0 || instructions > BPF_MAXINSNS)
+        fail("seccomp filter has {} BPF instructions; the kernel takes 1 to {}", instructions, BPF_MAXINSNS);
+    sock_fprog prog{static_cast<unsigned short>(bytes.size() / sizeof(sock_filter)),
+                    reinterpret_cast<sock_filter*>(bytes.data())};
+    unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    if (wait_killable_recv_) flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+    // With a listener the return value is the fd, so a thread that cannot be synced must be
+    // reported as ESRCH instead of its thread id.
+    if (tsync_) flags |= SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+    if (log_) flags |= SECCOMP_FILTER_FLAG_LOG;
+    if (spec_allow_) flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    check(fd, "load the seccomp filter with a notify listener");
+    return UniqueFd(static_cast<int>(fd));
 }
 
 }  // namespace myrt::security

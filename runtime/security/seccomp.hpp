@@ -26,7 +26,8 @@ public:
     SeccompFilter& operator=(SeccompFilter&&) noexcept;
     ~SeccompFilter();
 
-    // Installs the filter on the calling thread (every thread with TSYNC). No-new-privs is
+    // Installs the filter on the calling thread (every thread with TSYNC); seccomp_load, or
+    // seccomp(2) with NEW_LISTENER for a filter that has SCMP_ACT_NOTIFY rules. No-new-privs is
     // NOT set here (process.noNewPrivileges is the caller's job), so the caller must still
     // hold CAP_SYS_ADMIN or have set no_new_privs. Returns the notify listener fd when any
     // rule uses SCMP_ACT_NOTIFY, else an empty UniqueFd.

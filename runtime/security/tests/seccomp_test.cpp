@@ -12,7 +12,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
+#include <thread>
 #include <filesystem>
 
 #include "runtime/security/tests/child_process.hpp"
@@ -234,6 +236,38 @@ TEST(Seccomp, FlagsAreAcceptedAndLoad) {
         return errno_of(SYS_getcwd, buf, sizeof(buf)) == ENOMSG ? 0 : 1;
     });
     EXPECT_TRUE(r.exited_with(0)) << r.describe();
+}
+
+// Whether a thread started before load() is filtered: only with SECCOMP_FILTER_FLAG_TSYNC.
+int other_thread_errno(SeccompFilter& filter) {
+    std::atomic<int> phase{0};
+    int seen = -1;
+    std::thread other([&] {
+        while (phase.load() == 0) {}
+        char buf[64];
+        seen = errno_of(SYS_getcwd, buf, sizeof(buf));
+    });
+    filter.load();
+    phase = 1;
+    other.join();
+    return seen;
+}
+
+TEST(Seccomp, TsyncAppliesTheFilterToEveryThread) {
+    auto s = allow_by_default({errno_rule({"getcwd"}, ENOMSG)});
+    SeccompFilter unsynced(s);
+    auto r = run_in_child([&] { return other_thread_errno(unsynced); });
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
+
+    s.flags = {"SECCOMP_FILTER_FLAG_TSYNC"};
+    SeccompFilter synced(s);
+    r = run_in_child([&] { return other_thread_errno(synced); });
+    EXPECT_TRUE(r.exited_with(ENOMSG)) << r.describe();
+
+    s.syscalls.push_back(SeccompSyscall{{"getppid"}, "SCMP_ACT_NOTIFY", std::nullopt, {}});
+    SeccompFilter synced_with_listener(s);
+    r = run_in_child([&] { return other_thread_errno(synced_with_listener); });
+    EXPECT_TRUE(r.exited_with(ENOMSG)) << r.describe();
 }
 
 TEST(Seccomp, ClearErrorsForBadProfiles) {
