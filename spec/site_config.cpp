@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <sstream>
 
 #include "util/error.hpp"
@@ -24,19 +25,22 @@ public:
         fail("{}: {}{}: {}", file_, prefix_, key, fmt::format(f, std::forward<A>(a)...));
     }
 
-    // Null or missing keys leave the default in place.
-    YAML::Node get(const std::string& key) {
+    // Null or missing keys leave the default in place (nullopt: a default
+    // YAML::Node is a defined null, not "absent").
+    std::optional<YAML::Node> get(const std::string& key) {
         known_.push_back(key);
-        YAML::Node value = node_[key];
-        if (!value || value.IsNull()) return YAML::Node();
+        // Through a const node: yaml-cpp's non-const operator[] inserts the key.
+        const YAML::Node& map = node_;
+        YAML::Node value = map[key];
+        if (!value.IsDefined() || value.IsNull()) return std::nullopt;
         return value;
     }
 
     void read_string(const std::string& key, std::string& out) {
         auto value = get(key);
         if (!value) return;
-        if (!value.IsScalar()) error(key, "must be a string");
-        out = value.Scalar();
+        if (!value->IsScalar()) error(key, "must be a string");
+        out = value->Scalar();
     }
 
     void read_choice(const std::string& key, std::string& out, std::initializer_list<const char*> choices) {
@@ -68,20 +72,22 @@ public:
         auto value = get(key);
         if (!value) return;
         bool parsed;
-        if (!value.IsScalar() || !YAML::convert<bool>::decode(value, parsed))
-            error(key, "must be true or false, got \"{}\"", value.IsScalar() ? value.Scalar() : "a non-scalar");
+        if (!value->IsScalar() || !YAML::convert<bool>::decode(*value, parsed))
+            error(key, "must be true or false, got \"{}\"", value->IsScalar() ? value->Scalar() : "a non-scalar");
         out = parsed;
     }
 
     Section child(const std::string& key) {
         auto value = get(key);
-        if (value && !value.IsMap()) error(key, "must be a mapping");
-        return Section(value ? value : YAML::Node(YAML::NodeType::Map), file_, prefix_ + key + ".");
+        if (value && !value->IsMap()) error(key, "must be a mapping");
+        return Section(value ? *value : YAML::Node(YAML::NodeType::Map), file_, prefix_ + key + ".");
     }
 
     void reject_unknown_keys() const {
         for (auto it = node_.begin(); it != node_.end(); ++it) {
-            auto key = it->first.as<std::string>();
+            if (!it->first.IsScalar())
+                fail("{}: {}line {}: keys must be plain names", file_, prefix_, it->first.Mark().line + 1);
+            auto key = it->first.Scalar();
             if (std::find(known_.begin(), known_.end(), key) == known_.end()) {
                 std::string known;
                 for (auto& k : known_) known += (known.empty() ? "" : ", ") + k;
@@ -97,9 +103,7 @@ private:
     std::vector<std::string> known_;
 };
 
-}  // namespace
-
-SiteConfig parse_site_config(const std::string& text, const std::string& name) {
+SiteConfig parse_site_config_checked(const std::string& text, const std::string& name) {
     YAML::Node doc;
     try {
         doc = YAML::Load(text);
@@ -125,6 +129,18 @@ SiteConfig parse_site_config(const std::string& text, const std::string& name) {
     top.reject_unknown_keys();
     if (config.root.empty()) fail("{}: root: must not be empty", name);
     return config;
+}
+
+}  // namespace
+
+SiteConfig parse_site_config(const std::string& text, const std::string& name) {
+    try {
+        return parse_site_config_checked(text, name);
+    } catch (const YAML::Exception& e) {
+        // Every shape is checked before conversion; this only keeps the one
+        // error type if yaml-cpp finds something the checks did not foresee.
+        fail("{}: line {}, column {}: {}", name, e.mark.line + 1, e.mark.column + 1, e.msg);
+    }
 }
 
 SiteConfig load_site_config(const std::string& path, bool must_exist) {

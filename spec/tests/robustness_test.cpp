@@ -158,7 +158,7 @@ TEST(Robustness, MutatedSiteConfigTextOnlyThrowsMyrtError) {
         "checkpoint:\n  image_dir_default: /x\n  leave_running: false\n  file_locks: true\n";
     const std::string alphabet = ":-[]{}\n #&*!|>'\"%@`\t,?ab0/";
     Mutator m(99);
-    for (size_t i = 0; i < 5000; ++i) {
+    for (size_t i = 0; i < 20000; ++i) {
         std::string text = good;
         for (int n = 1 + m.pick(6); n > 0; --n) {
             size_t pos = m.pick(static_cast<int>(text.size()));

@@ -116,6 +116,10 @@ TEST(SiteConfig, UnknownKeysNamed) {
     EXPECT_SPEC_ERROR(parse("checkpoint:\n  leave-running: true\n"), "myrt.yaml: checkpoint.leave-running: unknown key");
 }
 
+TEST(SiteConfig, ComplexKeysRejected) {
+    EXPECT_SPEC_ERROR(parse("root: /a\n? [x, y]\n: 1\n"), "myrt.yaml: line 2: keys must be plain names");
+}
+
 TEST(SiteConfig, SyntaxErrorHasLine) {
     EXPECT_SPEC_ERROR(parse("root: /a\nlog_level: [debug\n"), "myrt.yaml: line ");
 }
