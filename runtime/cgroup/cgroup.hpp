@@ -1,0 +1,102 @@
+#pragma once
+// A container's cgroup across every hierarchy the host mounts: cgroup v1 (one
+// hierarchy per controller or co-mounted group), v2 (one unified hierarchy) or
+// hybrid (v1 controllers plus a v2 hierarchy at /sys/fs/cgroup/unified, which
+// holds whatever controllers v1 left over, e.g. hugetlb, and the v2 freezer).
+// See docs/cgroups.md for what maps to what.
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "spec/config.hpp"
+
+namespace myrt::cgroup {
+
+enum class Layout { v1, v2, hybrid };
+Layout detect_layout();  // from /proc/self/mountinfo
+std::string to_string(Layout layout);
+
+enum class FreezerState { thawed, freezing, frozen };
+std::string to_string(FreezerState state);
+
+// One mounted cgroup hierarchy and the container's directory in it.
+struct Hierarchy {
+    std::string mount_point;               // /sys/fs/cgroup/cpu,cpuacct
+    std::vector<std::string> controllers;  // {"cpu","cpuacct"}, {"name=systemd"}; empty for v2
+    std::string dir;                       // the container's directory in this hierarchy
+};
+
+class Cgroup {
+public:
+    // cgroups_path: linux.cgroupsPath ("" -> "<parent>/<id>"; absolute paths are taken from each
+    // hierarchy's root; relative ones are placed under the runtime's own cgroup as runc does;
+    // systemd-style "slice:prefix:name" becomes "<expanded slice>/<prefix>-<name>.scope").
+    // Computes the per-hierarchy directories, creates nothing.
+    static Cgroup for_container(const std::string& cgroups_path, const std::string& id,
+                                const std::string& parent = "/myrt");
+    static Cgroup from_json(const nlohmann::json& j);  // persisted in the container's state
+    nlohmann::json to_json() const;
+
+    void create();                         // mkdir -p in every hierarchy; idempotent
+    void apply(const spec::Resources& r);  // write limits (create and `update`)
+    void add_process(pid_t pid);           // cgroup.procs in every hierarchy
+    void freeze();                         // v1 freezer if present, else v2 cgroup.freeze
+    void thaw();
+    FreezerState freezer_state() const;
+    std::vector<pid_t> pids() const;  // every process of the tree, sorted
+    void kill_all(int sig);
+    void destroy();                   // rmdir bottom-up everywhere; fails if processes remain
+    nlohmann::json stats() const;     // runc's `events --stats` "data" shape
+    std::string path_in(const std::string& controller) const;  // "unified" for v2
+    Layout layout() const { return layout_; }
+
+    // Extras beyond the core interface.
+    const std::string& cgroups_path() const { return path_; }  // normalized linux.cgroupsPath
+    const std::vector<Hierarchy>& v1_hierarchies() const { return v1_; }
+    const std::string& unified_dir() const { return unified_.dir; }  // "" without a v2 hierarchy
+    const std::string& unified_mount() const { return unified_.mount_point; }
+    bool has_controller(const std::string& controller) const;  // in a v1 hierarchy or enabled-able in v2
+    bool uses_v1_freezer() const;
+    bool exists() const;  // the directory exists in every hierarchy
+
+private:
+    Layout layout_ = Layout::v2;
+    std::string path_;
+    std::vector<Hierarchy> v1_;
+    Hierarchy unified_;  // dir empty when there is no v2 hierarchy
+
+    const Hierarchy* v1_for(const std::string& controller) const;
+    bool v2_has(const std::string& controller) const;
+    void enable_v2_controllers();
+    void apply_v1(const spec::Resources& r);
+    void apply_v2(const spec::Resources& r);
+    void apply_hugetlb(const spec::Resources& r);
+    void apply_unified(const spec::Resources& r);
+    void freeze_v1(const std::string& dir);
+    void freeze_v2(const std::string& dir);
+    std::string procs_dir() const;
+};
+
+// The device rules runc grants every container (null, zero, full, random, urandom, tty, console,
+// ptmx, pts/*, tun, mknod of any node); a runtime appends them after linux.resources.devices.
+std::vector<spec::DeviceCgroupRule> default_device_rules();
+
+// Conversions from the OCI (v1-shaped) values to v2 files, as runc does them.
+uint64_t cpu_shares_to_weight(uint64_t shares);
+uint64_t blkio_weight_to_io_weight(uint64_t weight);
+// OCI swap is memory+swap; v2 memory.swap.max is swap alone. -1 is "max", 0 "unset".
+int64_t memory_swap_to_v2(int64_t swap, int64_t memory);
+
+// Mounts the cgroup filesystem view for a container at `target` (an absolute host path inside the
+// container's rootfs, already created), as runc does for a mount of type "cgroup": v2 -> cgroup2
+// (bind of the container's dir without a cgroup namespace); v1/hybrid -> a tmpfs at target with
+// each hierarchy mounted (cgroupns) or bind-mounted from the container's own dir in a
+// subdirectory, plus "unified" for hybrid, and the host's symlinks (cpu -> cpu,cpuacct).
+// Honours MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC in `flags`. Runs inside the container's
+// mount namespace before pivot_root.
+void mount_cgroup_tree(const std::string& target, unsigned long flags, bool cgroupns, const Cgroup& cg);
+
+}  // namespace myrt::cgroup
