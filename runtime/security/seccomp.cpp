@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -70,9 +71,31 @@ uint32_t parse_arch(const std::string& name) {
     return token;
 }
 
-void set_attr(scmp_filter_ctx ctx, scmp_filter_attr attr, uint32_t value, const char* what) {
-    int rc = seccomp_attr_set(ctx, attr, value);
-    if (rc < 0) throw SystemError(-rc, fmt::format("set the seccomp filter attribute {}", what));
+struct ContextDeleter {
+    void operator()(void* ctx) const noexcept { seccomp_release(ctx); }
+};
+using Context = std::unique_ptr<void, ContextDeleter>;
+
+// libseccomp writes the program to an fd (2.5 has no in-memory export).
+std::vector<uint8_t> generate_bpf(scmp_filter_ctx ctx) {
+    UniqueFd fd(check(::memfd_create("myrt-seccomp-bpf", MFD_CLOEXEC), "memfd_create for the seccomp BPF"));
+    int rc = seccomp_export_bpf(ctx, fd.get());
+    if (rc < 0) throw SystemError(-rc, "generate the seccomp BPF program");
+    off_t size = check(::lseek(fd.get(), 0, SEEK_END), "seek the generated seccomp BPF");
+    std::vector<uint8_t> bytes(static_cast<size_t>(size));
+    size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::pread(fd.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        check(n, "read the generated seccomp BPF");
+        if (n == 0) break;
+        done += static_cast<size_t>(n);
+    }
+    bytes.resize(done);
+    size_t instructions = bytes.size() / sizeof(sock_filter);
+    if (instructions == 0 || instructions > BPF_MAXINSNS)
+        fail("seccomp filter has {} BPF instructions; the kernel takes 1 to {}", instructions, BPF_MAXINSNS);
+    return bytes;
 }
 
 struct PendingRule {
@@ -106,22 +129,14 @@ std::vector<PendingRule> rules_for(const spec::SeccompSyscall& sc, uint32_t acti
 
 }  // namespace
 
-void SeccompFilter::ContextDeleter::operator()(void* ctx) const noexcept { seccomp_release(ctx); }
-
-SeccompFilter::SeccompFilter(SeccompFilter&&) noexcept = default;
-SeccompFilter& SeccompFilter::operator=(SeccompFilter&&) noexcept = default;
-SeccompFilter::~SeccompFilter() = default;
-
 SeccompFilter::SeccompFilter(const spec::Seccomp& s) {
     if (s.default_action.empty()) fail("seccomp.defaultAction: must be set");
     uint32_t default_action = parse_action(s.default_action, s.default_errno_ret, "seccomp.defaultAction");
     if (default_action == SCMP_ACT_NOTIFY) fail("seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
 
-    ctx_.reset(seccomp_init(default_action));
-    if (!ctx_) fail("seccomp: libseccomp could not create a filter with default action {}", s.default_action);
-    auto* ctx = ctx_.get();
-    // process.noNewPrivileges decides no_new_privs, not the filter (runc does the same).
-    set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "CTL_NNP");
+    Context owner(seccomp_init(default_action));
+    if (!owner) fail("seccomp: libseccomp could not create a filter with default action {}", s.default_action);
+    auto* ctx = owner.get();
 
     for (const auto& arch : s.architectures) {
         int rc = seccomp_arch_add(ctx, parse_arch(arch));
@@ -135,16 +150,18 @@ SeccompFilter::SeccompFilter(const spec::Seccomp& s) {
         else if (flag == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") wait_killable_recv_ = true;
         else fail("seccomp.flags: unknown flag \"{}\"", flag);
     }
-    if (tsync_) set_attr(ctx, SCMP_FLTATR_CTL_TSYNC, 1, "CTL_TSYNC");
-    if (log_) set_attr(ctx, SCMP_FLTATR_CTL_LOG, 1, "CTL_LOG");
-    if (spec_allow_) set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, "CTL_SSB");
+    // The flags are seccomp(2) flags passed by load(); they do not change the program.
 
     for (size_t i = 0; i < s.syscalls.size(); ++i) {
         const auto& sc = s.syscalls[i];
         auto where = fmt::format("seccomp.syscalls[{}]", i);
         if (sc.names.empty()) fail("{}: names must list at least one syscall", where);
         uint32_t action = parse_action(sc.action, sc.errno_ret, where);
-        if (action == SCMP_ACT_NOTIFY) uses_notify_ = true;
+        if (action == SCMP_ACT_NOTIFY) {
+            if (seccomp_api_get() < 5)
+                fail("{}: SCMP_ACT_NOTIFY needs libseccomp API level 5, this one has {}", where, seccomp_api_get());
+            uses_notify_ = true;
+        }
         auto rules = rules_for(sc, action, where);
         // libseccomp refuses a rule whose action is the default one; it would change nothing.
         if (action == default_action) continue;
@@ -165,53 +182,33 @@ SeccompFilter::SeccompFilter(const spec::Seccomp& s) {
         }
     }
 
-    if (uses_notify_ && seccomp_api_get() < 5)
-        fail("seccomp: SCMP_ACT_NOTIFY needs libseccomp API level 5, this one has {}", seccomp_api_get());
-}
-
-std::vector<uint8_t> SeccompFilter::export_bpf() const {
-    UniqueFd fd(check(::memfd_create("myrt-seccomp-bpf", MFD_CLOEXEC), "memfd_create for the seccomp BPF"));
-    int rc = seccomp_export_bpf(ctx_.get(), fd.get());
-    if (rc < 0) throw SystemError(-rc, "export the seccomp filter as BPF");
-    off_t size = check(::lseek(fd.get(), 0, SEEK_END), "seek the exported seccomp BPF");
-    std::vector<uint8_t> bytes(static_cast<size_t>(size));
-    size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::pread(fd.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
-        if (n < 0 && errno == EINTR) continue;
-        check(n, "read the exported seccomp BPF");
-        if (n == 0) break;
-        done += static_cast<size_t>(n);
-    }
-    bytes.resize(done);
-    return bytes;
+    bpf_ = generate_bpf(ctx);
 }
 
 UniqueFd SeccompFilter::load() {
-    if (!uses_notify_) {
-        int rc = seccomp_load(ctx_.get());
-        if (rc < 0) throw SystemError(-rc, "load the seccomp filter");
-        return {};
-    }
-    // A filter with a listener is installed with seccomp(2) directly: libseccomp 2.5 keeps the
-    // listener fd in process-global state (no second listener, unclear ownership) and has no
-    // attribute for WAIT_KILLABLE_RECV. Same BPF and the same flags seccomp_load would pass.
-    auto bytes = export_bpf();
-    size_t instructions = bytes.size() / sizeof(sock_filter);
-    if (instructions == 0 || instructions > BPF_MAXINSNS)
-        fail("seccomp filter has {} BPF instructions; the kernel takes 1 to {}", instructions, BPF_MAXINSNS);
-    sock_fprog prog{static_cast<unsigned short>(bytes.size() / sizeof(sock_filter)),
-                    reinterpret_cast<sock_filter*>(bytes.data())};
-    unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
-    if (wait_killable_recv_) flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
-    // With a listener the return value is the fd, so a thread that cannot be synced must be
-    // reported as ESRCH instead of its thread id.
-    if (tsync_) flags |= SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+    // The cached program goes in with seccomp(2) directly rather than seccomp_load, which would
+    // generate it all over again (as slow as compiling) and, for a listener, keep the fd in
+    // libseccomp's process-global state; 2.5 also has no attribute for WAIT_KILLABLE_RECV.
+    sock_fprog prog{static_cast<unsigned short>(bpf_.size() / sizeof(sock_filter)),
+                    reinterpret_cast<sock_filter*>(bpf_.data())};
+    unsigned long flags = 0;
+    if (tsync_) flags |= SECCOMP_FILTER_FLAG_TSYNC;
     if (log_) flags |= SECCOMP_FILTER_FLAG_LOG;
     if (spec_allow_) flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-    long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-    check(fd, "load the seccomp filter with a notify listener");
-    return UniqueFd(static_cast<int>(fd));
+    if (uses_notify_) {
+        flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        // The kernel only accepts WAIT_KILLABLE_RECV together with a listener (libseccomp 2.6
+        // drops it the same way for filters without one).
+        if (wait_killable_recv_) flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+        // The return value is the fd, so a thread TSYNC cannot sync must be reported as ESRCH.
+        if (tsync_) flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+    }
+    long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    check(rc, "load the seccomp filter");
+    if (uses_notify_) return UniqueFd(static_cast<int>(rc));
+    // Without a listener, a positive value is a thread TSYNC could not move to the filter.
+    if (rc > 0) fail("load the seccomp filter: thread {} could not be synchronized (SECCOMP_FILTER_FLAG_TSYNC)", rc);
+    return {};
 }
 
 }  // namespace myrt::security

@@ -3,7 +3,6 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,30 +18,24 @@ namespace myrt::security {
 // but an unknown action/op/arch/flag is an error. Throws myrt::Error naming the syscall/field.
 class SeccompFilter {
 public:
-    // Compiles (no load). Done BEFORE the container's user/caps change, because
-    // libseccomp allocates and reads files that the container may not reach later.
+    // Compiles (no load) down to the BPF program. Done BEFORE the container's user/caps change:
+    // libseccomp allocates and reads files the container may not reach later, and generating
+    // the program is the slow part (tens of ms for a 3-architecture profile), so load() is cheap.
     explicit SeccompFilter(const spec::Seccomp& s);
-    SeccompFilter(SeccompFilter&&) noexcept;
-    SeccompFilter& operator=(SeccompFilter&&) noexcept;
-    ~SeccompFilter();
 
-    // Installs the filter on the calling thread (every thread with TSYNC); seccomp_load, or
-    // seccomp(2) with NEW_LISTENER for a filter that has SCMP_ACT_NOTIFY rules. No-new-privs is
-    // NOT set here (process.noNewPrivileges is the caller's job), so the caller must still
-    // hold CAP_SYS_ADMIN or have set no_new_privs. Returns the notify listener fd when any
-    // rule uses SCMP_ACT_NOTIFY, else an empty UniqueFd.
+    // Installs the program on the calling thread (every thread with TSYNC) with seccomp(2) and
+    // the profile's flags. No-new-privs is NOT set here (process.noNewPrivileges is the
+    // caller's job), so the caller must still hold CAP_SYS_ADMIN or have set no_new_privs.
+    // Returns the notify listener fd when any rule uses SCMP_ACT_NOTIFY, else an empty UniqueFd.
     UniqueFd load();
 
     // The BPF program bytes (struct sock_filter array), for tests and checkpoint comparison.
-    std::vector<uint8_t> export_bpf() const;
+    std::vector<uint8_t> export_bpf() const { return bpf_; }
 
     bool uses_notify() const noexcept { return uses_notify_; }
 
 private:
-    struct ContextDeleter {
-        void operator()(void* ctx) const noexcept;
-    };
-    std::unique_ptr<void, ContextDeleter> ctx_;
+    std::vector<uint8_t> bpf_;
     bool uses_notify_ = false;
     bool tsync_ = false;
     bool log_ = false;
