@@ -35,16 +35,29 @@ std::vector<LeakReport> LeakDetector::find_leaks(const LeakOptions& options) {
     };
     std::vector<LeakReport> leaks;
     std::set<std::pair<uint64_t, pid_t>> seen;  // one report per object and outside process
+    uninspectable_.clear();
     for (pid_t pid : list_processes()) {
         if (container_tgids_.count(pid) || options.ignore_pids.count(pid)) continue;
         ProcessView outside(pid);
-        for (const auto& k : registry_.kinds()) {
-            if (!k->refcounted()) continue;
-            k->find_outside(outside, hash_, [&](const Object& obj, const std::string& how) {
-                if (external(obj) || !seen.insert({obj.objref, pid}).second) return;
-                leaks.push_back(LeakReport{&obj, pid, outside.comm(), how});
-            });
+        std::vector<LeakReport> found;
+        try {
+            for (const auto& k : registry_.kinds()) {
+                if (!k->refcounted()) continue;
+                k->find_outside(outside, hash_, [&](const Object& obj, const std::string& how) {
+                    if (external(obj) || !seen.insert({obj.objref, pid}).second) return;
+                    found.push_back(LeakReport{&obj, pid, outside.comm(), how});
+                });
+            }
+        } catch (const SystemError& e) {
+            if (e.code() != EACCES && e.code() != EPERM) throw;
+            // Non-dumpable processes (and those in another LSM domain) hide
+            // their fds even from root: nothing can be proven about them.
+            if (options.fail_on_uninspectable)
+                fail("cannot check pid {} ({}) for references to the container's objects: {}", pid, outside.comm(), e.what());
+            log::warn("leak check skips pid {} ({}): {}", pid, outside.comm(), e.what());
+            uninspectable_.emplace_back(pid, e.what());
         }
+        leaks.insert(leaks.end(), found.begin(), found.end());
     }
     return leaks;
 }

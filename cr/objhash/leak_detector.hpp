@@ -32,6 +32,10 @@ struct LeakOptions {
     // Outside processes whose references do not count (the checkpointing myrt itself).
     std::set<pid_t> ignore_pids;
 
+    // Outside processes this process may not inspect (non-dumpable, another
+    // LSM domain) are skipped with a warning; set this to fail instead.
+    bool fail_on_uninspectable = false;
+
     // Declares every namespace of `pid` external: a container that shares the
     // host's network or user namespace shares it on purpose.
     void declare_namespaces_of(pid_t pid);
@@ -61,11 +65,14 @@ public:
     void check_leaks(const LeakOptions& options);
 
     const std::set<pid_t>& container_tgids() const { return container_tgids_; }
+    // Outside processes the last find_leaks could not inspect, with the reason.
+    const std::vector<std::pair<pid_t, std::string>>& uninspectable() const { return uninspectable_; }
 
 private:
     ObjHash& hash_;
     const KindRegistry& registry_;
     std::set<pid_t> container_tgids_;
+    std::vector<std::pair<pid_t, std::string>> uninspectable_;
 };
 
 std::string format_leak(const LeakReport& leak);

@@ -2,9 +2,12 @@
 // mm: tasks sharing one address space (CLONE_VM without CLONE_THREAD, vfork)
 // are told apart from copies with kcmp(KCMP_VM); an outside task in the same
 // mm would see every page the restore rewrites.
-// mapping: a MAP_SHARED file mapping (shmem, memfd, a shared file) whose
-// inode an outside process also maps or holds open sees the container's
-// writes. Private mappings are copy-on-write and share nothing.
+// mapping: a MAP_SHARED mapping whose contents the checkpoint must save
+// (anonymous shared memory, memfd, SysV shm, deleted files, or one the
+// container can write): an outside process that maps the same inode or holds
+// it open sees the container's writes. Private mappings are copy-on-write,
+// and a read-only shared mapping of a file on disk (glibc maps
+// gconv-modules.cache that way) holds nothing that is not in the file.
 #include "cr/objhash/leak_kinds.hpp"
 
 #include <linux/kcmp.h>
@@ -45,6 +48,12 @@ private:
     }
 };
 
+bool holds_memory_state(const MapEntry& m) {
+    if (!m.shared || m.ino == 0) return false;
+    return m.writable || m.path.starts_with("/dev/zero") || m.path.starts_with("/memfd:") || m.path.starts_with("/SYSV") ||
+           m.path.ends_with(" (deleted)");
+}
+
 class MappingKind : public KindOps {
 public:
     uint32_t id() const override { return kind::mapping; }
@@ -52,7 +61,7 @@ public:
 
     void collect(ProcessView& task, ObjHash& hash) override {
         for (const MapEntry& m : task.maps()) {
-            if (!m.shared || m.ino == 0) continue;
+            if (!holds_memory_state(m)) continue;
             hash.collect(ObjectKey{id(), m.dev, m.ino, 0}, m.path.empty() ? fmt::format("inode {}", m.ino) : m.path,
                          Holder{task.pid(), -1, fmt::format("mapping {:x}-{:x}", m.start, m.end)});
         }

@@ -79,7 +79,9 @@ const std::vector<FdEntry>& ProcessView::fds() {
 const std::vector<MapEntry>& ProcessView::maps() {
     if (maps_) return *maps_;
     maps_.emplace();
-    std::ifstream in(fmt::format("/proc/{}/maps", pid_));
+    std::string path = fmt::format("/proc/{}/maps", pid_);
+    std::ifstream in(path);
+    if (!in && (errno == EACCES || errno == EPERM)) throw_errno("reading the mappings of pid {} ({})", pid_, path);
     std::string line;
     while (std::getline(in, line)) {
         // start-end perms offset major:minor inode [path]
@@ -94,6 +96,7 @@ const std::vector<MapEntry>& ProcessView::maps() {
         m.start = std::stoull(range.substr(0, dash), nullptr, 16);
         m.end = std::stoull(range.substr(dash + 1), nullptr, 16);
         m.shared = perms[3] == 's';
+        m.writable = perms[1] == 'w';
         m.dev = makedev(std::stoul(devs.substr(0, colon), nullptr, 16), std::stoul(devs.substr(colon + 1), nullptr, 16));
         m.ino = ino;
         std::getline(ls >> std::ws, m.path);
@@ -112,7 +115,10 @@ const std::vector<NsEntry>& ProcessView::namespaces() {
         if (e->d_name[0] == '.') continue;
         std::string path = dir + "/" + e->d_name;
         struct stat st{};
-        if (::stat(path.c_str(), &st) < 0) continue;
+        if (::stat(path.c_str(), &st) < 0) {
+            if (errno == EACCES || errno == EPERM) throw_errno("reading the namespaces of pid {} ({})", pid_, path);
+            continue;
+        }
         ns_->push_back(NsEntry{e->d_name, read_link(path), st.st_dev, st.st_ino});
     }
     return *ns_;

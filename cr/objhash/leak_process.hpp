@@ -24,6 +24,7 @@ struct MapEntry {
     uint64_t start = 0;
     uint64_t end = 0;
     bool shared = false;  // 's' in the perms column: MAP_SHARED
+    bool writable = false;
     uint64_t dev = 0;     // makedev(major, minor) as in st_dev
     uint64_t ino = 0;
     std::string path;

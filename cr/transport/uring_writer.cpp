@@ -111,7 +111,7 @@ void UringWriter::submit_front() {
     unsigned len = static_cast<unsigned>(std::min<size_t>(op.len, 1u << 30));
     if (target_ == Target::socket) {
         // MSG_NOSIGNAL: a vanished receiver must be an error, not a SIGPIPE that kills the checkpoint.
-        io_uring_prep_send(sqe, fd_, op.data, len, MSG_NOSIGNAL);
+        io_uring_prep_send(sqe, fd_, op.data, len, MSG_NOSIGNAL | MSG_WAITALL);
     } else if (op.buffer >= 0) {
         io_uring_prep_write_fixed(sqe, fd_, op.data, len, file_offset_, op.buffer);
     } else {

@@ -1,0 +1,180 @@
+// The image is untrusted input: every malformed stream is rejected with an
+// error that says where and why, never a crash or an allocation the image
+// asked for.
+#include "cr/image/host_info.hpp"
+#include "cr/image/record_reader.hpp"
+#include "cr/image/record_writer.hpp"
+#include "cr/tests/test_support.hpp"
+#include "cr/transport/memory_stream.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace myrt::cr;
+using image::RecordType;
+using myrt::cr::testing::RawImage;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::vector<std::byte> valid_image() {
+    transport::MemorySink sink;
+    image::RecordWriter w(sink);
+    w.write_head(image::make_head(0));
+    w.write_string("comm", 1);
+    std::vector<std::byte> page(2 * 4096, std::byte{0x5a});
+    w.write_pages(0x1000, 12, page, 1);
+    w.write_buffer(std::vector<std::byte>(13, std::byte{1}), 2);
+    w.finish();
+    return sink.bytes();
+}
+
+// Reads the whole image; returns the error message, or "" if it was accepted.
+std::string read_all(std::span<const std::byte> bytes) {
+    transport::MemorySource src(bytes, "test.img");
+    image::RecordReader r(src);
+    try {
+        while (auto h = r.next()) {
+            switch (static_cast<RecordType>(h->type)) {
+                case RecordType::string: r.read_string(); break;
+                case RecordType::buffer: r.read_buffer(); break;
+                case RecordType::pages:
+                    r.read_fixed<RecordType::pages>();
+                    while (!r.read_chunk(4096).empty()) {}
+                    break;
+                default: break;
+            }
+        }
+    } catch (const myrt::Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::span<const std::byte> bytes_of(const auto& v) { return std::as_bytes(std::span(v)); }
+
+}  // namespace
+
+TEST(HostileImage, ValidImageIsAccepted) { EXPECT_EQ(read_all(valid_image()), ""); }
+
+TEST(HostileImage, EveryTruncationIsRejectedWithItsOffset) {
+    auto img = valid_image();
+    for (size_t len = 0; len < img.size(); ++len) {
+        std::string err = read_all(std::span(img).first(len));
+        ASSERT_THAT(err, HasSubstr("image truncated at offset " + std::to_string(len))) << "prefix of " << len << " bytes";
+        ASSERT_THAT(err, HasSubstr("test.img"));
+    }
+}
+
+TEST(HostileImage, EveryBitFlipIsRejected) {
+    auto img = valid_image();
+    // Page contents are 8 KiB of the same byte; flipping every bit of the
+    // headers and a sample of the contents keeps the test fast.
+    std::mt19937 rng(42);
+    std::vector<size_t> positions;
+    for (size_t i = 0; i < img.size(); ++i)
+        if (i < 600 || i >= img.size() - 200 || rng() % 64 == 0) positions.push_back(i);
+    for (size_t pos : positions)
+        for (int bit = 0; bit < 8; ++bit) {
+            auto copy = img;
+            copy[pos] ^= static_cast<std::byte>(1 << bit);
+            ASSERT_NE(read_all(copy), "") << "flip of bit " << bit << " at offset " << pos << " was accepted";
+        }
+}
+
+TEST(HostileImage, OversizedLengthIsRejectedBeforeAllocation) {
+    RawImage img;
+    img.head();
+    std::vector<std::byte> small(8);
+    img.raw(uint32_t(RecordType::buffer), small, 0, 0, uint64_t{1} << 60);
+    EXPECT_THAT(read_all(img.bytes), HasSubstr("BUFFER record at offset 352 has a payload length of 1152921504606846976 bytes"));
+
+    RawImage s;
+    s.head().raw(uint32_t(RecordType::string), small, 0, 0, image::max_string_len + 1);
+    EXPECT_THAT(read_all(s.bytes), HasSubstr("outside the allowed 1..4096"));
+
+    RawImage p;  // PAGES whose struct announces more contents than its length
+    p.head().record(uint32_t(RecordType::pages), image::PagesRecord{0x1000, 1000000, 12, 0}).tail();
+    EXPECT_THAT(read_all(p.bytes), HasSubstr("out of range"));
+
+    RawImage q;
+    q.head().record(uint32_t(RecordType::pages), image::PagesRecord{0x1000, 2, 12, 0}).tail();
+    EXPECT_THAT(read_all(q.bytes), HasSubstr("need 8192 bytes of contents, the record holds 0"));
+}
+
+TEST(HostileImage, WrongMagicVersionAndArchNameBothValues) {
+    auto h = image::make_head(0);
+    h.magic = 0x1122334455667788;
+    EXPECT_THAT(read_all(RawImage().head(h).tail().bytes),
+                HasSubstr("bad image magic 0x1122334455667788 (expected 0x444145487472796d)"));
+
+    h = image::make_head(0);
+    h.format_version = 7;
+    EXPECT_THAT(read_all(RawImage().head(h).tail().bytes),
+                HasSubstr("image format version 7 is not supported (this myrt reads version 1)"));
+
+    h = image::make_head(0);
+    h.arch = image::arch_aarch64;
+    EXPECT_THAT(read_all(RawImage().head(h).tail().bytes),
+                HasSubstr("image architecture 183 (aarch64) does not match this machine's 62 (x86_64)"));
+
+    h = image::make_head(0);
+    h.flags = 1ull << 40;
+    EXPECT_THAT(read_all(RawImage().head(h).tail().bytes), HasSubstr("HEAD flags 0x10000000000 include unknown bits"));
+
+    h = image::make_head(0);
+    std::memset(h.uts_release, 'x', sizeof(h.uts_release));
+    EXPECT_THAT(read_all(RawImage().head(h).tail().bytes), HasSubstr("not NUL-terminated"));
+
+    std::vector<std::byte> junk(400, std::byte{0x41});
+    EXPECT_THAT(read_all(junk), HasSubstr("not a myrt image"));
+}
+
+TEST(HostileImage, StructuralErrorsAreNamed) {
+    std::vector<std::byte> text{std::byte{'a'}, std::byte{'b'}};
+    EXPECT_THAT(read_all(RawImage().head().raw(uint32_t(RecordType::string), text).tail().bytes),
+                HasSubstr("STRING record at offset 352 is not NUL-terminated"));
+    std::vector<std::byte> inner{std::byte{'a'}, std::byte{0}, std::byte{'b'}, std::byte{0}};
+    EXPECT_THAT(read_all(RawImage().head().raw(uint32_t(RecordType::string), inner).tail().bytes), HasSubstr("NUL byte before its end"));
+    EXPECT_THAT(read_all(RawImage().head().raw(4242, text).tail().bytes), HasSubstr("unknown record type 4242 at offset 352"));
+    EXPECT_THAT(read_all(RawImage().head().raw(uint32_t(RecordType::buffer), text, 0, 0x80).tail().bytes), HasSubstr("unknown flag bits 0x80"));
+    EXPECT_THAT(read_all(RawImage().head().record(uint32_t(RecordType::objref), image::ObjrefRecord{1, 0}, 0).tail().bytes),
+                HasSubstr("OBJREF record at offset 352 has objref 0"));
+    EXPECT_THAT(read_all(RawImage().head().raw(uint32_t(RecordType::vma), text).tail().bytes),
+                HasSubstr("VMA record at offset 352 has a 2-byte payload (expected exactly 48)"));
+    EXPECT_THAT(read_all(RawImage().head().head().tail().bytes), HasSubstr("a second HEAD record at offset 352"));
+    EXPECT_THAT(read_all(RawImage().head().bytes), HasSubstr("image truncated at offset 352"));
+
+    auto img = RawImage().head().raw(uint32_t(RecordType::buffer), text).tail();
+    img.bytes[352 + 24 + 2] = std::byte{9};  // padding after the 2-byte payload
+    EXPECT_THAT(read_all(img.bytes), HasSubstr("non-zero padding after the BUFFER record at offset 352"));
+
+    auto extra = RawImage().head().tail();
+    extra.bytes.push_back(std::byte{0});
+    EXPECT_THAT(read_all(extra.bytes), HasSubstr("unexpected data after TAIL"));
+}
+
+TEST(HostileImage, TailCountAndChecksumAreChecked) {
+    auto img = valid_image();
+    auto flip_payload = img;
+    flip_payload[352 + 24 + 1] ^= std::byte{1};  // inside the STRING payload: structurally still valid
+    EXPECT_THAT(read_all(flip_payload), HasSubstr("image checksum mismatch"));
+
+    RawImage r;
+    r.head().raw(uint32_t(RecordType::buffer), std::vector<std::byte>(8)).tail();
+    auto* tail = reinterpret_cast<image::TailRecord*>(r.bytes.data() + r.bytes.size() - sizeof(image::TailRecord));
+    tail->record_count = 5;
+    EXPECT_THAT(read_all(r.bytes), HasSubstr("TAIL says the image holds 5 records, 2 were read"));
+}
+
+TEST(HostileImage, VerifySummarisesAValidImage) {
+    auto img = valid_image();
+    transport::MemorySource src(img);
+    image::RecordReader r(src);
+    auto s = r.verify();
+    EXPECT_EQ(s.records, 5u);
+    EXPECT_EQ(s.total_bytes, img.size());
+    EXPECT_EQ(s.by_type[uint32_t(RecordType::pages)].payload_bytes, 24u + 8192u);
+}

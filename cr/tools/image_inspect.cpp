@@ -1,0 +1,83 @@
+#include "cr/tools/image_inspect.hpp"
+
+#include "cr/image/record_reader.hpp"
+#include "cr/tools/image_layout.hpp"
+#include "cr/tools/record_json.hpp"
+#include "cr/transport/file_stream.hpp"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+namespace myrt::cr::tools {
+
+namespace {
+
+nlohmann::json summary_json(const image::StreamSummary& s) {
+    nlohmann::json types = nlohmann::json::object();
+    for (const auto& [type, totals] : s.by_type) {
+        std::string name(image::record_type_name(type));
+        if (name == "UNKNOWN") name = fmt::format("type {}", type);
+        types[name] = {{"count", totals.count}, {"payload_bytes", totals.payload_bytes}};
+    }
+    return types;
+}
+
+}  // namespace
+
+int inspect_stream(transport::Source& source, bool summary, std::ostream& out) {
+    image::RecordReader reader(source);
+    // Records are printed as they are read, so an image of any size needs no
+    // more memory than one record, and an invalid one still shows what came before.
+    bool first = true;
+    if (!summary) out << "{\"image\": " << nlohmann::json(source.describe()).dump() << ", \"records\": [\n";
+    std::string error;
+    try {
+        for (;;) {
+            auto h = reader.next();
+            image::RecordHeader header;
+            if (h) header = *h;
+            else header = image::RecordHeader{static_cast<uint32_t>(image::RecordType::tail), 0, sizeof(image::TailRecord), 0};
+            uint64_t offset = reader.record_offset();
+            if (summary) {
+                if (h && h->type == static_cast<uint32_t>(image::RecordType::string)) reader.read_string();
+                if (!h) break;
+                continue;
+            }
+            nlohmann::json rec = {{"offset", offset},
+                                  {"type", std::string(image::record_type_name(header.type))},
+                                  {"len", header.len},
+                                  {"flags", header.flags},
+                                  {"objref", header.objref},
+                                  {"payload", record_payload_json(reader, header)}};
+            out << (first ? "  " : ",\n  ") << rec.dump();
+            first = false;
+            if (!h) break;
+        }
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    const auto& s = reader.summary();
+    if (summary) {
+        nlohmann::json doc = {{"image", source.describe()}, {"valid", error.empty()}};
+        uint64_t records = 0;
+        for (const auto& [type, totals] : s.by_type) records += totals.count;
+        doc["records"] = records;
+        doc["bytes"] = error.empty() ? s.total_bytes : reader.offset();
+        doc["types"] = summary_json(s);
+        if (!error.empty()) doc["error"] = error;
+        out << doc.dump(2) << "\n";
+    } else {
+        out << "\n], \"valid\": " << (error.empty() ? "true" : "false");
+        if (!error.empty()) out << ", \"error\": " << nlohmann::json(error).dump();
+        out << "}\n";
+    }
+    return error.empty() ? 0 : 1;
+}
+
+int inspect_image(const std::string& path, bool summary, std::ostream& out) {
+    std::string file = std::filesystem::is_directory(path) ? image_stream_path(path) : path;
+    transport::FileSource source(file);
+    return inspect_stream(source, summary, out);
+}
+
+}  // namespace myrt::cr::tools

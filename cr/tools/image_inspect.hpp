@@ -1,0 +1,18 @@
+#pragma once
+// `myrt image inspect PATH [--summary]`: an image as JSON, record by record,
+// or counts and bytes per record type; an invalid image is reported with the
+// offset and reason, and a non-zero return.
+#include "cr/transport/source.hpp"
+
+#include <ostream>
+#include <string>
+
+namespace myrt::cr::tools {
+
+// PATH is an image file or an --image-path directory (then DIR/myrt.img).
+// Returns 0 for a valid image, 1 when it is invalid (the JSON says why), and
+// throws only when PATH cannot be opened.
+int inspect_image(const std::string& path, bool summary, std::ostream& out);
+int inspect_stream(transport::Source& source, bool summary, std::ostream& out);
+
+}  // namespace myrt::cr::tools
