@@ -76,8 +76,11 @@ BG_PIDS=()
 CLEANUP_CMDS=()
 ID_COUNTER=0
 
-# rt ARGS...: the runtime under test with this test's private state root.
-rt() { "$MYRT" --root "$STATE" "$@"; }
+# rt ARGS...: the runtime under test with this test's private state root. A
+# runtime command that hangs fails the test instead of hanging it: the command
+# gets RT_TIMEOUT seconds (SIGTERM), then 5 more (SIGKILL).
+RT_TIMEOUT=${RT_TIMEOUT:-60}
+rt() { timeout -k 5 "$RT_TIMEOUT" "$MYRT" --root "$STATE" "$@"; }
 
 # new_id VAR: a container id unique to this test process, remembered for cleanup.
 new_id() {
@@ -144,6 +147,17 @@ nogroup:x:65534:
 EOF
 }
 
+# json_array ARGS...: the arguments as a JSON array of strings (newlines kept).
+# (jq 1.6 would parse a "-c" after --args as its own flag: one jq per string.)
+json_array() {
+    local a out="" sep=""
+    for a in "$@"; do
+        out+="$sep$(printf '%s' "$a" | jq -Rs .)"
+        sep=,
+    done
+    printf '[%s]' "$out"
+}
+
 # edit_config BUNDLE JQ_FILTER [jq args...]: rewrite BUNDLE/config.json through jq.
 edit_config() {
     local b=$1 f=$2
@@ -164,7 +178,7 @@ make_bundle() {
     (cd "$b" && "$MYRT" spec) || fail "'$MYRT spec' failed in $b"
     [ -s "$b/config.json" ] || fail "'$MYRT spec' wrote no config.json in $b"
     local args
-    if [ $# -gt 0 ]; then args=$(printf '%s\n' "$@" | jq -R . | jq -s .); else args='["true"]'; fi
+    if [ $# -gt 0 ]; then args=$(json_array "$@"); else args='["true"]'; fi
     edit_config "$b" '.process.terminal = false | .process.args = $a | .root.readonly = false' --argjson a "$args"
 }
 
@@ -172,7 +186,7 @@ make_bundle() {
 set_args() {
     local b=$1
     shift
-    edit_config "$b" '.process.args = $a' --argjson a "$(printf '%s\n' "$@" | jq -R . | jq -s .)"
+    edit_config "$b" '.process.args = $a' --argjson a "$(json_array "$@")"
 }
 
 # add_bind BUNDLE HOST_DIR CONTAINER_PATH [OPTIONS_JSON]: append a bind mount.

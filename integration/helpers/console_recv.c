@@ -7,6 +7,7 @@
  * Writes "ready" to stdout once listening, so a test can wait for it.
  * Exit: 0 after a master was received and drained, 1 on any error.
  */
+#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
