@@ -110,7 +110,8 @@ Cgroup Cgroup::from_json(const nlohmann::json& j) {
         if (!obj.is_object() || !obj.contains(key) || !obj[key].is_string())
             fail("cgroup state {}{}: must be a string", where, key);
         std::string s = obj[key].get<std::string>();
-        if (std::string(key) != "cgroupsPath" && (s.empty() || s[0] != '/'))
+        bool is_path = std::string(key) == "mount" || std::string(key) == "dir";
+        if (is_path && (s.empty() || s[0] != '/'))
             fail("cgroup state {}{}: \"{}\" must be an absolute path", where, key, s);
         return s;
     };
@@ -298,19 +299,21 @@ void Cgroup::destroy() {
     for (auto& h : v1_) dirs.push_back(h.dir);
     if (!unified_.dir.empty()) dirs.push_back(unified_.dir);
     std::vector<std::string> errors;
+    // One retry budget for the whole tree, so a cgroup that really is busy fails fast.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
     for (auto& top : dirs) {
         if (!fs::dir_exists(top)) continue;
         for (auto& d : fs::subtree_bottom_up(top)) {
             // A task that just exited may still be accounted for a moment (v2 "populated"),
             // so EBUSY is retried briefly before it is blamed on live processes.
             int err = 0;
-            for (int attempt = 0, delay_ms = 5; attempt < 7; ++attempt, delay_ms *= 2) {
+            for (int delay_ms = 5;; delay_ms = std::min(delay_ms * 2, 100)) {
                 if (::rmdir(d.c_str()) == 0 || errno == ENOENT) {
                     err = 0;
                     break;
                 }
                 err = errno;
-                if (err != EBUSY) break;
+                if (err != EBUSY || std::chrono::steady_clock::now() >= deadline) break;
                 std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
             }
             if (err == 0) continue;

@@ -70,10 +70,16 @@ std::vector<bpf_insn> build_program(const std::vector<spec::DeviceCgroupRule>& r
             block.push_back(insn(BPF_JMP32 | BPF_JNE | BPF_K, 5, 0, to_next, static_cast<int32_t>(*rule.minor)));
         block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, rule.allow ? 1 : 0));
         block.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+        bool matches_all = true;
         for (size_t i = 0; i < block.size(); ++i)
-            if (block[i].off == to_next && BPF_CLASS(block[i].code) == BPF_JMP32)
+            if (block[i].off == to_next && BPF_CLASS(block[i].code) == BPF_JMP32) {
                 block[i].off = static_cast<int16_t>(block.size() - i - 1);
+                matches_all = false;
+            }
         prog.insert(prog.end(), block.begin(), block.end());
+        // A rule that matches everything ("a *:* rwm") decides alone; the verifier refuses
+        // the unreachable code that would follow it.
+        if (matches_all) return prog;
     }
     prog.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1));
     prog.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));

@@ -32,7 +32,7 @@ void make_dir(const std::string& dir) {
 
 // A bind mount ignores the flags it is made with; they take effect on a remount. Flags the source
 // mount already has are kept, since a remount may not clear locked ones.
-void bind(const std::string& source, const std::string& dest, unsigned long flags) {
+void bind_mount(const std::string& source, const std::string& dest, unsigned long flags) {
     if (::mount(source.c_str(), dest.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         throw_errno("cannot bind-mount cgroup {} on {}", source, dest);
     struct statvfs sv {};
@@ -71,7 +71,7 @@ void mount_cgroup_tree(const std::string& target, unsigned long flags, bool cgro
 
     if (cg.layout() == Layout::v2) {
         if (cgroupns) mount_fs("cgroup2", target, flags, "");
-        else bind(cg.unified_dir(), target, flags);
+        else bind_mount(cg.unified_dir(), target, flags);
         return;
     }
 
@@ -85,7 +85,7 @@ void mount_cgroup_tree(const std::string& target, unsigned long flags, bool cgro
         std::string dest = fs::join(target, name);
         make_dir(dest);
         if (cgroupns) mount_fs("cgroup", dest, flags, v1_options(h));
-        else bind(h.dir, dest, flags);
+        else bind_mount(h.dir, dest, flags);
         names.insert(name);
         // Co-mounted controllers are reachable by each name (cpu -> cpu,cpuacct), as on hosts that do so.
         if (h.controllers.size() > 1)
@@ -95,7 +95,7 @@ void mount_cgroup_tree(const std::string& target, unsigned long flags, bool cgro
         std::string dest = fs::join(target, basename_of(cg.unified_mount()));
         make_dir(dest);
         if (cgroupns) mount_fs("cgroup2", dest, flags, "");
-        else bind(cg.unified_dir(), dest, flags);
+        else bind_mount(cg.unified_dir(), dest, flags);
     }
 
     // The host's own symlinks in its cgroup directory (e.g. "cpuacct -> cpu,cpuacct").
