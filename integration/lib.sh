@@ -285,3 +285,109 @@ console_recv_bin() {
     fi
     echo "$out"
 }
+
+# ---- podman (integration/podman/) ----
+# podman_setup: private storage (vfs, under /var/tmp), runroot and tmpdir; the
+# busybox rootfs imported as $PODMAN_IMAGE; `pm ARGS...` runs podman with the
+# contract's flags and the runtime under test. Removed again on exit.
+podman_setup() {
+    require_cmd podman conmon
+    PODMAN_DIR=$(mktemp -d /var/tmp/myrt-integ-podman.XXXXXX)
+    PODMAN_IMAGE=localhost/myrt-integ-busybox:latest
+    PODMAN_GLOBAL=(--root "$PODMAN_DIR/root" --runroot "$PODMAN_DIR/runroot" --tmpdir "$PODMAN_DIR/tmp"
+        --storage-driver vfs --cgroup-manager=cgroupfs --events-backend=file --runtime "$MYRT")
+    on_exit "rm -rf '$PODMAN_DIR'"
+    on_exit "podman ${PODMAN_GLOBAL[*]} rmi -af"
+    on_exit "podman ${PODMAN_GLOBAL[*]} rm -af -t 0"
+    make_rootfs "$TEST_TMP/podman-rootfs"
+    tar -C "$TEST_TMP/podman-rootfs" -cf "$TEST_TMP/rootfs.tar" . || fail "tar of the rootfs"
+    pm import "$TEST_TMP/rootfs.tar" "$PODMAN_IMAGE" >/dev/null 2>"$TEST_TMP/import.err" ||
+        fail "podman import: $(cat "$TEST_TMP/import.err")"
+}
+pm() { timeout -k 5 120 podman "${PODMAN_GLOBAL[@]}" "$@"; }
+# The contract's run flags: no network, and ulimits root can set without CAP_SYS_RESOURCE.
+PODMAN_RUN_FLAGS=(--network=none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+
+# ---- containerd (integration/containerd/) ----
+# make_oci_archive ROOTFS OUT.tar NAME: a one-layer OCI image archive, crafted
+# by hand (no registry, no podman) for `ctr image import`.
+make_oci_archive() {
+    local rootfs=$1 out=$2 name=$3 d layer lsum lsize cfg csum csize man msum msize
+    d=$(mktemp -d "$TEST_TMP/oci.XXXXXX")
+    mkdir -p "$d/blobs/sha256"
+    tar -C "$rootfs" -cf "$d/layer.tar" . || fail "tar of $rootfs"
+    lsum=$(sha256sum "$d/layer.tar" | cut -d' ' -f1); lsize=$(stat -c %s "$d/layer.tar")
+    mv "$d/layer.tar" "$d/blobs/sha256/$lsum"
+    cfg=$(jq -cn --arg l "sha256:$lsum" '{architecture: "amd64", os: "linux",
+        config: {Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"]},
+        rootfs: {type: "layers", diff_ids: [$l]}}')
+    printf '%s' "$cfg" >"$d/cfg"
+    csum=$(sha256sum "$d/cfg" | cut -d' ' -f1); csize=$(stat -c %s "$d/cfg")
+    mv "$d/cfg" "$d/blobs/sha256/$csum"
+    man=$(jq -cn --arg c "sha256:$csum" --argjson cs "$csize" --arg l "sha256:$lsum" --argjson ls "$lsize" '{schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+        layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls}]}')
+    printf '%s' "$man" >"$d/man"
+    msum=$(sha256sum "$d/man" | cut -d' ' -f1); msize=$(stat -c %s "$d/man")
+    mv "$d/man" "$d/blobs/sha256/$msum"
+    jq -cn --arg m "sha256:$msum" --argjson ms "$msize" --arg n "$name" '{schemaVersion: 2, manifests: [{
+        mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m, size: $ms,
+        annotations: {"io.containerd.image.name": $n, "org.opencontainers.image.ref.name": ($n | sub(".*:"; ""))}}]}' >"$d/index.json"
+    echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+    tar -C "$d" -cf "$out" oci-layout index.json blobs || fail "tar of the OCI layout"
+}
+
+# containerd_setup: a private containerd (own root, state, sockets; CRI plugin
+# disabled), started here and stopped by pid on exit; the busybox image
+# imported as $CTR_IMAGE; `c ARGS...` runs ctr against it in a private namespace.
+containerd_setup() {
+    require_cmd containerd ctr containerd-shim-runc-v2
+    CTD_DIR=$(mktemp -d /var/tmp/myrt-integ-ctd.XXXXXX)
+    CTR_NS=myrt-integ-$$
+    CTR_IMAGE=localhost/myrt-integ-busybox:latest
+    cat >"$CTD_DIR/config.toml" <<TOML
+version = 2
+root = "$CTD_DIR/root"
+state = "$CTD_DIR/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$CTD_DIR/containerd.sock"
+[ttrpc]
+  address = "$CTD_DIR/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+TOML
+    on_exit "rm -rf '$CTD_DIR'"
+    # cleanup runs in reverse: tasks and containers go first, then the daemon,
+    # then its directories (shims outlive containerd, so their tasks go first)
+    on_exit "umount -R '$CTD_DIR/state' 2>/dev/null; umount -R '$CTD_DIR/root' 2>/dev/null"
+    containerd --config "$CTD_DIR/config.toml" >"$CTD_DIR/containerd.log" 2>&1 &
+    CTD_PID=$!
+    on_exit "kill -TERM $CTD_PID; for i in \$(seq 50); do kill -0 $CTD_PID 2>/dev/null || break; sleep 0.1; done; kill -KILL $CTD_PID"
+    on_exit "rm -rf /run/containerd/runc/$CTR_NS"   # the runc shim's default --root for the namespace
+    on_exit "containerd_cleanup_tasks"
+    local i
+    for i in $(seq 100); do
+        c version >/dev/null 2>&1 && break
+        kill -0 "$CTD_PID" 2>/dev/null || fail "containerd exited: $(tail -5 "$CTD_DIR/containerd.log")"
+        sleep 0.1
+    done
+    c version >/dev/null 2>&1 || fail "containerd did not answer on $CTD_DIR/containerd.sock"
+    make_rootfs "$TEST_TMP/ctd-rootfs"
+    make_oci_archive "$TEST_TMP/ctd-rootfs" "$TEST_TMP/image.tar" "$CTR_IMAGE"
+    c image import --snapshotter native "$TEST_TMP/image.tar" >/dev/null 2>"$TEST_TMP/import.err" ||
+        fail "ctr image import: $(cat "$TEST_TMP/import.err")"
+}
+c() { timeout -k 5 120 ctr --address "$CTD_DIR/containerd.sock" --namespace "$CTR_NS" "$@"; }
+# Kill and delete every task and container of the test's namespace (the shims
+# exit with their tasks).
+containerd_cleanup_tasks() {
+    local t
+    for t in $(c task ls -q 2>/dev/null); do
+        c task kill -s SIGKILL "$t"; sleep 0.2; c task delete -f "$t"
+    done
+    for t in $(c container ls -q 2>/dev/null); do c container delete "$t"; done
+}
