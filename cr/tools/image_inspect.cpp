@@ -12,6 +12,11 @@ namespace myrt::cr::tools {
 
 namespace {
 
+// Image strings are bytes (Linux paths need not be UTF-8): never let one make the dump throw.
+std::string to_text(const nlohmann::json& j, int indent = -1) {
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 nlohmann::json summary_json(const image::StreamSummary& s) {
     nlohmann::json types = nlohmann::json::object();
     for (const auto& [type, totals] : s.by_type) {
@@ -29,7 +34,7 @@ int inspect_stream(transport::Source& source, bool summary, std::ostream& out) {
     // Records are printed as they are read, so an image of any size needs no
     // more memory than one record, and an invalid one still shows what came before.
     bool first = true;
-    if (!summary) out << "{\"image\": " << nlohmann::json(source.describe()).dump() << ", \"records\": [\n";
+    if (!summary) out << "{\"image\": " << to_text(source.describe()) << ", \"records\": [\n";
     std::string error;
     try {
         for (;;) {
@@ -49,7 +54,7 @@ int inspect_stream(transport::Source& source, bool summary, std::ostream& out) {
                                   {"flags", header.flags},
                                   {"objref", header.objref},
                                   {"payload", record_payload_json(reader, header)}};
-            out << (first ? "  " : ",\n  ") << rec.dump();
+            out << (first ? "  " : ",\n  ") << to_text(rec);
             first = false;
             if (!h) break;
         }
@@ -65,10 +70,10 @@ int inspect_stream(transport::Source& source, bool summary, std::ostream& out) {
         doc["bytes"] = error.empty() ? s.total_bytes : reader.offset();
         doc["types"] = summary_json(s);
         if (!error.empty()) doc["error"] = error;
-        out << doc.dump(2) << "\n";
+        out << to_text(doc, 2) << "\n";
     } else {
         out << "\n], \"valid\": " << (error.empty() ? "true" : "false");
-        if (!error.empty()) out << ", \"error\": " << nlohmann::json(error).dump();
+        if (!error.empty()) out << ", \"error\": " << to_text(error);
         out << "}\n";
     }
     return error.empty() ? 0 : 1;
