@@ -98,10 +98,12 @@ cleanup() {
     local rc=$? id pid i
     set +e
     for id in "${CREATED_IDS[@]}"; do
-        if "$MYRT" --root "$STATE" state "$id" >/dev/null 2>&1; then
-            "$MYRT" --root "$STATE" kill "$id" KILL >/dev/null 2>&1
-            "$MYRT" --root "$STATE" delete --force "$id" >/dev/null 2>&1 ||
-                log "cleanup: delete --force $id failed"
+        pid=$(timeout 20 "$MYRT" --root "$STATE" state "$id" 2>/dev/null | jq -r '.pid // empty' 2>/dev/null)
+        timeout 30 "$MYRT" --root "$STATE" delete --force "$id" >/dev/null 2>&1
+        # a runtime under development may fail to kill: its process still goes
+        if [ -n "$pid" ] && [ "$pid" != 0 ] && pid_alive "$pid"; then
+            log "cleanup: $id (pid $pid) survived delete --force; killing it"
+            kill -KILL "$pid" 2>/dev/null
         fi
     done
     for pid in "${BG_PIDS[@]}"; do

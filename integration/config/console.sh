@@ -32,6 +32,23 @@ console_test() {   # console_test DESCRIPTION CREATE-SUBCOMMAND...
 console_test "create+start" rt create
 console_test "run -d" rt run -d
 
+# exec -t -d --console-socket into a container whose init has no terminal (podman's exec -t)
+B2=$TEST_TMP/bundle2
+make_bundle "$B2" sleep 600
+new_id ID
+run_detached "$ID" "$B2"
+sock=$TEST_TMP/exec.sock
+"$recv" "$sock" "$TEST_TMP/exec.out" 30 >"$TEST_TMP/recv2.ready" 2>"$TEST_TMP/recv2.err" &
+rpid=$!
+track_pid "$rpid"
+wait_file "$TEST_TMP/recv2.ready"
+rt exec -t -d --console-socket "$sock" --pid-file "$TEST_TMP/exec.pid" "$ID" sh -c 'tty; echo exec-hello' </dev/null >/dev/null 2>"$TEST_TMP/exec.err" ||
+    fail "exec -t -d: $(cat "$TEST_TMP/exec.err")"
+wait "$rpid" || fail "console receiver (exec): $(cat "$TEST_TMP/recv2.err")"
+o=$(tr -d '\r' <"$TEST_TMP/exec.out")
+assert_match "$(echo "$o" | sed -n 1p)" '^/dev/pts/[0-9]+$' "exec -t: tty names a pty"
+assert_contains "$o" exec-hello "exec -t: output through the pty master"
+
 # terminal: true without a console socket on create is an error (nobody could get the master)
 new_id ID
 out=$(rt create --bundle "$B" "$ID" </dev/null 2>&1) && fail "create with terminal but no console socket succeeded"

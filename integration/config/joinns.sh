@@ -12,7 +12,7 @@ for _ in $(seq 100); do [ "$(readlink /proc/$holder/ns/uts)" != "$(readlink /pro
 
 B=$TEST_TMP/bundle
 make_bundle "$B" sh -c 'hostname; readlink /proc/self/ns/uts'
-edit_config "$B" 'del(.hostname) | .linux.namespaces |= map(if .type == "uts" then .path = $p else . end)' --arg p "/proc/$holder/ns/uts"
+edit_config "$B" 'del(.hostname) | .linux.namespaces = [.linux.namespaces[] | select(.type != "uts")] + [{"type": "uts", "path": $p}]' --arg p "/proc/$holder/ns/uts"
 out=$(run_fg "$B") || fail "run: $out $(cat "$TEST_TMP"/*.err)"
 assert_eq joined-uts "$(echo "$out" | sed -n 1p)" "hostname of the joined namespace"
 assert_eq "$(readlink /proc/$holder/ns/uts)" "$(echo "$out" | sed -n 2p)" "same uts namespace inode"
