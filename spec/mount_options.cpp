@@ -62,14 +62,16 @@ const std::array kOptions = {
     MountOption{"rexec", K::recursive_clear, MOUNT_ATTR_NOEXEC},
     MountOption{"rnodiratime", K::recursive_set, MOUNT_ATTR_NODIRATIME},
     MountOption{"rdiratime", K::recursive_clear, MOUNT_ATTR_NODIRATIME},
-    // The atime modes are one field (MOUNT_ATTR__ATIME), not independent bits:
-    // MOUNT_ATTR_RELATIME is 0, so "set relatime" means "clear the field".
-    MountOption{"rnoatime", K::recursive_set, MOUNT_ATTR_NOATIME},
-    MountOption{"ratime", K::recursive_clear, MOUNT_ATTR_NOATIME},
-    MountOption{"rrelatime", K::recursive_set, MOUNT_ATTR_RELATIME},
-    MountOption{"rnorelatime", K::recursive_clear, MOUNT_ATTR_RELATIME},
-    MountOption{"rstrictatime", K::recursive_set, MOUNT_ATTR_STRICTATIME},
-    MountOption{"rnostrictatime", K::recursive_clear, MOUNT_ATTR_STRICTATIME},
+    // The atime modes are one field (MOUNT_ATTR__ATIME), not independent
+    // bits, so each of these names the mode the field ends up with; the
+    // negative forms fall back to the kernel default (relatime), except
+    // norelatime, which mount(8) documents as strictatime.
+    MountOption{"rnoatime", K::recursive_atime, MOUNT_ATTR_NOATIME},
+    MountOption{"ratime", K::recursive_atime, MOUNT_ATTR_RELATIME},
+    MountOption{"rrelatime", K::recursive_atime, MOUNT_ATTR_RELATIME},
+    MountOption{"rnorelatime", K::recursive_atime, MOUNT_ATTR_STRICTATIME},
+    MountOption{"rstrictatime", K::recursive_atime, MOUNT_ATTR_STRICTATIME},
+    MountOption{"rnostrictatime", K::recursive_atime, MOUNT_ATTR_RELATIME},
 };
 
 }  // namespace
@@ -88,6 +90,47 @@ const std::vector<std::string>& mount_option_names() {
         return out;
     }();
     return names;
+}
+
+bool MountFlags::bind() const { return (flags & MS_BIND) != 0; }
+
+MountFlags parse_mount_flags(const std::vector<std::string>& options) {
+    MountFlags out;
+    for (auto& name : options) {
+        const MountOption* option = find_mount_option(name);
+        if (!option) {
+            if (!out.data.empty()) out.data += ",";
+            out.data += name;
+            continue;
+        }
+        switch (option->kind) {
+            case MountOptionKind::set_flag:
+                out.flags |= option->flag;
+                out.clear_flags &= ~option->flag;
+                break;
+            case MountOptionKind::clear_flag:
+                out.flags &= ~option->flag;
+                out.clear_flags |= option->flag;
+                break;
+            case MountOptionKind::propagation:
+                out.propagation.push_back(option->flag);
+                break;
+            case MountOptionKind::recursive_set:
+                out.attr_set |= option->flag;
+                out.attr_clr &= ~option->flag;
+                break;
+            case MountOptionKind::recursive_clear:
+                out.attr_clr |= option->flag;
+                out.attr_set &= ~option->flag;
+                break;
+            case MountOptionKind::recursive_atime:
+                // The kernel wants the whole field cleared whenever the mode changes.
+                out.attr_clr |= MOUNT_ATTR__ATIME;
+                out.attr_set = (out.attr_set & ~uint64_t{MOUNT_ATTR__ATIME}) | option->flag;
+                break;
+        }
+    }
+    return out;
 }
 
 }  // namespace myrt::spec

@@ -74,13 +74,25 @@ TEST(Validate, EnvMustBeKeyValue) {
     EXPECT_SPEC_ERROR(parse_config(doc), "process.env[2]: must be KEY=VALUE");
 }
 
-TEST(Validate, UnknownCapability) {
+TEST(Validate, MalformedCapabilityName) {
     json doc = base();
-    doc["process"]["capabilities"]["ambient"][1] = "CAP_FLY";
-    EXPECT_SPEC_ERROR(parse_config(doc), "process.capabilities.ambient[1]: unknown capability \"CAP_FLY\"");
+    doc["process"]["capabilities"]["ambient"][1] = "cap_kill";
+    EXPECT_SPEC_ERROR(parse_config(doc), "process.capabilities.ambient[1]: unknown capability \"cap_kill\"");
     doc = base();
-    doc["process"]["capabilities"]["inheritable"] = {"kill"};
-    EXPECT_SPEC_ERROR(parse_config(doc), "process.capabilities.inheritable[0]: unknown capability \"kill\"");
+    doc["process"]["capabilities"]["inheritable"] = {"KILL"};
+    EXPECT_SPEC_ERROR(parse_config(doc), "process.capabilities.inheritable[0]: unknown capability \"KILL\"");
+    for (auto key : {"bounding", "effective", "permitted"}) {
+        doc = base();
+        doc["process"]["capabilities"][key][0] = "CAP-KILL";
+        EXPECT_SPEC_ERROR(parse_config(doc), fmt::format("process.capabilities.{}[0]: unknown capability", key));
+    }
+}
+
+TEST(Validate, FutureCapabilityAcceptedAsRuncDoes) {
+    // runc 1.1 ignores capabilities it does not know, with a warning.
+    json doc = base();
+    doc["process"]["capabilities"]["bounding"].push_back("CAP_FROM_THE_FUTURE");
+    EXPECT_NO_THROW(parse_config(doc));
 }
 
 TEST(Validate, RlimitTypeKnownSoftBelowHardNoDuplicates) {
