@@ -22,17 +22,22 @@ namespace {
 
 constexpr uint32_t kMaxErrno = 0xffff;  // SECCOMP_RET_DATA is 16 bits wide
 
-uint32_t errno_value(std::optional<uint32_t> errno_ret, const std::string& where) {
+// Where an action sits in config.json, for messages: the action's and the errnoRet's paths,
+// and which syscalls the rule is for ("" for the default action).
+struct ActionPath {
+    std::string action, errno_ret, syscalls;
+};
+
+uint32_t errno_value(std::optional<uint32_t> errno_ret, const ActionPath& at) {
     uint32_t value = errno_ret.value_or(EPERM);
-    if (value > kMaxErrno) fail("{}: errnoRet {} does not fit in 16 bits", where, value);
+    if (value > kMaxErrno) fail("{}: {} does not fit in 16 bits{}", at.errno_ret, value, at.syscalls);
     return value;
 }
 
-// `where` names the field for the error ("seccomp.defaultAction", "seccomp syscall mkdir").
-uint32_t parse_action(const std::string& name, std::optional<uint32_t> errno_ret, const std::string& where) {
+uint32_t parse_action(const std::string& name, std::optional<uint32_t> errno_ret, const ActionPath& at) {
     auto no_errno = [&](uint32_t action) {
         if (errno_ret)
-            fail("{}: errnoRet is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not {}", where, name);
+            fail("{}: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not {}{}", at.errno_ret, name, at.syscalls);
         return action;
     };
     if (name == "SCMP_ACT_KILL" || name == "SCMP_ACT_KILL_THREAD") return no_errno(SCMP_ACT_KILL_THREAD);
@@ -41,10 +46,11 @@ uint32_t parse_action(const std::string& name, std::optional<uint32_t> errno_ret
     if (name == "SCMP_ACT_ALLOW") return no_errno(SCMP_ACT_ALLOW);
     if (name == "SCMP_ACT_LOG") return no_errno(SCMP_ACT_LOG);
     if (name == "SCMP_ACT_NOTIFY") return no_errno(SCMP_ACT_NOTIFY);
-    if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_value(errno_ret, where));
+    if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_value(errno_ret, at));
     // runc gives a tracer EPERM as the message data unless errnoRet says otherwise.
-    if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_value(errno_ret, where));
-    fail("{}: unknown seccomp action \"{}\"", where, name);
+    if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_value(errno_ret, at));
+    if (name.empty()) fail("{}: must be set{}", at.action, at.syscalls);
+    fail("{}: unknown seccomp action \"{}\"{}", at.action, name, at.syscalls);
 }
 
 scmp_compare parse_op(const std::string& op, const std::string& where) {
@@ -55,19 +61,19 @@ scmp_compare parse_op(const std::string& op, const std::string& where) {
     if (op == "SCMP_CMP_GE") return SCMP_CMP_GE;
     if (op == "SCMP_CMP_GT") return SCMP_CMP_GT;
     if (op == "SCMP_CMP_MASKED_EQ") return SCMP_CMP_MASKED_EQ;
-    fail("{}: unknown seccomp argument operator \"{}\"", where, op);
+    fail("{}.op: unknown seccomp argument operator \"{}\"", where, op);
 }
 
-uint32_t parse_arch(const std::string& name) {
+uint32_t parse_arch(const std::string& name, const std::string& where) {
     // libseccomp names its architectures like the OCI constants without the prefix, in lower case.
     std::string_view short_name = name;
     constexpr std::string_view prefix = "SCMP_ARCH_";
-    if (!short_name.starts_with(prefix)) fail("seccomp.architectures: unknown architecture \"{}\"", name);
+    if (!short_name.starts_with(prefix)) fail("{}: unknown architecture \"{}\"", where, name);
     short_name.remove_prefix(prefix.size());
     std::string lower(short_name);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     uint32_t token = lower.empty() ? 0 : seccomp_arch_resolve_name(lower.c_str());
-    if (token == 0) fail("seccomp.architectures: unknown architecture \"{}\"", name);
+    if (token == 0) fail("{}: unknown architecture \"{}\"", where, name);
     return token;
 }
 
@@ -110,8 +116,8 @@ std::vector<PendingRule> rules_for(const spec::SeccompSyscall& sc, uint32_t acti
     bool repeated_index = false;
     for (size_t i = 0; i < sc.args.size(); ++i) {
         const auto& a = sc.args[i];
-        auto field = fmt::format("{}: args[{}]", where, i);
-        if (a.index >= 6) fail("{}: index {} is out of range (a syscall has 6 arguments)", field, a.index);
+        auto field = fmt::format("{}.args[{}]", where, i);
+        if (a.index >= 6) fail("{}.index: {} is out of range (a syscall has 6 arguments)", field, a.index);
         scmp_compare op = parse_op(a.op, field);
         // For MASKED_EQ the OCI `value` is the mask and `valueTwo` the datum, as libseccomp wants.
         conditions.push_back(scmp_arg_cmp{a.index, op, a.value, a.value_two});
@@ -130,36 +136,41 @@ std::vector<PendingRule> rules_for(const spec::SeccompSyscall& sc, uint32_t acti
 }  // namespace
 
 SeccompFilter::SeccompFilter(const spec::Seccomp& s) {
-    if (s.default_action.empty()) fail("seccomp.defaultAction: must be set");
-    uint32_t default_action = parse_action(s.default_action, s.default_errno_ret, "seccomp.defaultAction");
-    if (default_action == SCMP_ACT_NOTIFY) fail("seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+    uint32_t default_action = parse_action(
+        s.default_action, s.default_errno_ret, {"linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet", ""});
+    if (default_action == SCMP_ACT_NOTIFY)
+        fail("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
 
     Context owner(seccomp_init(default_action));
-    if (!owner) fail("seccomp: libseccomp could not create a filter with default action {}", s.default_action);
+    if (!owner) fail("linux.seccomp: libseccomp could not create a filter with default action {}", s.default_action);
     auto* ctx = owner.get();
 
-    for (const auto& arch : s.architectures) {
-        int rc = seccomp_arch_add(ctx, parse_arch(arch));
-        if (rc < 0 && rc != -EEXIST) throw SystemError(-rc, fmt::format("seccomp.architectures: add {}", arch));
+    for (size_t i = 0; i < s.architectures.size(); ++i) {
+        auto where = fmt::format("linux.seccomp.architectures[{}]", i);
+        int rc = seccomp_arch_add(ctx, parse_arch(s.architectures[i], where));
+        if (rc < 0 && rc != -EEXIST) throw SystemError(-rc, fmt::format("{}: add {}", where, s.architectures[i]));
     }
 
-    for (const auto& flag : s.flags) {
+    for (size_t i = 0; i < s.flags.size(); ++i) {
+        const auto& flag = s.flags[i];
         if (flag == "SECCOMP_FILTER_FLAG_TSYNC") tsync_ = true;
         else if (flag == "SECCOMP_FILTER_FLAG_LOG") log_ = true;
         else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") spec_allow_ = true;
         else if (flag == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") wait_killable_recv_ = true;
-        else fail("seccomp.flags: unknown flag \"{}\"", flag);
+        else fail("linux.seccomp.flags[{}]: unknown flag \"{}\"", i, flag);
     }
     // The flags are seccomp(2) flags passed by load(); they do not change the program.
 
     for (size_t i = 0; i < s.syscalls.size(); ++i) {
         const auto& sc = s.syscalls[i];
-        auto where = fmt::format("seccomp.syscalls[{}]", i);
-        if (sc.names.empty()) fail("{}: names must list at least one syscall", where);
-        uint32_t action = parse_action(sc.action, sc.errno_ret, where);
+        auto where = fmt::format("linux.seccomp.syscalls[{}]", i);
+        if (sc.names.empty()) fail("{}.names: must list at least one syscall", where);
+        ActionPath at{where + ".action", where + ".errnoRet",
+                      fmt::format(" (for {}{})", sc.names[0], sc.names.size() > 1 ? ", ..." : "")};
+        uint32_t action = parse_action(sc.action, sc.errno_ret, at);
         if (action == SCMP_ACT_NOTIFY) {
             if (seccomp_api_get() < 5)
-                fail("{}: SCMP_ACT_NOTIFY needs libseccomp API level 5, this one has {}", where, seccomp_api_get());
+                fail("{}: SCMP_ACT_NOTIFY needs libseccomp API level 5, this one has {}", at.action, seccomp_api_get());
             uses_notify_ = true;
         }
         auto rules = rules_for(sc, action, where);
@@ -181,7 +192,6 @@ SeccompFilter::SeccompFilter(const spec::Seccomp& s) {
             }
         }
     }
-
     bpf_ = generate_bpf(ctx);
 }
 

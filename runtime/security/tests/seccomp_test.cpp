@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -270,38 +271,49 @@ TEST(Seccomp, TsyncAppliesTheFilterToEveryThread) {
     EXPECT_TRUE(r.exited_with(ENOMSG)) << r.describe();
 }
 
-TEST(Seccomp, ClearErrorsForBadProfiles) {
+TEST(Seccomp, ClearErrorsNameTheJsonPathAndSyscall) {
     auto s = allow_by_default({SeccompSyscall{{"getcwd"}, "SCMP_ACT_EXPLODE", std::nullopt, {}}});
-    EXPECT_EQ(error_of(s), "seccomp.syscalls[0]: unknown seccomp action \"SCMP_ACT_EXPLODE\"");
+    EXPECT_EQ(error_of(s), "linux.seccomp.syscalls[0].action: unknown seccomp action \"SCMP_ACT_EXPLODE\" (for getcwd)");
 
-    s = allow_by_default({errno_rule({"getcwd"}, 1, {SeccompArg{0, 1, 0, "SCMP_CMP_ALMOST"}})});
-    EXPECT_EQ(error_of(s), "seccomp.syscalls[0]: args[0]: unknown seccomp argument operator \"SCMP_CMP_ALMOST\"");
+    s = allow_by_default({errno_rule({"getcwd"}, 1), errno_rule({"mkdir", "rmdir"}, 1, {SeccompArg{0, 1, 0, "SCMP_CMP_ALMOST"}})});
+    EXPECT_EQ(error_of(s), "linux.seccomp.syscalls[1].args[0].op: unknown seccomp argument operator \"SCMP_CMP_ALMOST\"");
 
     s = allow_by_default({errno_rule({"getcwd"}, 1, {SeccompArg{6, 1, 0, "SCMP_CMP_EQ"}})});
-    EXPECT_EQ(error_of(s), "seccomp.syscalls[0]: args[0]: index 6 is out of range (a syscall has 6 arguments)");
+    EXPECT_EQ(error_of(s), "linux.seccomp.syscalls[0].args[0].index: 6 is out of range (a syscall has 6 arguments)");
 
     s = allow_by_default({});
-    s.architectures = {"SCMP_ARCH_VAX"};
-    EXPECT_EQ(error_of(s), "seccomp.architectures: unknown architecture \"SCMP_ARCH_VAX\"");
+    s.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_VAX"};
+    EXPECT_EQ(error_of(s), "linux.seccomp.architectures[1]: unknown architecture \"SCMP_ARCH_VAX\"");
 
     s = allow_by_default({});
     s.flags = {"SECCOMP_FILTER_FLAG_MAGIC"};
-    EXPECT_EQ(error_of(s), "seccomp.flags: unknown flag \"SECCOMP_FILTER_FLAG_MAGIC\"");
+    EXPECT_EQ(error_of(s), "linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_MAGIC\"");
 
     s = allow_by_default({});
     s.default_action = "SCMP_ACT_MAYBE";
-    EXPECT_EQ(error_of(s), "seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_MAYBE\"");
+    EXPECT_EQ(error_of(s), "linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_MAYBE\"");
 
-    s = allow_by_default({SeccompSyscall{{"getcwd"}, "SCMP_ACT_ALLOW", 5, {}}});
+    s.default_action = "";
+    EXPECT_EQ(error_of(s), "linux.seccomp.defaultAction: must be set");
+
+    s.default_action = "SCMP_ACT_NOTIFY";
+    EXPECT_EQ(error_of(s), "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+
+    s = allow_by_default({SeccompSyscall{{"getcwd", "mkdir"}, "SCMP_ACT_ALLOW", 5, {}}});
     s.default_action = "SCMP_ACT_KILL";
-    EXPECT_EQ(error_of(s),
-              "seccomp.syscalls[0]: errnoRet is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not SCMP_ACT_ALLOW");
+    EXPECT_EQ(error_of(s), "linux.seccomp.syscalls[0].errnoRet: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, "
+                           "not SCMP_ACT_ALLOW (for getcwd, ...)");
 
     s = allow_by_default({errno_rule({"getcwd"}, 70000)});
-    EXPECT_EQ(error_of(s), "seccomp.syscalls[0]: errnoRet 70000 does not fit in 16 bits");
+    EXPECT_EQ(error_of(s), "linux.seccomp.syscalls[0].errnoRet: 70000 does not fit in 16 bits (for getcwd)");
+
+    s = allow_by_default({});
+    s.default_action = "SCMP_ACT_ERRNO";
+    s.default_errno_ret = 1u << 20;
+    EXPECT_EQ(error_of(s), "linux.seccomp.defaultErrnoRet: 1048576 does not fit in 16 bits");
 
     s = allow_by_default({SeccompSyscall{{}, "SCMP_ACT_KILL", std::nullopt, {}}});
-    EXPECT_EQ(error_of(s), "seccomp.syscalls[0]: names must list at least one syscall");
+    EXPECT_EQ(error_of(s), "linux.seccomp.syscalls[0].names: must list at least one syscall");
 }
 
 TEST(Seccomp, AllActionsCompile) {
@@ -320,6 +332,38 @@ TEST(Seccomp, ExportBpfGivesTheProgram) {
     EXPECT_EQ(a.size() % 8, 0u);  // struct sock_filter is 8 bytes
     EXPECT_GT(b.size(), a.size());
     EXPECT_EQ(a, SeccompFilter(allow_by_default({errno_rule({"getcwd"}, ENOMSG)})).export_bpf());  // deterministic
+}
+
+TEST(Seccomp, TheKernelHoldsExactlyTheExportedProgram) {
+    // What checkpoint reads back with PTRACE_SECCOMP_GET_FILTER must equal export_bpf().
+    SeccompFilter filter(allow_by_default({errno_rule({"getcwd"}, ENOMSG),
+                                           errno_rule({"getpgid"}, EACCES, {SeccompArg{0, 7, 0, "SCMP_CMP_GT"}})}));
+    int ready[2];
+    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::alarm(20);
+        filter.load();
+        (void)!::write(ready[1], "x", 1);
+        for (;;) ::pause();
+    }
+    ::close(ready[1]);
+    char c;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);
+    ::close(ready[0]);
+    ASSERT_EQ(::ptrace(PTRACE_SEIZE, child, nullptr, nullptr), 0) << strerror(errno);
+    ASSERT_EQ(::ptrace(PTRACE_INTERRUPT, child, nullptr, nullptr), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    auto expected = filter.export_bpf();
+    std::vector<uint8_t> loaded(expected.size() + 64 * 8);
+    long count = ::ptrace(PTRACE_SECCOMP_GET_FILTER, child, 0L, loaded.data());
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+    ASSERT_GT(count, 0) << strerror(errno);
+    loaded.resize(static_cast<size_t>(count) * 8);
+    EXPECT_EQ(loaded, expected);
 }
 
 // Listens on a Unix socket, accepts the runtime's connection, and returns the fd and message.
