@@ -59,7 +59,7 @@ require_cmd jq
 # myrt's issue demands, the assertion is wrapped in `strict`: enforced for any
 # other runtime, reported (not failed) when the runtime under test is runc.
 RUNTIME_IS_RUNC=0
-case "$("$MYRT" --version 2>/dev/null | head -1)" in runc*) RUNTIME_IS_RUNC=1 ;; esac
+case "$(timeout 10 "$MYRT" --version 2>/dev/null | head -1)" in runc*) RUNTIME_IS_RUNC=1 ;; esac
 strict() {
     if [ "$RUNTIME_IS_RUNC" = 1 ]; then
         ( "$@" ) 2>/dev/null || log "KNOWN RUNC DIFFERENCE (enforced for myrt): $*"

@@ -3,7 +3,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 B=$TEST_TMP/bundle
-make_bundle "$B" sh -c 'read line </shared/go; echo "got $line"'
+make_bundle "$B" sh -c 'echo started >/shared/started; read line </shared/go; echo "got $line"'
 mkdir -p "$TEST_TMP/shared"
 mkfifo "$TEST_TMP/shared/go"
 add_bind "$B" "$TEST_TMP/shared" /shared
@@ -20,11 +20,15 @@ assert_eq "$B" "$(state_of "$ID" bundle)" "state bundle"
 assert_match "$(state_of "$ID" ociVersion)" '^1\.' "state ociVersion"
 assert_eq "$pid" "$(cat "$TEST_TMP/pid")" "pid file names the container's pid"
 assert_eq 0 "$(tr -d '0-9' <"$TEST_TMP/pid" | wc -c)" "pid file holds digits only, no newline"
-assert_eq "" "$(cat "$TEST_TMP/out")" "process has not run before start"
+sleep 0.3
+[ ! -e "$TEST_TMP/shared/started" ] || fail "the process ran before start"
+pass "process has not run before start"
 
 rt start "$ID" || fail "start"
 assert_eq running "$(state_of "$ID" status)" "status after start"
 assert_eq "$pid" "$(state_of "$ID" pid)" "pid unchanged by start"
+wait_file "$TEST_TMP/shared/started"
+pass "process runs after start"
 
 echo go >"$TEST_TMP/shared/go"
 wait_status "$ID" stopped
