@@ -100,11 +100,6 @@ uint64_t MemoryContents::bytes() const {
 
 ChunkSink MemoryContents::sink() {
     return [this](const Vma&, uint64_t addr, std::span<const std::byte> data) {
-        // Runs split only by the buffer boundary are joined back.
-        if (!chunks.empty() && chunks.back().addr + chunks.back().data.size() == addr) {
-            chunks.back().data.insert(chunks.back().data.end(), data.begin(), data.end());
-            return;
-        }
         chunks.push_back({addr, std::vector<std::byte>(data.begin(), data.end())});
     };
 }

@@ -58,9 +58,7 @@ TEST(Bench, DumpAndRestore256MiB) {
     double dump_store_s = seconds_since(t0);
     ASSERT_GE(dumped, uint64_t(mib) << 20);
 
-    ::kill(pid, SIGKILL);
-    proc.release();
-    ::waitpid(pid, nullptr, __WALL);
+    proc.kill_and_reap();
 
     t0 = std::chrono::steady_clock::now();
     pid_t placeholder = spawn_restore_placeholder(ns.fd(), 500);

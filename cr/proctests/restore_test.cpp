@@ -2,6 +2,7 @@
 // the same pid and let it continue where it was.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <thread>
@@ -36,9 +37,7 @@ Dumped dump_and_kill(pid_t pid, ProgressFile& progress) {
     dump_memory(pid, d.state.vmas, d.memory.sink());
     d.counter = progress->counter;
     for (int i = 0; i < 16; ++i) d.thread_counter[i] = progress->thread_counter[i];
-    ::kill(pid, SIGKILL);
-    proc.release();
-    ::waitpid(pid, nullptr, __WALL);
+    proc.kill_and_reap();
     return d;
 }
 
@@ -49,9 +48,7 @@ pid_t restore(PidNamespace& ns, const Dumped& d, RestoreTimings* timings = nullp
         auto t = restore_process(fresh, d.state, d.memory);
         if (timings) *timings = t;
     } catch (...) {
-        ::kill(placeholder, SIGKILL);
-        fresh.release();
-        ::waitpid(placeholder, nullptr, __WALL);
+        fresh.kill_and_reap();
         throw;
     }
     fresh.detach();
@@ -163,4 +160,35 @@ TEST(Restore, PlaceholderWithTakenPidIsRefused) {
     pid_t pid = start_counter(ns, 400, progress, 1);
     EXPECT_THROW(spawn_restore_placeholder(ns.fd(), 400), myrt::SystemError);
     kill_and_reap(pid);
+}
+
+TEST(Restore, CredsSeccompLimitsUmaskAndCwdComeBack) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 600, progress, 1, 1, true);
+    ASSERT_TRUE(run_command(progress, CMD_CHECK_SECCOMP));
+    ASSERT_EQ(progress->seccomp_errno, 43) << "the workload's own filters";
+    progress->seccomp_errno = 0;
+    Dumped d = dump_and_kill(pid, progress);
+    ASSERT_EQ(d.state.seccomp.size(), 2u);
+    pid_t restored = restore(ns, d);
+    ASSERT_TRUE(wait_until([&] { return progress->counter > d.counter + 10; }));
+    for (pid_t tid : list_threads(restored)) {
+        auto st = read_status(fmt::format("/proc/{}/task/{}/status", restored, tid));
+        EXPECT_EQ(status_numbers(st, "NoNewPrivs").at(0), 1) << tid;
+        EXPECT_EQ(status_numbers(st, "Seccomp").at(0), 2) << tid;
+        EXPECT_EQ(status_numbers(st, "Seccomp_filters").at(0), 2) << tid;
+        uint64_t bnd = static_cast<uint64_t>(status_numbers(st, "CapBnd", 16).at(0));
+        EXPECT_EQ(bnd, d.state.core.creds.cap_bounding) << tid;
+        EXPECT_FALSE(bnd & (1ull << 22)) << "CAP_SYS_BOOT was dropped before the dump";
+        EXPECT_EQ(status_numbers(st, "Umask", 8).at(0), 027);
+    }
+    auto limits = parse_limits(read_proc_file(fmt::format("/proc/{}/limits", restored)));
+    EXPECT_EQ(limits[RLIMIT_NOFILE].cur, 512u);
+    EXPECT_EQ(read_link(fmt::format("/proc/{}/cwd", restored)), "/tmp");
+    ASSERT_TRUE(run_command(progress, CMD_CHECK_SECCOMP));
+    EXPECT_EQ(progress->seccomp_errno, 43) << "filters must be re-installed oldest first";
+    ASSERT_TRUE(run_command(progress, CMD_CHECK_MEMORY));
+    EXPECT_EQ(progress->memory_ok, 1u);
+    kill_and_reap(restored);
 }

@@ -70,15 +70,15 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
     return pred();
 }
 
-static void exec_counter(const std::string& progress, int mib, int threads) {
+static void exec_counter(const std::string& progress, int mib, int threads, bool secure = false) {
     std::string m = std::to_string(mib), t = std::to_string(threads);
-    ::execl(CR_PROC_COUNTER, "counter", progress.c_str(), m.c_str(), t.c_str(), nullptr);
+    ::execl(CR_PROC_COUNTER, "counter", progress.c_str(), m.c_str(), t.c_str(), secure ? "secure" : "plain", nullptr);
     ::_exit(126);
 }
 
-pid_t start_counter(PidNamespace& ns, pid_t ns_pid, ProgressFile& progress, int mib, int threads) {
+pid_t start_counter(PidNamespace& ns, pid_t ns_pid, ProgressFile& progress, int mib, int threads, bool secure) {
     std::string path = progress.path();
-    pid_t pid = spawn_in_pidns(ns.fd(), ns_pid, [&] { exec_counter(path, mib, threads); });
+    pid_t pid = spawn_in_pidns(ns.fd(), ns_pid, [&] { exec_counter(path, mib, threads, secure); });
     if (!wait_until([&] {
             bool threads_up = true;
             for (int i = 0; i < threads; ++i) threads_up = threads_up && progress->thread_counter[i] > 0;
@@ -103,6 +103,11 @@ void kill_and_reap(pid_t pid) {
 }
 
 bool run_command(ProgressFile& progress, uint32_t cmd) {
+    // The workload acts when cmd differs from cmd_done: repeat via CMD_NONE.
+    if (progress->cmd_done == cmd) {
+        progress->cmd = CMD_NONE;
+        if (!wait_until([&] { return progress->cmd_done == CMD_NONE; }, std::chrono::seconds(30))) return false;
+    }
     progress->cmd = cmd;
     return wait_until([&] { return progress->cmd_done == cmd; }, std::chrono::seconds(30));
 }

@@ -44,7 +44,8 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
 
 // Runs the counter workload with pid `ns_pid` inside `ns`; returns its pid as
 // seen here, after it reported ready.
-pid_t start_counter(PidNamespace& ns, pid_t ns_pid, ProgressFile& progress, int mib, int threads = 0);
+pid_t start_counter(PidNamespace& ns, pid_t ns_pid, ProgressFile& progress, int mib, int threads = 0,
+                    bool secure = false);
 // Starts the counter workload as a plain child (no namespace).
 pid_t start_counter_child(ProgressFile& progress, int mib, int threads = 0);
 

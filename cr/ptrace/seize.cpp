@@ -153,6 +153,15 @@ void SeizedProcess::release() noexcept {
     threads_.clear();
 }
 
+void SeizedProcess::kill_and_reap() noexcept {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    for (auto& t : threads_)
+        if (t.tid() != pid_) ::waitpid(t.tid(), nullptr, __WALL);
+    ::waitpid(pid_, nullptr, __WALL);
+    release();
+}
+
 SeizedTree::SeizedTree(pid_t root, SeizeMode mode) {
     procs_.emplace_back(root, mode);
     for (;;) {

@@ -68,6 +68,11 @@ public:
     // Detaches every thread; a process that was stopped is left stopped.
     void detach();
     void release() noexcept;
+    // SIGKILLs the process and collects every traced thread (a traced thread
+    // that dies waits for its tracer; the leader is reaped last, which also
+    // fully reaps it when we are its parent). Used after a dump without
+    // --leave-running and when a restore fails.
+    void kill_and_reap() noexcept;
 
 private:
     pid_t pid_ = -1;

@@ -30,7 +30,8 @@ struct RobustList {
 // get_robust_list works on any task we may ptrace: no injection needed.
 RobustList get_robust_list(pid_t tid);
 
-// Every seccomp filter of the task, most recently installed first.
+// Every seccomp filter of the task, oldest first (PTRACE_SECCOMP_GET_FILTER
+// index 0 walks back to the first filter installed).
 std::vector<std::vector<sock_filter>> get_seccomp_filters(pid_t tid);
 
 }  // namespace myrt::cr

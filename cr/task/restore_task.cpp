@@ -225,8 +225,9 @@ void queue_pending(Injector& leader, const RestorerArea& area, const ProcessStat
 
 void install_seccomp(Injector& leader, uint64_t scratch, const ProcessState& st) {
     const pid_t pid = leader.tid();
-    // Oldest first: index 0 is the most recent filter.
-    for (auto it = st.seccomp.rbegin(); it != st.seccomp.rend(); ++it) {
+    // In dump order, which is install order: the newest filter's errno wins
+    // among equal actions, so the order is observable.
+    for (auto it = st.seccomp.begin(); it != st.seccomp.end(); ++it) {
         uint64_t insns_at = scratch + 64;
         if (it->size() * sizeof(sock_filter) > 60 * 1024) fail("a seccomp filter of {} instructions is too large", it->size());
         put_bytes(pid, insns_at, it->data(), it->size() * sizeof(sock_filter));

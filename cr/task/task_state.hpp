@@ -118,7 +118,7 @@ struct ProcessState {
     std::string cwd, root, exe;
     std::vector<uint64_t> auxv;                      // (type, value) pairs up to AT_NULL
     std::vector<siginfo_t> shared_pending;           // process-wide pending signals
-    std::vector<std::vector<sock_filter>> seccomp;   // index 0 = most recently installed
+    std::vector<std::vector<sock_filter>> seccomp;   // index 0 = installed first (oldest)
     std::vector<ThreadState> threads;                // leader first
     std::vector<Vma> vmas;
 };

@@ -1,13 +1,23 @@
 /* A self-checking workload for process C/R tests (linked -static).
- * argv: PROGRESS_FILE MEMORY_MIB [THREADS]
+ * argv: PROGRESS_FILE MEMORY_MIB [THREADS [secure]]
+ * "secure" also drops CAP_SYS_BOOT from the bounding set, sets no_new_privs,
+ * installs two seccomp filters (getpriority fails with errno 42, then 43:
+ * the newer filter's errno wins), umask 027, RLIMIT_NOFILE soft 512, cwd /tmp.
  * Sets up: patterned anonymous memory (and a read-only and a PROT_NONE part),
  * a brk heap, a SIGUSR1 handler on an alternate stack, SIGUSR2 and an RT
  * signal blocked and pending (shared and per-thread), optional threads with
  * TLS; then counts in a loop and answers commands from the progress page. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <signal.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +87,30 @@ static void *thread_main(void *arg) {
     return NULL;
 }
 
+static void install_errno_filter(int err) {
+    struct sock_filter insns[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpriority, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = 4, .filter = insns};
+    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+static void secure_setup(void) {
+    prctl(PR_CAPBSET_DROP, 22 /* CAP_SYS_BOOT */, 0, 0, 0);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    install_errno_filter(42);
+    install_errno_filter(43);
+    umask(027);
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = 512;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (chdir("/tmp") != 0) _exit(6);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) return 2;
     int fd = open(argv[1], O_RDWR);
@@ -85,6 +119,7 @@ int main(int argc, char **argv) {
     if (P == MAP_FAILED) return 4;
     close(fd);
     nthreads = argc > 3 ? atoi(argv[3]) : 0;
+    if (argc > 4 && strcmp(argv[4], "secure") == 0) secure_setup();
 
     size_t bytes = (size_t)atoi(argv[2]) << 20;
     big_words = bytes / 8;
@@ -160,6 +195,11 @@ int main(int argc, char **argv) {
             if (cmd == CMD_CHECK_MEMORY) P->memory_ok = check_memory();
             if (cmd == CMD_UNBLOCK) sigprocmask(SIG_UNBLOCK, &block, NULL);
             if (cmd == CMD_EXIT) _exit(0);
+            if (cmd == CMD_CHECK_SECCOMP) {
+                errno = 0;
+                long r = syscall(SYS_getpriority, PRIO_PROCESS, 0);
+                P->seccomp_errno = r < 0 ? errno : 0;
+            }
             P->cmd_done = cmd;
         }
         struct timespec ts = {0, 1000000};

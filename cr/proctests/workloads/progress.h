@@ -4,7 +4,7 @@
 #pragma once
 #include <stdint.h>
 
-enum workload_cmd { CMD_NONE = 0, CMD_CHECK_MEMORY = 1, CMD_UNBLOCK = 2, CMD_EXIT = 3 };
+enum workload_cmd { CMD_NONE = 0, CMD_CHECK_MEMORY = 1, CMD_UNBLOCK = 2, CMD_EXIT = 3, CMD_CHECK_SECCOMP = 4 };
 
 struct progress {
     volatile uint64_t counter;        /* main loop iterations, from a local variable */
@@ -26,4 +26,5 @@ struct progress {
     volatile uint64_t thread_counter[16];
     volatile int32_t thread_tid[16];
     volatile int32_t thread_tls_ok[16];
+    volatile int32_t seccomp_errno;   /* errno of getpriority() under the test filters */
 };
