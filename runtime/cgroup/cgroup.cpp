@@ -268,6 +268,7 @@ std::string Cgroup::procs_dir() const {
 std::vector<pid_t> Cgroup::pids() const { return fs::procs_recursive(procs_dir()); }
 
 void Cgroup::kill_all(int sig) {
+    if (!exists() && pids().empty()) return;  // already gone: nothing left to signal
     if (sig == SIGKILL && !unified_.dir.empty() && fs::exists(unified_.dir, "cgroup.kill")) {
         // cgroup.kill kills atomically, including tasks forked while it runs.
         fs::write(unified_.dir, "cgroup.kill", "1");

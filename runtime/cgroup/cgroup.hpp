@@ -21,6 +21,10 @@ std::string to_string(Layout layout);
 
 enum class FreezerState { thawed, freezing, frozen };
 std::string to_string(FreezerState state);
+// Which freezer freeze() uses. `preferred` is the v1 freezer when mounted, else v2 cgroup.freeze.
+// On a hybrid host `v2` is also possible (every container process is in the unified hierarchy
+// too); it does not have the v1 freezer's stopped-task/ptrace hang, so checkpoint may want it.
+enum class FreezerChoice { preferred, v1, v2 };
 
 // One mounted cgroup hierarchy and the container's directory in it.
 struct Hierarchy {
@@ -43,10 +47,11 @@ public:
     void create();                         // mkdir -p in every hierarchy; idempotent
     void apply(const spec::Resources& r);  // write limits (create and `update`)
     void add_process(pid_t pid);           // cgroup.procs in every hierarchy
-    void freeze();                         // v1 freezer if present, else v2 cgroup.freeze
-    void thaw();
-    FreezerState freezer_state() const;
-    std::vector<pid_t> pids() const;  // every process of the tree, sorted
+    // Waits until the state reads FROZEN (bounded: 5 s, then thaws back and throws).
+    void freeze(FreezerChoice which = FreezerChoice::preferred);
+    void thaw();                         // whichever freezer is holding the cgroup, or both
+    FreezerState freezer_state() const;  // of either freezer; thawed when the cgroup is gone
+    std::vector<pid_t> pids() const;     // every process of the tree, sorted; empty when gone
     void kill_all(int sig);
     void destroy();                   // rmdir bottom-up everywhere; fails if processes remain
     nlohmann::json stats() const;     // runc's `events --stats` "data" shape
@@ -59,7 +64,7 @@ public:
     const std::string& unified_dir() const { return unified_.dir; }  // "" without a v2 hierarchy
     const std::string& unified_mount() const { return unified_.mount_point; }
     bool has_controller(const std::string& controller) const;  // in a v1 hierarchy or enabled-able in v2
-    bool uses_v1_freezer() const;
+    bool uses_v1_freezer() const;  // what FreezerChoice::preferred resolves to
     bool exists() const;  // the directory exists in every hierarchy
 
 private:

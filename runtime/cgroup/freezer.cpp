@@ -78,32 +78,44 @@ void Cgroup::freeze_v2(const std::string& dir) {
          std::chrono::duration_cast<std::chrono::seconds>(freeze_timeout).count());
 }
 
-void Cgroup::freeze() {
-    if (auto* h = v1_for("freezer")) return freeze_v1(h->dir);
-    if (!unified_.dir.empty()) return freeze_v2(unified_.dir);
-    fail("cgroup {} cannot be frozen: there is neither a v1 freezer nor a v2 hierarchy", path_);
+void Cgroup::freeze(FreezerChoice which) {
+    auto* v1 = v1_for("freezer");
+    if (which == FreezerChoice::v1 || (which == FreezerChoice::preferred && v1)) {
+        if (!v1) fail("cgroup {} cannot be frozen with the v1 freezer: it is not mounted", path_);
+        if (!fs::dir_exists(v1->dir)) fail("cannot freeze cgroup {}: it does not exist", v1->dir);
+        return freeze_v1(v1->dir);
+    }
+    if (unified_.dir.empty()) fail("cgroup {} cannot be frozen: there is no cgroup v2 hierarchy", path_);
+    if (!fs::dir_exists(unified_.dir)) fail("cannot freeze cgroup {}: it does not exist", unified_.dir);
+    freeze_v2(unified_.dir);
 }
 
 void Cgroup::thaw() {
-    if (auto* h = v1_for("freezer")) return fs::write(h->dir, "freezer.state", "THAWED");
-    if (!unified_.dir.empty()) return fs::write(unified_.dir, "cgroup.freeze", "0");
-    fail("cgroup {} cannot be thawed: there is neither a v1 freezer nor a v2 hierarchy", path_);
+    bool any = false;
+    if (auto* h = v1_for("freezer"); h && fs::dir_exists(h->dir)) {
+        any = true;
+        if (fs::trim(fs::read(h->dir, "freezer.state")) != "THAWED") fs::write(h->dir, "freezer.state", "THAWED");
+    }
+    if (!unified_.dir.empty() && fs::dir_exists(unified_.dir) && fs::exists(unified_.dir, "cgroup.freeze")) {
+        any = true;
+        if (fs::read_int(unified_.dir, "cgroup.freeze") != 0) fs::write(unified_.dir, "cgroup.freeze", "0");
+    }
+    if (!any) fail("cannot thaw cgroup {}: it does not exist", path_);
 }
 
 FreezerState Cgroup::freezer_state() const {
-    if (auto* h = v1_for("freezer")) {
+    if (auto* h = v1_for("freezer"); h && fs::dir_exists(h->dir)) {
         auto state = fs::trim(fs::read(h->dir, "freezer.state"));
-        if (state == "THAWED") return FreezerState::thawed;
         if (state == "FREEZING") return FreezerState::freezing;
         if (state == "FROZEN") return FreezerState::frozen;
-        fail("{}/freezer.state reads \"{}\", not THAWED, FREEZING or FROZEN", h->dir, state);
+        if (state != "THAWED") fail("{}/freezer.state reads \"{}\", not THAWED, FREEZING or FROZEN", h->dir, state);
     }
-    if (!unified_.dir.empty()) {
+    if (!unified_.dir.empty() && fs::dir_exists(unified_.dir) && fs::exists(unified_.dir, "cgroup.freeze")) {
         if (fs::read_int(unified_.dir, "cgroup.freeze") == 0) return FreezerState::thawed;
         return fs::read_keyed(unified_.dir, "cgroup.events")["frozen"] == 1 ? FreezerState::frozen
                                                                             : FreezerState::freezing;
     }
-    fail("cgroup {} has no freezer", path_);
+    return FreezerState::thawed;
 }
 
 }  // namespace myrt::cgroup

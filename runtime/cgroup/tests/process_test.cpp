@@ -16,6 +16,13 @@ using namespace std::chrono_literals;
 
 class Processes : public CgroupTest {};
 
+// Other builds share these two CPUs: wait for CPU time actually consumed, not for wall time.
+static void wait_for_cpu(pid_t pid, uint64_t ticks) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (cpu_ticks(pid) < ticks && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    ASSERT_GE(cpu_ticks(pid), ticks) << "the busy child got no CPU time";
+}
+
 TEST_F(Processes, AddProcessJoinsEveryHierarchy) {
     cg_.create();
     pid_t pid = track(children_, spawn_sleeper());
@@ -57,8 +64,7 @@ static void check_freeze_stops_a_busy_child(Cgroup& cg, std::vector<pid_t>& chil
     cg.freeze();  // freezing a frozen cgroup is a no-op
     cg.thaw();
     EXPECT_EQ(cg.freezer_state(), FreezerState::thawed);
-    std::this_thread::sleep_for(300ms);
-    EXPECT_GT(cpu_ticks(pid), t0) << "the task did not run again after thaw";
+    wait_for_cpu(pid, t0 + 2);  // runs again after thaw
 }
 
 TEST_F(Processes, FreezeStopsABusyChildAndThawResumesIt) {
@@ -208,12 +214,12 @@ TEST_F(Processes, StatsReportUsageAndLimits) {
     cg_.apply(r);
     pid_t pid = track(children_, spawn_busy());
     cg_.add_process(pid);
-    std::this_thread::sleep_for(200ms);
+    wait_for_cpu(pid, 10);  // 100 ms at USER_HZ 100
     auto s = cg_.stats();
     EXPECT_EQ(s["pids"]["current"], 1u) << s.dump();
     EXPECT_EQ(s["pids"]["limit"], 100u) << s.dump();
     EXPECT_EQ(s["memory"]["usage"]["limit"], uint64_t{256} << 20) << s.dump();
-    EXPECT_GT(s["cpu"]["usage"]["total"].get<uint64_t>(), 50'000'000u) << s.dump();  // >= 50 ms of 200 ms busy
+    EXPECT_GT(s["cpu"]["usage"]["total"].get<uint64_t>(), 50'000'000u) << s.dump();  // the child used >= 100 ms
     EXPECT_TRUE(s["memory"]["raw"].is_object());
 }
 
@@ -223,7 +229,34 @@ TEST_F(Processes, V2StatsReadCpuStat) {
     v2.create();
     pid_t pid = track(children_, spawn_busy());
     v2.add_process(pid);
-    std::this_thread::sleep_for(200ms);
+    wait_for_cpu(pid, 10);
     auto s = v2.stats();
     EXPECT_GT(s["cpu"]["usage"]["total"].get<uint64_t>(), 50'000'000u) << s.dump();
+}
+
+TEST_F(Processes, HybridCanFreezeWithTheV2FreezerToo) {
+    if (detect_layout() != Layout::hybrid) GTEST_SKIP() << "hybrid only";
+    cg_.create();
+    pid_t pid = track(children_, spawn_busy());
+    cg_.add_process(pid);
+    cg_.freeze(FreezerChoice::v2);
+    EXPECT_EQ(cg_.freezer_state(), FreezerState::frozen);
+    EXPECT_EQ(cfs::trim(cfs::read(cg_.path_in("freezer"), "freezer.state")), "THAWED");  // v1 untouched
+    uint64_t t0 = cpu_ticks(pid);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(cpu_ticks(pid), t0);
+    cg_.thaw();
+    EXPECT_EQ(cg_.freezer_state(), FreezerState::thawed);
+    EXPECT_EQ(cfs::read_int(cg_.unified_dir(), "cgroup.freeze"), 0);
+    cg_.freeze(FreezerChoice::v1);
+    EXPECT_EQ(cfs::trim(cfs::read(cg_.path_in("freezer"), "freezer.state")), "FROZEN");
+    cg_.thaw();
+}
+
+TEST_F(Processes, AMissingCgroupReadsThawedAndEmpty) {
+    EXPECT_EQ(cg_.freezer_state(), FreezerState::thawed);
+    EXPECT_TRUE(cg_.pids().empty());
+    EXPECT_NO_THROW(cg_.kill_all(SIGKILL));
+    EXPECT_THROW(cg_.freeze(), myrt::Error);
+    EXPECT_THROW(cg_.thaw(), myrt::Error);
 }
