@@ -234,3 +234,36 @@ TEST(Transport, LargeStreamKeepsMemoryBounded) {
     ::getrusage(RUSAGE_SELF, &ru);
     EXPECT_LT(ru.ru_maxrss, 64 * 1024) << "peak RSS in KiB, sender and receiver together";
 }
+
+TEST(Transport, ShortWriteIsResubmittedAndAFullDeviceIsAnError) {
+    // RLIMIT_FSIZE turns the write that crosses the limit into a short write
+    // and the resubmitted rest into EFBIG: both paths of the writer, in a child
+    // so the limit does not touch the test process.
+    TempDir dir;
+    auto path = (dir / "myrt.img").string();
+    int report[2];
+    ASSERT_EQ(::pipe(report), 0);
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit lim{(3u << 20) / 2, RLIM_INFINITY};
+        ::setrlimit(RLIMIT_FSIZE, &lim);
+        std::string msg = error_of([&] {
+            transport::FileSink sink(path);
+            write_image(sink, image::make_head(0), 6);
+        });
+        msg += fs::exists(path) || fs::exists(path + ".partial") ? " [file left behind]" : "";
+        ::write(report[1], msg.data(), msg.size());
+        ::_exit(0);
+    }
+    ::close(report[1]);
+    std::string msg;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(report[0], buf, sizeof(buf))) > 0) msg.append(buf, static_cast<size_t>(n));
+    ::close(report[0]);
+    ::waitpid(child, nullptr, 0);
+    EXPECT_THAT(msg, HasSubstr(fmt::format("writing the image to {}.partial failed: File too large", path)));
+    EXPECT_THAT(msg, ::testing::Not(HasSubstr("left behind")));
+}

@@ -6,6 +6,8 @@
 #include "util/fd.hpp"
 
 #include <liburing.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cstdint>
 #include <deque>
@@ -39,11 +41,15 @@ public:
     uint64_t bytes_written() const { return completed_bytes_; }
 
 private:
+    // One submission: a buffered part, an unbuffered part, or both, so a
+    // record header and its bulk payload leave in one system call.
     struct Op {
-        const std::byte* data;
-        size_t len;
-        int buffer;       // registered buffer index, or -1 for caller memory
+        iovec iov[2];
+        int iovcnt;
+        int buffer;       // registered buffer held by iov[0], or -1
         uint64_t seq;
+        msghdr msg;       // for sendmsg: points at iov
+        size_t remaining() const { return iov[0].iov_len + (iovcnt > 1 ? iov[1].iov_len : 0); }
     };
 
     void queue_filling_buffer();
