@@ -9,6 +9,7 @@
 #include "cr/memory/pagemap.hpp"
 #include "cr/ptrace/remote_memory.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace myrt::cr {
 namespace {
@@ -23,7 +24,14 @@ struct Pending {
 class BatchReader {
 public:
     BatchReader(pid_t pid, size_t cap, const ChunkSink& sink, MemoryDumpStats& stats)
-        : pid_(pid), buf_(cap), sink_(sink), stats_(stats) {}
+        : pid_(pid), sink_(sink), stats_(stats) {
+        // A pre-faulted mapping: a fresh heap buffer makes process_vm_readv
+        // take a page fault per local page on the first pass.
+        void* m = ::mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (m == MAP_FAILED) throw_errno("mapping a {}-byte memory dump buffer", cap);
+        map_ = Mapping(m, cap);
+        buf_ = std::span(static_cast<std::byte*>(m), cap);
+    }
 
     void add(const Vma& vma, uint64_t addr, size_t len) {
         while (len > 0) {
@@ -65,7 +73,8 @@ public:
 
 private:
     pid_t pid_;
-    std::vector<std::byte> buf_;
+    Mapping map_;
+    std::span<std::byte> buf_;
     const ChunkSink& sink_;
     MemoryDumpStats& stats_;
     std::vector<Pending> pending_;
