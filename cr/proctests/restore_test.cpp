@@ -14,6 +14,7 @@
 #include "cr/task/proc_status.hpp"
 #include "cr/task/restore_task.hpp"
 #include "cr/task/spawn.hpp"
+#include "cr/task/tree.hpp"
 #include "support.hpp"
 #include "util/error.hpp"
 
@@ -165,7 +166,7 @@ TEST(Restore, PlaceholderWithTakenPidIsRefused) {
 TEST(Restore, CredsSeccompLimitsUmaskAndCwdComeBack) {
     PidNamespace ns;
     ProgressFile progress;
-    pid_t pid = start_counter(ns, 600, progress, 1, 1, true);
+    pid_t pid = start_counter(ns, 600, progress, 1, 1, "secure");
     ASSERT_TRUE(run_command(progress, CMD_CHECK_SECCOMP));
     ASSERT_EQ(progress->seccomp_errno, 43) << "the workload's own filters";
     progress->seccomp_errno = 0;
@@ -191,4 +192,41 @@ TEST(Restore, CredsSeccompLimitsUmaskAndCwdComeBack) {
     ASSERT_TRUE(run_command(progress, CMD_CHECK_MEMORY));
     EXPECT_EQ(progress->memory_ok, 1u);
     kill_and_reap(restored);
+}
+
+TEST(Restore, TreeKeepsParentChildAndSession) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 700, progress, 1, 0, "tree");
+    int32_t child_ns_pid = progress->child_pid;
+    ASSERT_GT(child_ns_pid, 1);
+    ASSERT_NE(child_ns_pid, 700);
+    std::vector<ProcessImage> images;
+    uint64_t counter = 0, child_counter = 0;
+    {
+        SeizedTree tree(pid, SeizeMode::checkpoint);
+        ASSERT_EQ(tree.processes().size(), 2u);
+        images = dump_tree(tree);
+        counter = progress->counter;
+        child_counter = progress->child_counter;
+        for (auto it = tree.processes().rbegin(); it != tree.processes().rend(); ++it) it->kill_and_reap();
+    }
+    ASSERT_EQ(images[1].state.core.ids.ns_sid, child_ns_pid);
+    // The killed child is reaped by the namespace's init once its parent is gone.
+    ASSERT_TRUE(wait_until([&] { return task_state_letter(images[1].state.core.ids.pid) == 0; }));
+    pid_t placeholder = spawn_restore_placeholder(ns.fd(), 700);
+    auto procs = restore_tree(SeizedProcess(placeholder, SeizeMode::restore), images);
+    ASSERT_EQ(procs.size(), 2u);
+    pid_t child = procs[1].pid();
+    for (auto& p : procs) p.detach();
+    EXPECT_TRUE(wait_until([&] { return progress->counter > counter + 10 && progress->child_counter > child_counter + 10; }));
+    EXPECT_LT(progress->child_counter, child_counter + 100000);
+    EXPECT_EQ(progress->child_sid_ok, 1);
+    EXPECT_EQ(progress->child_ppid_ok, 1);
+    auto st = read_status(fmt::format("/proc/{}/status", child));
+    EXPECT_EQ(status_numbers(st, "NSpid").back(), child_ns_pid);
+    EXPECT_EQ(status_numbers(st, "NSsid").back(), child_ns_pid);
+    EXPECT_EQ(status_numbers(st, "PPid").at(0), placeholder);
+    ::kill(child, SIGKILL);
+    kill_and_reap(placeholder);
 }

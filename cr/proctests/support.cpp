@@ -26,8 +26,20 @@ PidNamespace::PidNamespace() {
         pid_t init = ::fork();
         if (init == 0) {
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            for (;;)
-                if (::wait(nullptr) < 0) ::pause();
+            // Reap orphans as they come: SIGCHLD needs a handler to end sigsuspend.
+            struct sigaction sa {};
+            sa.sa_handler = [](int) {};
+            ::sigaction(SIGCHLD, &sa, nullptr);
+            sigset_t chld, empty;
+            sigemptyset(&chld);
+            sigemptyset(&empty);
+            sigaddset(&chld, SIGCHLD);
+            ::sigprocmask(SIG_BLOCK, &chld, nullptr);
+            for (;;) {
+                while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+                }
+                ::sigsuspend(&empty);
+            }
         }
         (void)!::write(wr.get(), &init, sizeof init);
         ::waitpid(init, nullptr, 0);
@@ -70,19 +82,20 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
     return pred();
 }
 
-static void exec_counter(const std::string& progress, int mib, int threads, bool secure = false) {
+static void exec_counter(const std::string& progress, int mib, int threads, const char* mode = "plain") {
     std::string m = std::to_string(mib), t = std::to_string(threads);
-    ::execl(CR_PROC_COUNTER, "counter", progress.c_str(), m.c_str(), t.c_str(), secure ? "secure" : "plain", nullptr);
+    ::execl(CR_PROC_COUNTER, "counter", progress.c_str(), m.c_str(), t.c_str(), mode, nullptr);
     ::_exit(126);
 }
 
-pid_t start_counter(PidNamespace& ns, pid_t ns_pid, ProgressFile& progress, int mib, int threads, bool secure) {
+pid_t start_counter(PidNamespace& ns, pid_t ns_pid, ProgressFile& progress, int mib, int threads, const char* mode) {
     std::string path = progress.path();
-    pid_t pid = spawn_in_pidns(ns.fd(), ns_pid, [&] { exec_counter(path, mib, threads, secure); });
+    pid_t pid = spawn_in_pidns(ns.fd(), ns_pid, [&] { exec_counter(path, mib, threads, mode); });
     if (!wait_until([&] {
             bool threads_up = true;
             for (int i = 0; i < threads; ++i) threads_up = threads_up && progress->thread_counter[i] > 0;
-            return progress->ready == 1 && progress->counter > 2 && threads_up;
+            bool child_up = std::string(mode) != "tree" || progress->child_counter > 2;
+            return progress->ready == 1 && progress->counter > 2 && threads_up && child_up;
         }, std::chrono::seconds(30)))
         fail("counter workload {} never became ready", pid);
     return pid;

@@ -44,8 +44,9 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
 
 // Runs the counter workload with pid `ns_pid` inside `ns`; returns its pid as
 // seen here, after it reported ready.
+// `mode`: "plain", "secure" or "tree" (see workloads/counter.c).
 pid_t start_counter(PidNamespace& ns, pid_t ns_pid, ProgressFile& progress, int mib, int threads = 0,
-                    bool secure = false);
+                    const char* mode = "plain");
 // Starts the counter workload as a plain child (no namespace).
 pid_t start_counter_child(ProgressFile& progress, int mib, int threads = 0);
 

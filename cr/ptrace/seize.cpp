@@ -16,7 +16,7 @@ namespace {
 
 long options_for(SeizeMode mode) {
     long o = PTRACE_O_TRACESYSGOOD;
-    if (mode == SeizeMode::restore) o |= PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE;
+    if (mode == SeizeMode::restore) o |= PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK;
     return o;
 }
 
@@ -118,6 +118,13 @@ SeizedProcess::SeizedProcess(pid_t pid, SeizeMode mode) : pid_(pid) {
     if (threads_.empty()) fail("process {} exited before it could be seized", pid);
     // The leader first: callers treat threads()[0] as the thread-group leader.
     std::stable_partition(threads_.begin(), threads_.end(), [&](auto& t) { return t.tid() == pid; });
+}
+
+SeizedProcess SeizedProcess::adopt(pid_t pid, SeizedTask leader) {
+    SeizedProcess p;
+    p.pid_ = pid;
+    p.threads_.push_back(std::move(leader));
+    return p;
 }
 
 SeizedProcess::~SeizedProcess() {

@@ -14,9 +14,9 @@ enum class SeizeMode {
     // No PTRACE_O_EXITKILL: if myrt dies mid-checkpoint the kernel detaches and
     // the container keeps running, which is what a failed checkpoint must do.
     checkpoint,
-    // PTRACE_O_EXITKILL + TRACECLONE: a half-built task must die with its
-    // restorer rather than run with a partial address space; threads created
-    // by injected clone3 are attached automatically.
+    // PTRACE_O_EXITKILL + TRACECLONE + TRACEFORK: a half-built task must die
+    // with its restorer rather than run with a partial address space; threads
+    // and child processes created by injected clone3 are attached automatically.
     restore,
 };
 
@@ -55,6 +55,9 @@ public:
     // Seizes every thread of `pid`, re-reading /proc/PID/task until no new
     // thread appears (threads created while we attach are caught too).
     SeizedProcess(pid_t pid, SeizeMode mode);
+    // A process whose leader is already traced and stopped (a child created by
+    // an injected clone3 under PTRACE_O_TRACEFORK).
+    static SeizedProcess adopt(pid_t pid, SeizedTask leader);
     SeizedProcess(SeizedProcess&&) noexcept = default;
     SeizedProcess& operator=(SeizedProcess&&) noexcept = default;
     ~SeizedProcess();
@@ -75,6 +78,7 @@ public:
     void kill_and_reap() noexcept;
 
 private:
+    SeizedProcess() = default;
     pid_t pid_ = -1;
     bool was_stopped_ = false;
     std::vector<SeizedTask> threads_;

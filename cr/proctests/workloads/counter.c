@@ -3,6 +3,7 @@
  * "secure" also drops CAP_SYS_BOOT from the bounding set, sets no_new_privs,
  * installs two seccomp filters (getpriority fails with errno 42, then 43:
  * the newer filter's errno wins), umask 027, RLIMIT_NOFILE soft 512, cwd /tmp.
+ * "tree" forks a child that starts its own session and counts in child_counter.
  * Sets up: patterned anonymous memory (and a read-only and a PROT_NONE part),
  * a brk heap, a SIGUSR1 handler on an alternate stack, SIGUSR2 and an RT
  * signal blocked and pending (shared and per-thread), optional threads with
@@ -169,6 +170,25 @@ int main(int argc, char **argv) {
     si.si_value.sival_int = 77;
     syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), SIGRTMIN + 3, &si);
 
+    if (argc > 4 && strcmp(argv[4], "tree") == 0) {
+        pid_t parent = getpid();
+        pid_t c = fork();
+        if (c == 0) {
+            setsid();
+            P->child_pid = getpid();
+            P->child_sid_ok = 1;
+            P->child_ppid_ok = 1;
+            uint64_t n = 0;
+            for (;;) {
+                n++;
+                P->child_counter = n;
+                if (getsid(0) != getpid()) P->child_sid_ok = 0;
+                if (getppid() != parent) P->child_ppid_ok = 0;
+                struct timespec ts = {0, 1000000};
+                nanosleep(&ts, NULL);
+            }
+        }
+    }
     for (int t = 0; t < nthreads && t < 16; ++t) {
         pthread_t th;
         pthread_create(&th, NULL, thread_main, (void *)(intptr_t)t);

@@ -26,5 +26,9 @@ struct progress {
     volatile uint64_t thread_counter[16];
     volatile int32_t thread_tid[16];
     volatile int32_t thread_tls_ok[16];
-    volatile int32_t seccomp_errno;   /* errno of getpriority() under the test filters */
+    volatile int32_t seccomp_errno;
+    volatile uint64_t child_counter;  /* "tree": the forked child's loop */
+    volatile int32_t child_pid;       /* getpid() in the child */
+    volatile int32_t child_sid_ok;    /* getsid(0) == getpid() each round */
+    volatile int32_t child_ppid_ok;   /* getppid() == the parent's pid each round */   /* errno of getpriority() under the test filters */
 };
