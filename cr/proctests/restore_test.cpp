@@ -230,3 +230,22 @@ TEST(Restore, TreeKeepsParentChildAndSession) {
     ::kill(child, SIGKILL);
     kill_and_reap(placeholder);
 }
+
+TEST(Restore, DifferentVdsoIsRefusedAndLeavesNoProcess) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 800, progress, 1);
+    Dumped d = dump_and_kill(pid, progress);
+    for (auto& v : d.state.vmas)
+        if (v.rec.kind == VmaKind::vdso) v.rec.end += 4096;  // an image from a kernel with a bigger vDSO
+    pid_t placeholder = spawn_restore_placeholder(ns.fd(), 800);
+    SeizedProcess fresh(placeholder, SeizeMode::restore);
+    try {
+        restore_process(fresh, d.state, d.memory);
+        FAIL() << "restore accepted a vDSO of another size";
+    } catch (const myrt::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("vDSO differs"), std::string::npos) << e.what();
+    }
+    fresh.kill_and_reap();
+    EXPECT_EQ(task_state_letter(placeholder), 0) << "a failed restore must leave no process behind";
+}
