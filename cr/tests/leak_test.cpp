@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -280,4 +281,54 @@ TEST(LeakDetection, FindsAnAddressSpaceSharedWithAnOutsideProcess) {
     ::kill(inside, SIGKILL);
     ::waitpid(inside, nullptr, 0);
     EXPECT_TRUE(reported(leaks, kind::mm, ::getpid(), "its address space"));
+}
+
+namespace {
+
+// A kind as a later subsystem would add one: it claims socket fds (so the
+// generic file kind leaves them alone) and recognises the same socket inode
+// held outside.
+class TestSocketKind : public KindOps {
+public:
+    static constexpr uint32_t id_value = 900;
+    uint32_t id() const override { return id_value; }
+    std::string_view name() const override { return "test socket"; }
+    bool claims_fd(const FdEntry& fd) const override { return fd.link.starts_with("socket:["); }
+    void collect(ProcessView& task, ObjHash& hash) override {
+        for (const FdEntry& fd : task.fds())
+            if (claims_fd(fd)) hash.collect(ObjectKey{id(), fd.dev, fd.ino, 0}, fd.link, Holder{task.pid(), fd.fd, fmt::format("fd {}", fd.fd)});
+    }
+    void find_outside(ProcessView& outside, ObjHash& hash, const OutsideReport& report) override {
+        for (const FdEntry& fd : outside.fds())
+            if (Object* obj = hash.find(ObjectKey{id(), fd.dev, fd.ino, 0})) report(*obj, fmt::format("fd {}", fd.fd));
+    }
+};
+
+}  // namespace
+
+TEST(LeakDetection, NewObjectKindsPlugIntoTheRegistry) {
+    KindRegistry registry;
+    register_builtin_kinds(registry);
+    registry.add(std::make_unique<TestSocketKind>());
+    EXPECT_THROW(registry.add(std::make_unique<TestSocketKind>()), myrt::Error) << "duplicate kind id";
+
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    SleepingChild inside({{sv[0], 3}});
+    SleepingChild outside({{sv[0], 4}});
+    ::close(sv[0]);
+    ::close(sv[1]);
+
+    ObjHash hash;
+    LeakDetector d(hash, registry);
+    d.collect({inside.pid()});
+    size_t sockets = 0, files_on_sockets = 0;
+    for (const Object* o : hash.objects()) {
+        sockets += o->key.kind == TestSocketKind::id_value;
+        files_on_sockets += o->key.kind == kind::file && o->name.starts_with("socket:[");
+    }
+    EXPECT_EQ(sockets, 1u);
+    EXPECT_EQ(files_on_sockets, 0u) << "the file kind must leave claimed fds to their kind";
+    auto leaks = d.find_leaks(host_namespaces_external());
+    EXPECT_TRUE(reported(leaks, TestSocketKind::id_value, outside.pid(), "fd 4"));
 }
