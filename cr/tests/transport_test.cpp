@@ -267,3 +267,22 @@ TEST(Transport, ShortWriteIsResubmittedAndAFullDeviceIsAnError) {
     EXPECT_THAT(msg, HasSubstr(fmt::format("writing the image to {}.partial failed: File too large", path)));
     EXPECT_THAT(msg, ::testing::Not(HasSubstr("left behind")));
 }
+
+TEST(Transport, SenderThatStopsMidwayLeavesNothingOnTheReceiver) {
+    TempDir dir;
+    transport::TcpListener listener("127.0.0.1:0");
+    std::string receive_error;
+    std::thread receiver([&] { receive_error = error_of([&] { tools::receive_image(listener, dir.str()); }); });
+    {
+        transport::TcpSink sink(fmt::format("tcp://127.0.0.1:{}", listener.port()));
+        image::RecordWriter w(sink);
+        w.write_head(image::make_head(0));
+        w.write_pages(0x1000, 12, std::vector<std::byte>(3 << 20));
+        // The checkpoint fails here: the sink goes away without finish(), no TAIL.
+    }
+    receiver.join();
+    EXPECT_THAT(receive_error, HasSubstr("received image rejected, nothing stored"));
+    EXPECT_THAT(receive_error, HasSubstr("image truncated at offset"));
+    EXPECT_FALSE(fs::exists(tools::image_stream_path(dir.str())));
+    EXPECT_FALSE(fs::exists(tools::image_stream_path(dir.str()) + ".partial"));
+}

@@ -114,7 +114,16 @@ void UringWriter::write_unbuffered(std::span<const std::byte> data,
     uint64_t seq = op.seq = next_seq_++;
     queue_.push_back(op);
     pump(false);
-    if (while_in_flight) while_in_flight(data);
+    try {
+        if (while_in_flight) while_in_flight(data);
+    } catch (...) {
+        // The kernel may still be reading the caller's memory: never return before it is done.
+        try {
+            while (done_seq_ <= seq) pump(true);
+        } catch (...) {
+        }
+        throw;
+    }
     while (done_seq_ <= seq) pump(true);
 }
 
