@@ -82,6 +82,7 @@ TEST(Restore, SingleProcessContinuesWithSamePidMemoryAndSignals) {
     EXPECT_EQ(progress->pid_changed, 0);
     EXPECT_EQ(progress->tid_changed, 0);
     EXPECT_EQ(progress->clock_ok, 1) << "the vDSO clock must keep working at its dumped address";
+    EXPECT_EQ(progress->fpu_ok, 1) << "the FPU control state must come back with the XSAVE area";
     EXPECT_TRUE(status_mask(restored, "SigBlk") & (1ull << (SIGUSR2 - 1)));
     EXPECT_TRUE(status_mask(restored, "ShdPnd") & (1ull << (SIGUSR2 - 1)));
     EXPECT_TRUE(status_mask(restored, "SigPnd") & (1ull << (SIGRTMIN + 3 - 1)));

@@ -30,5 +30,6 @@ struct progress {
     volatile uint64_t child_counter;  /* "tree": the forked child's loop */
     volatile int32_t child_pid;       /* getpid() in the child */
     volatile int32_t child_sid_ok;    /* getsid(0) == getpid() each round */
-    volatile int32_t child_ppid_ok;   /* getppid() == the parent's pid each round */   /* errno of getpriority() under the test filters */
+    volatile int32_t child_ppid_ok;   /* getppid() == the parent's pid each round */
+    volatile int32_t fpu_ok;          /* rounding mode (x87 CW / MXCSR, in XSAVE) still toward zero */   /* errno of getpriority() under the test filters */
 };
