@@ -34,6 +34,7 @@ static struct progress *P;
 static uint64_t *big;
 static size_t big_words;
 static uint64_t *ro;
+static uint64_t *none_page;
 static unsigned char *heap_blocks[64];
 static char altstack[65536];
 static __thread int tls_slot = -1;
@@ -66,6 +67,10 @@ static int check_memory(void) {
     }
     for (size_t i = 0; i < 512; ++i)
         if (ro[i] != pattern(i + 7)) { P->memory_bad_at = (uint64_t)(uintptr_t)&ro[i]; return 2; }
+    mprotect(none_page, 4096, PROT_READ);
+    for (size_t i = 0; i < 512; ++i)
+        if (none_page[i] != pattern(i + 99)) { P->memory_bad_at = (uint64_t)(uintptr_t)&none_page[i]; mprotect(none_page, 4096, PROT_NONE); return 2; }
+    mprotect(none_page, 4096, PROT_NONE);
     for (int b = 0; b < 64; ++b)
         for (int j = 0; j < 4000; ++j)
             if (heap_blocks[b][j] != (unsigned char)(b * 31 + j)) { P->memory_bad_at = (uint64_t)(uintptr_t)&heap_blocks[b][j]; return 2; }
@@ -132,10 +137,17 @@ int main(int argc, char **argv) {
     unsigned char *ro_area = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ro = (uint64_t *)(ro_area + 4096);
     for (size_t i = 0; i < 512; ++i) ro[i] = pattern(i + 7);
+    /* Contents behind PROT_NONE: only /proc/PID/mem can read or write them. */
+    none_page = (uint64_t *)ro_area;
+    for (size_t i = 0; i < 512; ++i) none_page[i] = pattern(i + 99);
     mprotect(ro_area, 4096, PROT_NONE);
     mprotect(ro, 4096, PROT_READ);
     madvise(ro_area + 2 * 4096, 4096, MADV_DONTDUMP);
     /* Small blocks come from brk: the [heap]. */
+    mprotect(none_page, 4096, PROT_READ);
+    for (size_t i = 0; i < 512; ++i)
+        if (none_page[i] != pattern(i + 99)) { P->memory_bad_at = (uint64_t)(uintptr_t)&none_page[i]; mprotect(none_page, 4096, PROT_NONE); return 2; }
+    mprotect(none_page, 4096, PROT_NONE);
     for (int b = 0; b < 64; ++b) {
         heap_blocks[b] = malloc(4000);
         for (int j = 0; j < 4000; ++j) heap_blocks[b][j] = (unsigned char)(b * 31 + j);
