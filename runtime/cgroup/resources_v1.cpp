@@ -143,7 +143,26 @@ void Cgroup::apply_v1(const spec::Resources& r) {
     if (r.block_io)
         if (auto* h = v1_for("blkio")) apply_blkio_v1(h->dir, *r.block_io);
     if (!r.devices.empty())
-        if (auto* h = v1_for("devices")) apply_devices_v1(h->dir, r.devices);
+        if (auto* h = v1_for("devices")) {
+            // The rules are rewritten from "deny all", so a running container would see a moment
+            // without its devices; frozen, it cannot notice (runc freezes for the same reason).
+            bool froze = false;
+            if (!pids().empty() && freezer_state() == FreezerState::thawed) {
+                try {
+                    freeze();
+                    froze = true;
+                } catch (const Error& e) {
+                    log::warn("updating the device rules of {} without freezing it: {}", path_, e.what());
+                }
+            }
+            try {
+                apply_devices_v1(h->dir, r.devices);
+            } catch (...) {
+                if (froze) thaw();
+                throw;
+            }
+            if (froze) thaw();
+        }
 }
 
 }  // namespace myrt::cgroup

@@ -103,3 +103,22 @@ TEST_F(Devices, DefaultRulesAllowTheStandardDevices) {
     v2.apply(r);
     EXPECT_EQ(probe_devices(v2), 0b111);
 }
+
+TEST_F(Devices, V1UpdateOfARunningContainerFreezesAndThaws) {
+    cg_.create();
+    if (!cg_.has_controller("devices") || cg_.path_in("devices") == cg_.unified_dir()) GTEST_SKIP() << "no v1 devices";
+    myrt::spec::Resources r;
+    r.devices = deny_all_but_null();
+    cg_.apply(r);
+    pid_t pid = track(children_, spawn_sleeper());
+    cg_.add_process(pid);
+    r.devices.push_back({true, "c", 1, 5, "rwm"});
+    cg_.apply(r);
+    EXPECT_EQ(cg_.freezer_state(), FreezerState::thawed);
+    EXPECT_NE(cfs::read(cg_.path_in("devices"), "devices.list").find("c 1:5 rwm"), std::string::npos);
+    // A paused container stays paused through an update.
+    cg_.freeze();
+    cg_.apply(r);
+    EXPECT_EQ(cg_.freezer_state(), FreezerState::frozen);
+    cg_.thaw();
+}
