@@ -108,12 +108,15 @@ void place_vdso(Injector& inj, const std::vector<Vma>& current, const std::vecto
                     v->size(), v->size(), MREMAP_MAYMOVE | MREMAP_FIXED, v->rec.start);
 }
 
-HasContents contents_index(const MemoryContents& contents) {
-    return [&contents](const Vma& v) {
-        auto it = std::lower_bound(contents.chunks.begin(), contents.chunks.end(), v.rec.start,
-                                   [](const StoredChunk& c, uint64_t a) { return c.addr + c.data.size() <= a; });
-        return it != contents.chunks.end() && it->addr < v.rec.end;
-    };
+bool MemoryContentsSource::has_contents(const Vma& v) const {
+    const auto& chunks = contents_.chunks;
+    auto it = std::lower_bound(chunks.begin(), chunks.end(), v.rec.start,
+                               [](const StoredChunk& c, uint64_t a) { return c.addr + c.data.size() <= a; });
+    return it != chunks.end() && it->addr < v.rec.end;
+}
+
+void MemoryContentsSource::for_each_chunk(const std::function<void(uint64_t, std::span<const std::byte>)>& fn) {
+    for (const auto& c : contents_.chunks) fn(c.addr, c.data);
 }
 
 void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& dumped, const HasContents& has) {
@@ -156,16 +159,16 @@ void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& d
     }
 }
 
-FillStats fill_memory(Injector& inj, const MemoryContents& contents) {
+FillStats fill_memory(Injector& inj, PageSource& source) {
     FillStats stats;
-    for (const auto& c : contents.chunks) {
+    source.for_each_chunk([&](uint64_t addr, std::span<const std::byte> data) {
         // Pre-faulting a large run in one call is about three times faster than
         // letting process_vm_writev fault it a page at a time.
-        if (c.data.size() >= (1u << 20)) inj.syscall(SYS_madvise, c.addr, c.data.size(), MADV_POPULATE_WRITE);
-        remote_write(inj.tid(), c.addr, c.data);
-        stats.bytes += c.data.size();
+        if (data.size() >= (1u << 20)) inj.syscall(SYS_madvise, addr, data.size(), MADV_POPULATE_WRITE);
+        remote_write(inj.tid(), addr, data);
+        stats.bytes += data.size();
         ++stats.chunks;
-    }
+    });
     return stats;
 }
 

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "cr/memory/dump_memory.hpp"
@@ -39,16 +40,36 @@ RestorerArea install_restorer(Injector& inj, uint64_t base, uint64_t scratch_siz
 void clear_address_space(Injector& inj, const std::vector<Vma>& current, const RestorerArea& area);
 void place_vdso(Injector& inj, const std::vector<Vma>& current, const std::vector<Vma>& dumped, uint64_t temp_base);
 
-// Tells whether the dump holds contents for (part of) a VMA.
+// Where a restore takes dumped pages from. A stream reader implements it
+// over page records as they arrive, so contents are never staged whole.
+class PageSource {
+public:
+    virtual ~PageSource() = default;
+    // Whether any dumped page lies in `vma` (it is then mapped writable for the fill).
+    virtual bool has_contents(const Vma& vma) const = 0;
+    // Every dumped chunk in address order; each span is valid only during the call.
+    virtual void for_each_chunk(const std::function<void(uint64_t addr, std::span<const std::byte> data)>& fn) = 0;
+};
+
+// A PageSource over chunks kept in memory (tests, small processes).
+class MemoryContentsSource final : public PageSource {
+public:
+    explicit MemoryContentsSource(const MemoryContents& contents) : contents_(contents) {}
+    bool has_contents(const Vma& vma) const override;
+    void for_each_chunk(const std::function<void(uint64_t, std::span<const std::byte>)>& fn) override;
+
+private:
+    const MemoryContents& contents_;
+};
+
 using HasContents = std::function<bool(const Vma&)>;
-HasContents contents_index(const MemoryContents& contents);
 
 void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& dumped, const HasContents& has);
 struct FillStats {
     uint64_t bytes = 0;
     uint64_t chunks = 0;
 };
-FillStats fill_memory(Injector& inj, const MemoryContents& contents);
+FillStats fill_memory(Injector& inj, PageSource& source);
 void finalize_vmas(Injector& inj, const std::vector<Vma>& dumped, const HasContents& has);
 
 }  // namespace myrt::cr

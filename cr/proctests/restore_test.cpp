@@ -15,6 +15,7 @@
 #include "cr/task/restore_task.hpp"
 #include "cr/task/spawn.hpp"
 #include "cr/task/tree.hpp"
+#include "file_pages.hpp"
 #include "support.hpp"
 #include "util/error.hpp"
 
@@ -249,4 +250,30 @@ TEST(Restore, DifferentVdsoIsRefusedAndLeavesNoProcess) {
     }
     fresh.kill_and_reap();
     EXPECT_EQ(task_state_letter(placeholder), 0) << "a failed restore must leave no process behind";
+}
+
+TEST(Restore, PagesStreamFromAFileInBoundedReads) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 900, progress, 32);
+    FilePages pages;
+    ProcessState state;
+    uint64_t counter = 0;
+    {
+        SeizedProcess proc(pid, SeizeMode::checkpoint);
+        state = dump_process_state(proc);
+        dump_memory(pid, state.vmas, pages.sink());
+        counter = progress->counter;
+        proc.kill_and_reap();
+    }
+    ASSERT_GE(pages.bytes(), 32u << 20);
+    pid_t placeholder = spawn_restore_placeholder(ns.fd(), 900);
+    SeizedProcess fresh(placeholder, SeizeMode::restore);
+    restore_process(fresh, state, pages);
+    fresh.detach();
+    EXPECT_LE(pages.largest_read(), 4u << 20) << "the restore must not need the image in memory";
+    ASSERT_TRUE(wait_until([&] { return progress->counter > counter + 10; }));
+    ASSERT_TRUE(run_command(progress, CMD_CHECK_MEMORY));
+    EXPECT_EQ(progress->memory_ok, 1u);
+    kill_and_reap(placeholder);
 }

@@ -241,6 +241,11 @@ void install_seccomp(Injector& leader, uint64_t scratch, const ProcessState& st)
 }  // namespace
 
 RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, const MemoryContents& memory) {
+    MemoryContentsSource source(memory);
+    return restore_process(fresh, state, source);
+}
+
+RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, PageSource& pages) {
     auto t0 = Clock::now();
     RestoreTimings timings;
     if (fresh.threads().size() != 1) fail("restore needs a single-threaded placeholder, process {} has {}", fresh.pid(), fresh.threads().size());
@@ -275,10 +280,10 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
     uint64_t temp = find_free_range({&current, &state.vmas, &area_layout}, std::max<uint64_t>(vdso_total, kPageSize));
     clear_address_space(leader, current, area);
     place_vdso(leader, current, state.vmas, temp);
-    auto has = contents_index(memory);
+    HasContents has = [&pages](const Vma& v) { return pages.has_contents(v); };
     map_vmas(leader, area, state.vmas, has);
     auto t_fill = Clock::now();
-    auto filled = fill_memory(leader, memory);
+    auto filled = fill_memory(leader, pages);
     timings.fill_ms = ms_since(t_fill);
     timings.bytes = filled.bytes;
     finalize_vmas(leader, state.vmas, has);

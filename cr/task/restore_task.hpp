@@ -2,6 +2,7 @@
 // Turning a fresh placeholder process (same pid, seized in restore mode) into
 // the dumped process, entirely by injected syscalls and ptrace writes.
 #include "cr/memory/dump_memory.hpp"
+#include "cr/memory/restore_memory.hpp"
 #include "cr/ptrace/seize.hpp"
 #include "cr/task/task_state.hpp"
 
@@ -19,6 +20,8 @@ struct RestoreTimings {
 // created by injected clone3 set_tid are added to `fresh`) sits in a ptrace
 // stop with its final registers and blocked mask; detaching lets them run.
 // On failure the caller kills the process (EXITKILL does it if we die).
+RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, PageSource& pages);
+// The same with the pages kept in memory.
 RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, const MemoryContents& memory);
 
 }  // namespace myrt::cr
