@@ -277,3 +277,35 @@ TEST(Restore, PagesStreamFromAFileInBoundedReads) {
     EXPECT_EQ(progress->memory_ok, 1u);
     kill_and_reap(placeholder);
 }
+
+TEST(Restore, StoppedProcessComesBackStopped) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 1000, progress, 1);
+    ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+    ASSERT_TRUE(wait_until([&] { return task_state_letter(pid) == 'T'; }));
+    Dumped d = dump_and_kill(pid, progress);
+    EXPECT_EQ(d.state.core.stopped, 1u);
+    pid_t restored = restore(ns, d);
+    ASSERT_TRUE(wait_until([&] { return task_state_letter(restored) == 'T'; }));
+    uint64_t c = progress->counter;
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(progress->counter, c) << "a stopped process must not run after restore";
+    ASSERT_EQ(::kill(restored, SIGCONT), 0);
+    EXPECT_TRUE(wait_until([&] { return progress->counter > c + 10; }));
+    kill_and_reap(restored);
+}
+
+TEST(Seize, ZombieIsRefusedWithAClearError) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) ::_exit(0);
+    ASSERT_TRUE(wait_until([&] { return task_state_letter(pid) == 'Z'; }));
+    try {
+        SeizedProcess proc(pid, SeizeMode::checkpoint);
+        FAIL() << "a zombie was seized";
+    } catch (const myrt::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("zombie"), std::string::npos) << e.what();
+    }
+    ::waitpid(pid, nullptr, 0);
+}

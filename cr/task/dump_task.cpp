@@ -104,6 +104,7 @@ ProcessState dump_process_state(SeizedProcess& proc) {
     auto stat = parse_stat(read_proc_file(fmt::format("/proc/{}/stat", pid)));
     fill_ids(core, st, stat, pid);
     fill_creds(ps, st);
+    core.stopped = proc.was_stopped() ? 1 : 0;
     core.umask = static_cast<uint32_t>(status_numbers(st, "Umask", 8).at(0));
     core.seccomp_mode = static_cast<uint32_t>(status_numbers(st, "Seccomp").at(0));
     core.mm = stat.mm;

@@ -339,6 +339,9 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
         regs.fpu = t.fpu;
         set_registers(tid, regs);
     }
+    // A process dumped while stopped comes back stopped: SIGSTOP left pending
+    // now is taken on detach, before the task runs a single instruction.
+    if (state.core.stopped && ::kill(pid, SIGSTOP) != 0) throw_errno("re-stopping restored process {}", pid);
     timings.total_ms = ms_since(t0);
     return timings;
 }

@@ -19,6 +19,8 @@ struct RestoreTimings {
 // namespace) equals the dumped one. On return every thread (the extra ones
 // created by injected clone3 set_tid are added to `fresh`) sits in a ptrace
 // stop with its final registers and blocked mask; detaching lets them run.
+// A process dumped in a group-stop gets SIGSTOP queued here, so it stops
+// again as soon as it is detached (nothing may be injected after this).
 // On failure the caller kills the process (EXITKILL does it if we die).
 RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, PageSource& pages);
 // The same with the pages kept in memory.

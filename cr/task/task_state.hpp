@@ -80,6 +80,8 @@ struct ProcessCoreRecord {
     uint32_t nthreads;
     uint32_t dumpable;
     uint32_t child_subreaper;
+    uint32_t stopped;         // the process sat in a group-stop (SIGSTOP) when seized
+    uint32_t pad;
     char comm[16];
 };
 
