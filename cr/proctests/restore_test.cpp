@@ -309,3 +309,33 @@ TEST(Seize, ZombieIsRefusedWithAClearError) {
     }
     ::waitpid(pid, nullptr, 0);
 }
+
+TEST(Restore, LayoutMatchesTheDumpedOne) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 1100, progress, 4);
+    Dumped d = dump_and_kill(pid, progress);
+    pid_t restored = restore(ns, d);
+    ASSERT_TRUE(wait_until([&] { return progress->counter > d.counter + 5; }));
+    std::vector<Vma> now;
+    {
+        SeizedProcess again(restored, SeizeMode::checkpoint);
+        now = read_vmas(restored);
+        again.detach();
+    }
+    auto describe = [](const Vma& v) {
+        // Flags a restore sets on purpose; "sd" (soft-dirty) is not compared.
+        uint64_t mask = vm_read | vm_write | vm_exec | vm_shared | vm_maywrite | vm_growsdown | vm_locked |
+                        vm_dontcopy | vm_dontdump | vm_hugepage | vm_nohugepage | vm_wipeonfork | vm_account;
+        return fmt::format("{:x}-{:x} prot {} shared {} kind {} flags {:x} off {:x} {}", v.rec.start, v.rec.end, v.rec.prot,
+                           v.rec.shared, static_cast<int>(v.rec.kind), v.rec.vm_flags & mask, v.is_file() ? v.rec.pgoff : 0,
+                           v.path);
+    };
+    std::vector<std::string> want, got;
+    for (auto& v : d.state.vmas) want.push_back(describe(v));
+    for (auto& v : now) got.push_back(describe(v));
+    EXPECT_EQ(got, want);
+    ASSERT_TRUE(run_command(progress, CMD_CHECK_MEMORY));
+    EXPECT_EQ(progress->memory_ok, 1u) << std::hex << progress->memory_bad_at;
+    kill_and_reap(restored);
+}

@@ -35,6 +35,7 @@ static uint64_t *big;
 static size_t big_words;
 static uint64_t *ro;
 static uint64_t *none_page;
+static uint64_t *shared_anon;
 static unsigned char *heap_blocks[64];
 static char altstack[65536];
 static __thread int tls_slot = -1;
@@ -67,6 +68,8 @@ static int check_memory(void) {
     }
     for (size_t i = 0; i < 512; ++i)
         if (ro[i] != pattern(i + 7)) { P->memory_bad_at = (uint64_t)(uintptr_t)&ro[i]; return 2; }
+    for (size_t i = 0; i < (1 << 17); ++i)
+        if (shared_anon[i] != pattern(i + 5)) { P->memory_bad_at = (uint64_t)(uintptr_t)&shared_anon[i]; return 2; }
     mprotect(none_page, 4096, PROT_READ);
     for (size_t i = 0; i < 512; ++i)
         if (none_page[i] != pattern(i + 99)) { P->memory_bad_at = (uint64_t)(uintptr_t)&none_page[i]; mprotect(none_page, 4096, PROT_NONE); return 2; }
@@ -143,7 +146,12 @@ int main(int argc, char **argv) {
     mprotect(ro_area, 4096, PROT_NONE);
     mprotect(ro, 4096, PROT_READ);
     madvise(ro_area + 2 * 4096, 4096, MADV_DONTDUMP);
+    /* Shared anonymous memory (shmem): no file to come back from. */
+    shared_anon = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    for (size_t i = 0; i < (1 << 17); ++i) shared_anon[i] = pattern(i + 5);
     /* Small blocks come from brk: the [heap]. */
+    for (size_t i = 0; i < (1 << 17); ++i)
+        if (shared_anon[i] != pattern(i + 5)) { P->memory_bad_at = (uint64_t)(uintptr_t)&shared_anon[i]; return 2; }
     mprotect(none_page, 4096, PROT_READ);
     for (size_t i = 0; i < 512; ++i)
         if (none_page[i] != pattern(i + 99)) { P->memory_bad_at = (uint64_t)(uintptr_t)&none_page[i]; mprotect(none_page, 4096, PROT_NONE); return 2; }
