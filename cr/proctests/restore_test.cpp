@@ -36,7 +36,7 @@ Dumped dump_and_kill(pid_t pid, ProgressFile& progress) {
     Dumped d;
     SeizedProcess proc(pid, SeizeMode::checkpoint);
     d.state = dump_process_state(proc);
-    dump_memory(pid, d.state.vmas, d.memory.sink());
+    dump_memory(proc.live_tid(), d.state.vmas, d.memory.sink());
     d.counter = progress->counter;
     for (int i = 0; i < 16; ++i) d.thread_counter[i] = progress->thread_counter[i];
     proc.kill_and_reap();
@@ -44,7 +44,8 @@ Dumped dump_and_kill(pid_t pid, ProgressFile& progress) {
 }
 
 pid_t restore(PidNamespace& ns, const Dumped& d, RestoreTimings* timings = nullptr) {
-    pid_t placeholder = spawn_restore_placeholder(ns.fd(), d.state.threads[0].core.ns_tid);
+    const auto& ids = d.state.core.ids;
+    pid_t placeholder = spawn_restore_placeholder(ns.fd(), ids.ns_pid[ids.ns_depth - 1]);
     SeizedProcess fresh(placeholder, SeizeMode::restore);
     try {
         auto t = restore_process(fresh, d.state, d.memory);
@@ -337,5 +338,27 @@ TEST(Restore, LayoutMatchesTheDumpedOne) {
     EXPECT_EQ(got, want);
     ASSERT_TRUE(run_command(progress, CMD_CHECK_MEMORY));
     EXPECT_EQ(progress->memory_ok, 1u) << std::hex << progress->memory_bad_at;
+    kill_and_reap(restored);
+}
+
+// CRIU refuses this ("zombies with threads are not supported").
+TEST(Restore, ZombieLeaderWithLiveThreads) {
+    PidNamespace ns;
+    ProgressFile progress;
+    const int threads = 2;
+    pid_t pid = start_counter(ns, 1200, progress, 2, threads, "zombie");
+    ASSERT_TRUE(wait_until([&] { return task_state_letter(pid) == 'Z'; }));
+    Dumped d = dump_and_kill(pid, progress);
+    EXPECT_EQ(d.state.core.leader_exited, 1u);
+    ASSERT_EQ(d.state.threads.size(), size_t(threads));
+    pid_t restored = restore(ns, d);
+    for (int i = 0; i < threads; ++i) {
+        EXPECT_TRUE(wait_until([&] { return progress->thread_counter[i] > d.thread_counter[i] + 10; })) << "thread " << i;
+        EXPECT_LT(progress->thread_counter[i], d.thread_counter[i] + 100000);
+        EXPECT_EQ(progress->thread_tls_ok[i], 1);
+    }
+    EXPECT_EQ(progress->tid_changed, 0);
+    EXPECT_TRUE(wait_until([&] { return task_state_letter(restored) == 'Z'; })) << "the leader must be a zombie again";
+    EXPECT_EQ(list_threads(restored).size(), size_t(threads + 1));
     kill_and_reap(restored);
 }

@@ -105,6 +105,10 @@ SeizedProcess::SeizedProcess(pid_t pid, SeizeMode mode) : pid_(pid) {
         for (pid_t tid : tids) {
             bool known = std::any_of(threads_.begin(), threads_.end(), [&](auto& t) { return t.tid() == tid; });
             if (known) continue;
+            if (tid == pid && tids.size() > 1 && task_state_letter(tid) == 'Z') {
+                leader_exited_ = true;
+                continue;
+            }
             if (auto t = SeizedTask::try_seize(tid, mode)) {
                 was_stopped_ = was_stopped_ || t->was_group_stopped();
                 threads_.push_back(std::move(*t));
@@ -116,6 +120,7 @@ SeizedProcess::SeizedProcess(pid_t pid, SeizeMode mode) : pid_(pid) {
         if (!found_new) break;
     }
     if (threads_.empty()) fail("process {} exited before it could be seized", pid);
+    if (leader_exited_) log::debug("process {}: the leader exited, {} threads live on", pid, threads_.size());
     // The leader first: callers treat threads()[0] as the thread-group leader.
     std::stable_partition(threads_.begin(), threads_.end(), [&](auto& t) { return t.tid() == pid; });
 }

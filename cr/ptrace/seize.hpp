@@ -64,6 +64,12 @@ public:
 
     pid_t pid() const noexcept { return pid_; }
     bool was_stopped() const noexcept { return was_stopped_; }
+    // The thread-group leader called pthread_exit while other threads run: it
+    // is a zombie, not seized, and threads() holds only the live threads.
+    bool leader_exited() const noexcept { return leader_exited_; }
+    // A live thread whose mm, fs and files stand for the process's (the
+    // leader unless it exited): /proc reads, memory and injection go there.
+    pid_t live_tid() const { return threads_.at(0).tid(); }
     std::vector<SeizedTask>& threads() noexcept { return threads_; }
     const std::vector<SeizedTask>& threads() const noexcept { return threads_; }
     // Adds a thread created under us (injected clone3 with TRACECLONE).
@@ -81,6 +87,7 @@ private:
     SeizedProcess() = default;
     pid_t pid_ = -1;
     bool was_stopped_ = false;
+    bool leader_exited_ = false;
     std::vector<SeizedTask> threads_;
 };
 

@@ -100,9 +100,15 @@ ProcessState dump_process_state(SeizedProcess& proc) {
     const pid_t pid = proc.pid();
     auto& core = ps.core;
 
-    auto st = read_status(fmt::format("/proc/{}/status", pid));
-    auto stat = parse_stat(read_proc_file(fmt::format("/proc/{}/stat", pid)));
-    fill_ids(core, st, stat, pid);
+    // A zombie leader has no mm, fs or umask left: those come from a live
+    // thread (the leader itself when it is alive). Ids come from the leader.
+    const pid_t live = proc.live_tid();
+    const std::string task_dir = fmt::format("/proc/{}/task/{}", pid, live);
+    auto st_leader = read_status(fmt::format("/proc/{}/status", pid));
+    auto st = read_status(task_dir + "/status");
+    auto stat = parse_stat(read_proc_file(task_dir + "/stat"));
+    fill_ids(core, st_leader, stat, pid);
+    core.leader_exited = proc.leader_exited() ? 1 : 0;
     fill_creds(ps, st);
     core.stopped = proc.was_stopped() ? 1 : 0;
     core.umask = static_cast<uint32_t>(status_numbers(st, "Umask", 8).at(0));
@@ -112,20 +118,20 @@ ProcessState dump_process_state(SeizedProcess& proc) {
     std::copy(limits.begin(), limits.end(), core.rlimits);
     core.personality = static_cast<uint32_t>(std::stoul(read_proc_file(fmt::format("/proc/{}/personality", pid)), nullptr, 16));
     copy_comm(core.comm, read_proc_file(fmt::format("/proc/{}/comm", pid)));
-    ps.auxv = parse_auxv(read_proc_file(fmt::format("/proc/{}/auxv", pid)));
-    ps.cwd = read_link(fmt::format("/proc/{}/cwd", pid));
-    ps.root = read_link(fmt::format("/proc/{}/root", pid));
-    ps.exe = read_link(fmt::format("/proc/{}/exe", pid));
-    if (core.seccomp_mode == 2) ps.seccomp = get_seccomp_filters(pid);
+    ps.auxv = parse_auxv(read_proc_file(task_dir + "/auxv"));
+    ps.cwd = read_link(task_dir + "/cwd");
+    ps.root = read_link(task_dir + "/root");
+    ps.exe = read_link(task_dir + "/exe");
+    if (core.seccomp_mode == 2) ps.seccomp = get_seccomp_filters(live);
 
     // Direct reads first: the injector below changes registers and the mask.
     for (auto& t : proc.threads()) ps.threads.push_back(dump_thread_direct(pid, t.tid()));
     core.nthreads = static_cast<uint32_t>(ps.threads.size());
-    ps.shared_pending = peek_pending_signals(pid, true);
+    ps.shared_pending = peek_pending_signals(live, true);
 
     {
-        uint64_t insn = find_vdso_syscall(pid);
-        Injector inj(pid, insn);
+        uint64_t insn = find_vdso_syscall(live);
+        Injector inj(live, insn);
         RemoteScratch scratch(inj, 4096);
         for (int sig = 1; sig <= kNumSignals; ++sig) {
             inj.checked(fmt::format("rt_sigaction({}) query", sig), SYS_rt_sigaction, sig, 0, scratch.addr(), 8);
@@ -153,7 +159,7 @@ ProcessState dump_process_state(SeizedProcess& proc) {
         scratch.release();
         inj.finish();
     }
-    ps.vmas = read_vmas(pid);
+    ps.vmas = read_vmas(live);
     return ps;
 }
 

@@ -9,6 +9,7 @@ namespace myrt::cr {
 // tell (handlers, altstacks, securebits, timers, brk). The injection scratch
 // area is unmapped again before the VMAs are read, so `vmas` is the task's
 // own layout. Registers are stored normalized (see normalize_interrupted_syscall).
+// Memory is read through proc.live_tid() (a zombie leader has no mm).
 ProcessState dump_process_state(SeizedProcess& proc);
 
 }  // namespace myrt::cr

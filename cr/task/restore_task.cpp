@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cstring>
 
 #include "cr/memory/pagemap.hpp"
@@ -238,6 +239,30 @@ void install_seccomp(Injector& leader, uint64_t scratch, const ProcessState& st)
     }
 }
 
+// Runs exit(0) in one thread and detaches at the syscall-entry stop: a
+// thread-group leader's exit is not reported while other threads live, so
+// there is nothing to wait for.
+void exit_thread(pid_t tid, uint64_t syscall_insn) {
+    user_regs_struct regs = get_gp_registers(tid);
+    regs.rip = syscall_insn;
+    regs.rax = SYS_exit;
+    regs.orig_rax = static_cast<uint64_t>(-1);
+    regs.rdi = 0;
+    set_gp_registers(tid, regs);
+    if (::ptrace(PTRACE_SYSCALL, tid, nullptr, nullptr) != 0) throw_errno("starting exit of thread {}", tid);
+    for (;;) {
+        int st = 0;
+        if (::waitpid(tid, &st, __WALL) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("waiting for thread {} to enter exit", tid);
+        }
+        if (WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80)) break;
+        if (!WIFSTOPPED(st)) fail("thread {} ended before its injected exit", tid);
+        if (::ptrace(PTRACE_SYSCALL, tid, nullptr, nullptr) != 0) throw_errno("resuming thread {} into exit", tid);
+    }
+    if (::ptrace(PTRACE_DETACH, tid, nullptr, nullptr) != 0) throw_errno("detaching exiting thread {}", tid);
+}
+
 }  // namespace
 
 RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, const MemoryContents& memory) {
@@ -252,10 +277,17 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
     if (state.threads.empty()) fail("the dumped process has no threads");
     const pid_t pid = fresh.pid();
     auto placeholder_ns = status_numbers(read_status(fmt::format("/proc/{}/status", pid)), "NSpid").back();
-    if (placeholder_ns != state.threads[0].core.ns_tid)
-        fail("placeholder {} has pid {} in its namespace but the image needs {}", pid, placeholder_ns, state.threads[0].core.ns_tid);
+    const auto& ids = state.core.ids;
+    if (ids.ns_depth < 1 || ids.ns_depth > kMaxPidNsDepth) fail("image has a pid namespace depth of {}", ids.ns_depth);
+    if (placeholder_ns != ids.ns_pid[ids.ns_depth - 1])
+        fail("placeholder {} has pid {} in its namespace but the image needs {}", pid, placeholder_ns, ids.ns_pid[ids.ns_depth - 1]);
+    if (!state.core.leader_exited && state.threads[0].core.ns_tid != ids.ns_pid[ids.ns_depth - 1])
+        fail("the image's first thread {} is not its leader {}", state.threads[0].core.ns_tid, ids.ns_pid[ids.ns_depth - 1]);
     if (state.seccomp.size() > 0 && state.core.seccomp_mode != 2) fail("image has seccomp filters but mode {}", state.core.seccomp_mode);
     if (state.core.seccomp_mode == 1) fail("strict seccomp mode cannot be restored");
+    if (state.core.leader_exited &&
+        std::none_of(state.vmas.begin(), state.vmas.end(), [](auto& v) { return v.rec.kind == VmaKind::vdso; }))
+        fail("a process whose leader exited can only be restored with a vDSO to run the leader's exit from");
 
     Injector leader(pid);
     // The placeholder inherited its parent's rseq registration, in memory
@@ -292,30 +324,30 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
     restore_mm(leader, area, state);
     restore_process_wide(leader, area, state);
 
-    for (size_t i = 1; i < state.threads.size(); ++i) {
+    // With a leader that had exited, the placeholder plays the leader until
+    // the end and every dumped thread is created; otherwise the placeholder
+    // is dumped thread 0. fresh.threads()[i + off] is state.threads[i].
+    const bool leader_dumped = !state.core.leader_exited;
+    const size_t off = leader_dumped ? 0 : 1;
+    for (size_t i = leader_dumped ? 1 : 0; i < state.threads.size(); ++i) {
         pid_t tid = create_thread(leader, area, state.threads[i].core);
         fresh.add_thread(SeizedTask::adopt_stopped(tid));
     }
     // Per-thread state, each thread running its own syscalls.
-    for (size_t i = 0; i < state.threads.size(); ++i) {
-        if (i == 0) {
-            restore_thread_local(leader, area, state.threads[0].core);
-            continue;
+    auto in_each_thread = [&](const std::function<void(Injector&, const ThreadState&)>& fn) {
+        for (size_t i = 0; i < state.threads.size(); ++i) {
+            if (i == 0 && leader_dumped) {
+                fn(leader, state.threads[0]);
+                continue;
+            }
+            Injector inj(fresh.threads()[i + off].tid(), area.base);
+            fn(inj, state.threads[i]);
+            inj.abandon();
         }
-        Injector inj(fresh.threads()[i].tid(), area.base);
-        restore_thread_local(inj, area, state.threads[i].core);
-        inj.abandon();
-    }
+    };
+    in_each_thread([&](Injector& inj, const ThreadState& t) { restore_thread_local(inj, area, t.core); });
     queue_pending(leader, area, state);
-    for (size_t i = 0; i < state.threads.size(); ++i) {
-        if (i == 0) {
-            restore_creds(leader, area, state);
-            continue;
-        }
-        Injector inj(fresh.threads()[i].tid(), area.base);
-        restore_creds(inj, area, state);
-        inj.abandon();
-    }
+    in_each_thread([&](Injector& inj, const ThreadState&) { restore_creds(inj, area, state); });
 
     // Seccomp last but one: a container filter may forbid what restore still
     // does. The programs are copied in from the restorer scratch; the final
@@ -331,13 +363,19 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
 
     for (size_t i = 0; i < state.threads.size(); ++i) {
         const auto& t = state.threads[i];
-        pid_t tid = fresh.threads()[i].tid();
+        pid_t tid = fresh.threads()[i + off].tid();
         set_sigmask(tid, t.core.blocked);
         Registers regs;
         regs.gp = t.core.regs;
         regs.fpu_format = static_cast<FpuFormat>(t.core.fpu_format);
         regs.fpu = t.fpu;
         set_registers(tid, regs);
+    }
+    // The leader that had called pthread_exit does so again: the process is
+    // once more a zombie leader with live threads.
+    if (!leader_dumped) {
+        exit_thread(pid, find_vdso_syscall(pid));
+        fresh.threads()[0].release();
     }
     // A process dumped while stopped comes back stopped: SIGSTOP left pending
     // now is taken on detach, before the task runs a single instruction.

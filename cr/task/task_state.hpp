@@ -81,7 +81,7 @@ struct ProcessCoreRecord {
     uint32_t dumpable;
     uint32_t child_subreaper;
     uint32_t stopped;         // the process sat in a group-stop (SIGSTOP) when seized
-    uint32_t pad;
+    uint32_t leader_exited;   // zombie leader with live threads: `threads` lacks the leader
     char comm[16];
 };
 
@@ -121,7 +121,7 @@ struct ProcessState {
     std::vector<uint64_t> auxv;                      // (type, value) pairs up to AT_NULL
     std::vector<siginfo_t> shared_pending;           // process-wide pending signals
     std::vector<std::vector<sock_filter>> seccomp;   // index 0 = installed first (oldest)
-    std::vector<ThreadState> threads;                // leader first
+    std::vector<ThreadState> threads;                // leader first (absent if leader_exited)
     std::vector<Vma> vmas;
 };
 

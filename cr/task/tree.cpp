@@ -59,7 +59,7 @@ std::vector<ProcessImage> dump_tree(SeizedTree& tree) {
     for (auto& proc : tree.processes()) {
         ProcessImage img;
         img.state = dump_process_state(proc);
-        dump_memory(proc.pid(), img.state.vmas, img.memory.sink());
+        dump_memory(proc.live_tid(), img.state.vmas, img.memory.sink());
         out.push_back(std::move(img));
     }
     return out;

@@ -4,6 +4,8 @@
  * installs two seccomp filters (getpriority fails with errno 42, then 43:
  * the newer filter's errno wins), umask 027, RLIMIT_NOFILE soft 512, cwd /tmp.
  * "tree" forks a child that starts its own session and counts in child_counter.
+ * "zombie" ends the main thread with pthread_exit once the threads run: a
+ * zombie leader with live threads.
  * Sets up: patterned anonymous memory (and a read-only and a PROT_NONE part),
  * a brk heap, a SIGUSR1 handler on an alternate stack, SIGUSR2 and an RT
  * signal blocked and pending (shared and per-thread), optional threads with
@@ -226,6 +228,10 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &last);
     P->ready = 1;
     uint64_t counter = 0;
+    if (argc > 4 && strcmp(argv[4], "zombie") == 0) {
+        P->counter = 3;
+        pthread_exit(NULL);
+    }
     for (;;) {
         counter++;
         P->counter = counter;
