@@ -114,11 +114,11 @@ void expect_only_myrt_errors(const json& doc, size_t iteration) {
 
 TEST(Robustness, MutatedConfigsOnlyThrowMyrtError) {
     const json seeds[] = {load_fixture("full-config.json"), load_fixture("runc-spec.json"),
-                          load_fixture("runc-spec-rootless.json")};
+                          load_fixture("runc-spec-rootless.json"), load_fixture("podman-4.3.1-config.json")};
     Mutator m(12345);
     size_t parsed_ok = 0;
     for (size_t i = 0; i < 30000; ++i) {
-        json doc = seeds[i % 3];
+        json doc = seeds[i % std::size(seeds)];
         for (int n = 1 + m.pick(4); n > 0; --n) m.mutate(doc);
         try {
             parse_config(doc);

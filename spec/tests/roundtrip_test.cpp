@@ -54,3 +54,22 @@ TEST(RoundTrip, DefaultSpecRoundTrips) {
         EXPECT_EQ(config_to_json(parse_config(doc)), doc) << "rootless=" << rootless;
     }
 }
+
+// A config.json as podman 4.3.1 writes it (podman create --hostname fx --memory 64m
+// --pids-limit 50 --cap-add SYS_PTRACE --sysctl net.ipv4.ip_forward=1
+// --ulimit nofile=1000:2000 -e FOO=bar IMAGE sh -c 'echo hi'), with its seccomp profile.
+TEST(RoundTrip, PodmanConfigParsesAndComesBackIdentical) {
+    json doc = load_fixture("podman-4.3.1-config.json");
+    Config c = parse_config(doc);
+    EXPECT_NO_THROW(validate_for_create(c));
+    EXPECT_EQ(c.hostname, "fx");
+    EXPECT_EQ(c.linux.resources->memory->limit, 64 << 20);
+    EXPECT_EQ(c.linux.resources->pids->limit, 50);
+    EXPECT_EQ(c.linux.sysctl.at("net.ipv4.ip_forward"), "1");
+    ASSERT_TRUE(c.linux.seccomp);
+    EXPECT_GT(c.linux.seccomp->syscalls.size(), 10u);
+    auto& caps = c.process->capabilities->bounding;
+    EXPECT_NE(std::find(caps.begin(), caps.end(), "CAP_SYS_PTRACE"), caps.end());
+    json out = config_to_json(c);
+    EXPECT_EQ(out, doc) << json::diff(doc, out).dump(2);
+}
