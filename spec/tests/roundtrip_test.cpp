@@ -73,3 +73,16 @@ TEST(RoundTrip, PodmanConfigParsesAndComesBackIdentical) {
     json out = config_to_json(c);
     EXPECT_EQ(out, doc) << json::diff(doc, out).dump(2);
 }
+
+// containerd 1.6's template (`ctr oci spec`): it has no args until the image's
+// command is filled in, which is the one thing a runtime must refuse.
+TEST(RoundTrip, ContainerdTemplateNeedsOnlyArgs) {
+    json doc = load_fixture("containerd-1.6-ctr-oci-spec.json");
+    EXPECT_SPEC_ERROR(parse_config(doc), "process.args: must be a non-empty array");
+    doc["process"]["args"] = {"sh"};
+    Config c = parse_config(doc);
+    EXPECT_NO_THROW(validate_for_create(c));
+    EXPECT_EQ(c.linux.cgroups_path, "/default");
+    json out = config_to_json(c);
+    EXPECT_EQ(out, doc) << json::diff(doc, out).dump(2);
+}
