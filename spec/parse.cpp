@@ -372,8 +372,9 @@ Config load_config(const std::string& path) {
     nlohmann::json doc;
     try {
         doc = nlohmann::json::parse(text.str());
-    } catch (const nlohmann::json::parse_error& e) {
-        // nlohmann's message carries the byte offset; keep it after the file name.
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, and out_of_range for a number too large for a double
+        // ("1e999"); nlohmann's message carries the byte offset.
         fail("{}: invalid JSON: {}", file.string(), e.what());
     }
     try {

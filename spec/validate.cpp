@@ -1,6 +1,5 @@
 // Semantic checks on a parsed config, the ones runc makes before it creates
 // anything, so a bad bundle fails early with the JSON path that is wrong.
-#include <algorithm>
 #include <regex>
 #include <set>
 

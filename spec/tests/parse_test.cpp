@@ -352,6 +352,12 @@ TEST(LoadConfig, InvalidJsonAndBadFieldNameTheFile) {
     }
     EXPECT_SPEC_ERROR(load_config(file), file + ": invalid JSON");
     {
+        // a number too large even for a double is nlohmann's out_of_range, not a parse_error
+        std::ofstream out(file);
+        out << R"({"ociVersion": "1.0.0", "root": {"path": "r"}, "linux": {"resources": {"pids": {"limit": 1e999}}}})";
+    }
+    EXPECT_SPEC_ERROR(load_config(file), file + ": invalid JSON");
+    {
         std::ofstream out(file);
         json doc = minimal();
         doc["process"]["args"] = json::array();

@@ -2,6 +2,10 @@
 // either a parsed config or a myrt::Error (no other exception type escapes).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "spec/config.hpp"
@@ -150,6 +154,41 @@ TEST(Robustness, MutatedProcessAndResourcesOnlyThrowMyrtError) {
         } catch (const myrt::Error&) {
         }
     }
+}
+
+TEST(Robustness, CorruptedConfigFilesOnlyThrowMyrtError) {
+    std::string text = load_fixture("full-config.json").dump(1);
+    auto dir = std::filesystem::temp_directory_path() / ("myrt-spec-fuzz-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string alphabet = "{}[]\",:0123456789-.eE\\ntrufalsn \x01\xff";
+    Mutator m(4242);
+    size_t loaded = 0;
+    for (size_t i = 0; i < 2000; ++i) {
+        std::string bad = text;
+        for (int n = 1 + m.pick(3); n > 0; --n) {
+            size_t pos = m.pick(static_cast<int>(bad.size()));
+            switch (m.pick(3)) {
+                case 0: bad[pos] = alphabet[m.pick(static_cast<int>(alphabet.size()))]; break;
+                case 1: bad.erase(pos, 1 + m.pick(8)); break;
+                default: bad.insert(pos, 1, alphabet[m.pick(static_cast<int>(alphabet.size()))]); break;
+            }
+        }
+        {
+            std::ofstream out(dir / "config.json", std::ios::trunc);
+            out << bad;
+        }
+        try {
+            (void)load_config(dir.string());
+            ++loaded;
+        } catch (const myrt::Error&) {
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "non-myrt exception " << e.what();
+            break;
+        }
+    }
+    std::filesystem::remove_all(dir);
+    // Some corruptions land in strings and still load: both outcomes are exercised.
+    EXPECT_GT(loaded, 0u);
 }
 
 TEST(Robustness, MutatedSiteConfigTextOnlyThrowsMyrtError) {

@@ -103,6 +103,10 @@ TEST(SiteConfig, PathsMustBeAbsolute) {
                       "myrt.yaml: checkpoint.image_dir_default: must be an absolute path");
 }
 
+TEST(SiteConfig, EmptyRootRefused) {
+    EXPECT_SPEC_ERROR(parse("root: \"\"\n"), "myrt.yaml: root: must not be empty");
+}
+
 TEST(SiteConfig, WrongShapes) {
     EXPECT_SPEC_ERROR(parse("root: [a, b]\n"), "myrt.yaml: root: must be a string");
     EXPECT_SPEC_ERROR(parse("checkpoint: 3\n"), "myrt.yaml: checkpoint: must be a mapping");
