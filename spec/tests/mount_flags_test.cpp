@@ -82,6 +82,7 @@ TEST(MountFlags, FoldsOptionsInOrder) {
 }
 
 TEST(MountFlags, PlainFlagsTakeEffect) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root for a private mount namespace";
     int rc = in_private_mount_ns([](const std::string& dir) {
         auto f = parse_mount_flags({"nosuid", "noexec", "nodev", "mode=700", "size=1m", "ro"});
         if (mount("tmpfs", dir.c_str(), "tmpfs", f.flags, f.data.c_str()) != 0) return 1;
@@ -96,6 +97,7 @@ TEST(MountFlags, PlainFlagsTakeEffect) {
 }
 
 TEST(MountFlags, RecursiveFlagsReachSubmounts) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root for a private mount namespace";
     int rc = in_private_mount_ns([](const std::string& dir) {
         if (!make_tree(dir)) return 1;
         if (!apply_recursive(dir, parse_mount_flags({"rro", "rnosuid", "rnodev", "rnoexec", "rnodiratime"}))) return 2;
@@ -109,6 +111,7 @@ TEST(MountFlags, RecursiveFlagsReachSubmounts) {
 }
 
 TEST(MountFlags, RecursiveAtimeModesAreAcceptedAndApplied) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root for a private mount namespace";
     int rc = in_private_mount_ns([](const std::string& dir) {
         if (!make_tree(dir)) return 1;
         std::string sub = dir + "/sub";
