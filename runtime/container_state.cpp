@@ -61,7 +61,7 @@ StateStore::StateStore(std::string root) : root_(std::move(root)) {
     while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
-void StateStore::create_dir(const std::string& id) {
+void StateStore::create_dir(const std::string& id) const {
     validate_id(id);
     mkdir_p(root_, 0700);
     if (::mkdir(dir(id).c_str(), 0700) != 0) {

@@ -44,7 +44,7 @@ public:
     std::string exec_fifo(const std::string& id) const { return dir(id) + "/exec.fifo"; }
 
     // Creates the container's directory; an id in use is an error.
-    void create_dir(const std::string& id);
+    void create_dir(const std::string& id) const;
     // Takes the container's lock; throws "container X does not exist" when absent.
     FileLock lock(const std::string& id) const;
     bool exists(const std::string& id) const;

@@ -1,9 +1,11 @@
 #include "runtime/create.hpp"
+#include "runtime/device_rules.hpp"
 
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -96,7 +98,11 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
 
     rollback.cg = cgroup::Cgroup::for_container(config.linux.cgroups_path, opts.id, opts.cgroup_parent);
     rollback.cg->create();
-    if (config.linux.resources) rollback.cg->apply(*config.linux.resources);
+    {
+        spec::Resources res = config.linux.resources ? *config.linux.resources : spec::Resources{};
+        for (auto& r : default_device_rules(config.linux.devices)) res.devices.push_back(r);
+        rollback.cg->apply(res);
+    }
     state.cgroup = rollback.cg->to_json();
 
     std::string fifo = store.exec_fifo(opts.id);
@@ -135,6 +141,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     if (pid == 0) {
         parent_end.close();
         console_peer.reset();
+        lock.forget_in_child();
         InitContext ctx;
         ctx.config = &config;
         ctx.id = opts.id;

@@ -13,6 +13,10 @@ public:
     FileLock(FileLock&&) = default;
     FileLock& operator=(FileLock&&) = default;
 
+    // In a forked child: drop our copy of the descriptor. flock belongs to the
+    // open file description, so a child keeping it would hold the lock until exec.
+    void forget_in_child() { fd_.reset(); }
+
 private:
     UniqueFd fd_;
 };

@@ -1,0 +1,11 @@
+#pragma once
+// The device cgroup rules every container gets after its own (runc's
+// defaults): mknod of any node, the standard nodes, ptys, and each
+// linux.devices entry, so a "deny all" in config.json still leaves a usable /dev.
+#include <vector>
+
+#include "spec/config.hpp"
+
+namespace myrt::runtime {
+std::vector<spec::DeviceCgroupRule> default_device_rules(const std::vector<spec::Device>& devices);
+}
