@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,6 +60,14 @@ void wait_for_start(int fifo_path_fd) {
     ::close(fd);
 }
 
+[[noreturn]] void park_for_restore(InitContext& ctx) {
+    // Everything the engine does not rebuild itself is in place; what the
+    // dumped pid 1 held (fds, creds, seccomp) comes from the image.
+    ctx.channel->send(SyncMsg::parked);
+    ::syscall(SYS_close_range, 3 + ctx.preserve_fds, ~0U, 0U);
+    for (;;) ::pause();
+}
+
 }  // namespace
 
 void run_container_init(InitContext& ctx) {
@@ -106,6 +115,8 @@ void run_container_init(InitContext& ctx) {
         }
         write_sysctls(c.linux.sysctl);
         finalize_rootfs(plan);
+
+        if (ctx.restore_placeholder) park_for_restore(ctx);
 
         ExecPlan ep;
         ep.process = &proc;

@@ -106,8 +106,11 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     state.cgroup = rollback.cg->to_json();
 
     std::string fifo = store.exec_fifo(opts.id);
-    if (::mkfifo(fifo.c_str(), 0622) != 0) throw_errno("create exec fifo {}", fifo);
-    UniqueFd fifo_fd(check(::open(fifo.c_str(), O_PATH | O_CLOEXEC), "open exec fifo {}", fifo));
+    UniqueFd fifo_fd;
+    if (!opts.restore_placeholder) {
+        if (::mkfifo(fifo.c_str(), 0622) != 0) throw_errno("create exec fifo {}", fifo);
+        fifo_fd.reset(check(::open(fifo.c_str(), O_PATH | O_CLOEXEC), "open exec fifo {}", fifo));
+    }
 
     UniqueFd console;
     UniqueFd console_peer;  // our end when we proxy the terminal ourselves
@@ -153,6 +156,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
         ctx.no_pivot = opts.no_pivot;
         ctx.no_new_keyring = opts.no_new_keyring;
         ctx.preserve_fds = opts.preserve_fds;
+        ctx.restore_placeholder = opts.restore_placeholder;
         ctx.cgroup = &*rollback.cg;
         run_container_init(ctx);
     }
@@ -176,6 +180,9 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
             hooks::run(hooks::Kind::create_runtime, config.hooks.create_runtime, sj);
             parent_end.send(SyncMsg::prestart_done, oci_state(state, Status::created).dump());
         } else if (msg == SyncMsg::created) {
+            break;
+        } else if (msg == SyncMsg::parked) {
+            state.started = true;
             break;
         } else {
             fail("unexpected message {} from the container process", static_cast<int>(msg));

@@ -22,6 +22,11 @@ struct CreateOptions {
     // `run` in the foreground keeps the init as its child and proxies a
     // terminal itself when there is no console socket.
     bool foreground_terminal = false;
+    // Restore: build namespaces, cgroup and rootfs exactly as for create, but
+    // the init parks (in pause(2), as root, no seccomp, fds >= 3 closed) for
+    // the C/R engine to seize and rebuild into the checkpointed pid 1.
+    // No exec fifo: once the engine is done the container is running.
+    bool restore_placeholder = false;
 };
 
 struct CreateResult {

@@ -17,6 +17,7 @@ enum class SyncMsg : int {
     created,              // child: ready, waiting on the exec fifo
     error,                // either side: payload is the message
     go,                   // parent: proceed (cgroup joined)
+    parked,               // child: restore placeholder ready to be seized
 };
 
 class SyncChannel {
