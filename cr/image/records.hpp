@@ -41,6 +41,12 @@ enum class RecordType : uint32_t {
     vma = 200,
     pages = 201,  // PagesRecord, then nr_pages << page_shift bytes of contents
     // 300-399: files and pipes
+    // --- cr/files (begin) ---
+    fd_table = 300,  // FdTableRecord: the fds of one process; nr_fds FD records follow
+    fd = 301,        // FdRecord: one fd number and the open file description it refers to
+    file = 302,      // FileRecord (header.objref: the description); STRING path, then BUFFERs of a deleted file's contents
+    pipe = 303,      // PipeRecord (header.objref: the pipe); BUFFERs of the data in flight follow
+    // --- cr/files (end) ---
     // 400-499: namespaces
     // 500-599: SysV and POSIX IPC
     // 600-699: ttys and ptys
@@ -121,6 +127,51 @@ struct PagesRecord {
 };
 static_assert(sizeof(PagesRecord) == 24);
 
+// --- cr/files (begin): see docs/cr-files.md ---
+inline constexpr uint32_t fd_kind_file = 1;       // FdRecord::file_objref names the description
+inline constexpr uint32_t fd_kind_inherited = 2;  // the container's stdio from outside: re-attached to the restorer's
+
+inline constexpr uint32_t file_kind_regular = 1;
+inline constexpr uint32_t file_kind_directory = 2;
+inline constexpr uint32_t file_kind_chardev = 3;
+inline constexpr uint32_t file_kind_pipe_end = 4;   // one end of the pipe PipeRecord describes
+inline constexpr uint32_t file_kind_deleted = 5;    // a regular file unlinked while open; contents in the image
+
+struct FdTableRecord {
+    uint32_t nr_fds;
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(FdTableRecord) == 8);
+
+struct FdRecord {
+    int32_t fd;
+    uint32_t fd_flags;         // FD_CLOEXEC
+    uint32_t kind;             // fd_kind_*
+    uint32_t inherited_from;   // fd_kind_inherited: which of the caller's fds 0-2
+    uint64_t file_objref;      // fd_kind_file
+};
+static_assert(sizeof(FdRecord) == 24);
+
+struct FileRecord {
+    uint32_t kind;             // file_kind_*
+    uint32_t flags;            // file status flags and access mode (O_*), O_CLOEXEC excluded
+    uint64_t pos;
+    uint64_t pipe_objref;      // file_kind_pipe_end
+    uint64_t size;             // file_kind_deleted: content bytes in the BUFFERs that follow
+    uint64_t rdev;             // file_kind_chardev
+    uint32_t mode;             // st_mode
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(FileRecord) == 48);
+
+struct PipeRecord {
+    uint32_t pipe_size;        // F_GETPIPE_SZ
+    uint32_t reserved;         // zero
+    uint64_t data_len;         // bytes in flight, in the BUFFERs that follow
+};
+static_assert(sizeof(PipeRecord) == 16);
+// --- cr/files (end) ---
+
 // Length limits: an image is untrusted, so no length it states is allocated
 // or believed beyond these.
 inline constexpr uint64_t max_buffer_len = 16ull << 20;
@@ -151,6 +202,12 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::objref, "OBJREF", PayloadShape::fixed, sizeof(ObjrefRecord), sizeof(ObjrefRecord), false},
     {RecordType::vma, "VMA", PayloadShape::fixed, sizeof(VmaRecord), sizeof(VmaRecord), false},
     {RecordType::pages, "PAGES", PayloadShape::fixed_then_bulk, sizeof(PagesRecord), sizeof(PagesRecord) + max_pages_payload, false},
+    // --- cr/files (begin) ---
+    {RecordType::fd_table, "FD_TABLE", PayloadShape::fixed, sizeof(FdTableRecord), sizeof(FdTableRecord), false},
+    {RecordType::fd, "FD", PayloadShape::fixed, sizeof(FdRecord), sizeof(FdRecord), false},
+    {RecordType::file, "FILE", PayloadShape::fixed, sizeof(FileRecord), sizeof(FileRecord), false},
+    {RecordType::pipe, "PIPE", PayloadShape::fixed, sizeof(PipeRecord), sizeof(PipeRecord), false},
+    // --- cr/files (end) ---
 };
 
 constexpr const RecordTypeInfo* find_record_type(uint32_t type) {
@@ -172,6 +229,12 @@ template <> struct PayloadOf<RecordType::tail> { using type = TailRecord; };
 template <> struct PayloadOf<RecordType::objref> { using type = ObjrefRecord; };
 template <> struct PayloadOf<RecordType::vma> { using type = VmaRecord; };
 template <> struct PayloadOf<RecordType::pages> { using type = PagesRecord; };
+// --- cr/files (begin) ---
+template <> struct PayloadOf<RecordType::fd_table> { using type = FdTableRecord; };
+template <> struct PayloadOf<RecordType::fd> { using type = FdRecord; };
+template <> struct PayloadOf<RecordType::file> { using type = FileRecord; };
+template <> struct PayloadOf<RecordType::pipe> { using type = PipeRecord; };
+// --- cr/files (end) ---
 
 template <class T>
 concept ImagePayload = std::is_trivially_copyable_v<T> && std::has_unique_object_representations_v<T> &&
