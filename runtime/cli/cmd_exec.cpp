@@ -12,7 +12,8 @@ struct ExecArgs {
     std::vector<std::string> env, caps, additional_gids;
     bool detach = false, tty = false, no_new_privs = false;
     int preserve_fds = 0;
-    std::vector<std::string> rest;  // ID CMD ARGS...
+    std::string id;
+    std::vector<std::string> rest;  // CMD ARGS...
 };
 }  // namespace
 
@@ -33,17 +34,13 @@ Runner add_exec(CLI::App& app, GlobalOptions& g) {
     c->add_flag("-t,--tty", a->tty, "allocate a pseudo terminal");
     c->add_flag("--no-new-privs", a->no_new_privs, "set no_new_privs");
     c->add_option("--preserve-fds", a->preserve_fds, "pass N extra file descriptors");
-    c->add_option("id-and-command", a->rest, "container id, then the command and its arguments")->required();
-    c->prefix_command();
-    return [&g, a, c] {
+    c->add_option("id", a->id, "container id")->required();
+    c->add_option("command", a->rest, "the command and its arguments (unless --process)");
+    return [&g, a] {
         auto store = g.store();
         runtime::ExecOptions o;
-        // prefix_command leaves everything after the id unparsed.
-        std::vector<std::string> rest = a->rest;
-        for (auto& r : c->remaining()) rest.push_back(r);
-        if (rest.empty()) fail("exec: a container id is required");
-        o.id = rest[0];
-        std::vector<std::string> args(rest.begin() + 1, rest.end());
+        o.id = a->id;
+        std::vector<std::string> args = a->rest;
         auto st = store.load(o.id);
         spec::Config cfg = spec::parse_config(st.config);
         if (!a->process_file.empty()) {

@@ -65,7 +65,14 @@ std::vector<std::string> normalize_args(CLI::App& app, const std::vector<std::st
     while (level) {
         const CLI::App* sub = nullptr;
         i = normalize_level(level, a, i, &sub);
-        if (!sub) break;
+        if (!sub) {
+            // `exec ID CMD -x...` and `ps ID -ef`: everything after the id
+            // belongs to the command, never to our own options.
+            std::string name = level->get_name();
+            if ((name == "exec" || name == "ps") && i < a.size() && a[i] != "--" && i + 1 < a.size() && a[i + 1] != "--")
+                a.insert(a.begin() + static_cast<long>(i) + 1, "--");
+            break;
+        }
         level = sub;
         ++i;
     }
