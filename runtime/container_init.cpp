@@ -128,12 +128,20 @@ void run_container_init(InitContext& ctx) {
             ctx.channel->send(SyncMsg::created);
             wait_for_start(ctx.exec_fifo);
             ::close(ctx.exec_fifo);
-            hooks::run(hooks::Kind::start_container, c.hooks.start_container, state_json);
+            if (!c.hooks.start_container.empty()) {
+                auto started = nlohmann::json::parse(state_json);
+                started["status"] = "created";
+                hooks::run(hooks::Kind::start_container, c.hooks.start_container, started.dump());
+            }
         });
     } catch (const std::exception& e) {
         try {
             ctx.channel->send(SyncMsg::error, e.what());
         } catch (...) {
+            // The runtime already returned from create: the container's
+            // stderr is the only place left to say why it could not start.
+            std::string line = std::string("myrt init: ") + e.what() + "\n";
+            (void)!::write(2, line.data(), line.size());
         }
         ::_exit(1);
     }

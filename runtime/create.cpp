@@ -109,6 +109,9 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     UniqueFd fifo_fd;
     if (!opts.restore_placeholder) {
         if (::mkfifo(fifo.c_str(), 0622) != 0) throw_errno("create exec fifo {}", fifo);
+        // Not left to the umask: the init opens it after switching to the
+        // container's user, which may have no capabilities at all.
+        check(::chmod(fifo.c_str(), 0622), "chmod exec fifo {}", fifo);
         fifo_fd.reset(check(::open(fifo.c_str(), O_PATH | O_CLOEXEC), "open exec fifo {}", fifo));
     }
 
@@ -178,7 +181,8 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
             std::string sj = oci_state(state, Status::creating).dump();
             hooks::run(hooks::Kind::prestart, config.hooks.prestart, sj);
             hooks::run(hooks::Kind::create_runtime, config.hooks.create_runtime, sj);
-            parent_end.send(SyncMsg::prestart_done, oci_state(state, Status::created).dump());
+            // createContainer hooks run before pivot_root, still "creating".
+            parent_end.send(SyncMsg::prestart_done, sj);
         } else if (msg == SyncMsg::created) {
             break;
         } else if (msg == SyncMsg::parked) {

@@ -25,9 +25,9 @@ Runner add_exec(CLI::App& app, GlobalOptions& g) {
     c->add_option("--console-socket", a->console_socket, "unix socket that receives the pty master");
     c->add_option("--cwd", a->cwd, "working directory");
     c->add_option("-u,--user", a->user, "uid[:gid] or user name");
-    c->add_option("-e,--env", a->env, "KEY=VALUE to add to the environment (repeatable)");
-    c->add_option("-c,--cap", a->caps, "add a capability (repeatable)");
-    c->add_option("-g,--additional-gids", a->additional_gids, "additional group ids");
+    c->add_option("-e,--env", a->env, "KEY=VALUE to add to the environment (repeatable)")->allow_extra_args(false);
+    c->add_option("-c,--cap", a->caps, "add a capability (repeatable)")->allow_extra_args(false);
+    c->add_option("-g,--additional-gids", a->additional_gids, "additional group ids")->allow_extra_args(false);
     c->add_option("--apparmor", a->apparmor, "accepted for runc compatibility; no AppArmor here");
     c->add_option("--process-label", a->label, "accepted for runc compatibility; no SELinux here");
     c->add_flag("-d,--detach", a->detach, "do not wait for the process");

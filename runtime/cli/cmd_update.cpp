@@ -53,7 +53,7 @@ Runner add_update(CLI::App& app, GlobalOptions& g) {
     c->add_option("--memory-reservation", *resv, "memory soft limit");
     c->add_option("--kernel-memory", *kmem, "kernel memory limit (cgroup v1)");
     c->add_option("--kernel-memory-tcp", *kmemtcp, "kernel TCP buffer limit (cgroup v1)");
-    c->add_option("--cpu-shares", a->cpu_shares, "CPU shares (relative weight)");
+    c->add_option("--cpu-share,--cpu-shares", a->cpu_shares, "CPU shares (relative weight)");
     c->add_option("--cpu-period", a->cpu_period, "CPU CFS period in microseconds");
     c->add_option("--cpu-quota", a->cpu_quota, "CPU CFS quota in microseconds");
     c->add_option("--cpu-rt-period", a->cpu_rt_period, "CPU realtime period");
