@@ -1,0 +1,243 @@
+// Checkpoint side: /proc describes every fd; shared objects go into the image
+// once, keyed in the objhash by kernel identity.
+#include "cr/files/fd_scan.hpp"
+#include "cr/files/files.hpp"
+#include "cr/files/path_in_root.hpp"
+#include "cr/objhash/leak_process.hpp"
+#include "util/error.hpp"
+
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace myrt::cr::files {
+
+namespace {
+
+namespace img = myrt::cr::image;
+
+// Contents of a deleted file go out in BUFFER records of this size.
+constexpr size_t content_chunk = 1u << 20;
+
+bool same_description(pid_t pid1, int fd1, pid_t pid2, int fd2) {
+    int rc = objhash::kcmp_compare(pid1, pid2, KCMP_FILE, static_cast<unsigned long>(fd1), static_cast<unsigned long>(fd2));
+    if (rc < 0) throw_errno("kcmp of fd {} of pid {} with fd {} of pid {}", fd1, pid1, fd2, pid2);
+    return rc == 0;
+}
+
+bool is_inherited(pid_t pid, const OpenFd& fd, const DumpContext& ctx, const std::vector<int>& task_mounts) {
+    if (fd.fd > 2) return false;
+    if (ctx.inherited_stdio) return ctx.inherited_stdio(pid, fd.fd);
+    if (fd.kind == FdKind::pipe)
+        return std::find(ctx.outside_pipes.begin(), ctx.outside_pipes.end(), fd.st.st_ino) != ctx.outside_pipes.end();
+    return fd.mnt_id >= 0 && std::find(task_mounts.begin(), task_mounts.end(), fd.mnt_id) == task_mounts.end();
+}
+
+// Kernel flags the image keeps; O_CLOEXEC is per fd, not per description.
+uint32_t description_flags(const OpenFd& fd) {
+    uint32_t flags = fd.flags & ~static_cast<uint32_t>(O_CLOEXEC);
+    if (fd.kind == FdKind::deleted) flags &= ~static_cast<uint32_t>(__O_TMPFILE | O_DIRECTORY);
+    return flags;
+}
+
+// The file's path below the root, checked to lead back to the open file: a
+// path that names another file (renamed over, another mount on top) would
+// restore the wrong one silently.
+std::string checked_path(pid_t pid, const OpenFd& fd, int root_fd, const std::string& prefix) {
+    std::string path = path_below(fd.link, prefix);
+    UniqueFd probe = open_in_root(root_fd, path, O_PATH | O_NOFOLLOW);
+    struct stat st {};
+    if (!probe || ::fstat(probe.get(), &st) < 0 || st.st_dev != fd.st.st_dev || st.st_ino != fd.st.st_ino)
+        fail("fd {} of pid {} ({}): the path {} inside the container root does not lead to the open file", fd.fd, pid,
+             fd.link, path);
+    return path;
+}
+
+void write_deleted_contents(pid_t pid, const OpenFd& fd, uint64_t objref, img::RecordWriter& w) {
+    // A fresh read-only description of the same inode: the task's own offset
+    // stays untouched, and a write-only fd can still be read.
+    std::string proc_path = fmt::format("/proc/{}/fd/{}", pid, fd.fd);
+    UniqueFd in(::open(proc_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!in) throw_errno("reopening deleted file {} (fd {} of pid {})", fd.link, fd.fd, pid);
+    std::vector<std::byte> buf(std::min<uint64_t>(content_chunk, std::max<uint64_t>(fd.st.st_size, 1)));
+    uint64_t done = 0, size = static_cast<uint64_t>(fd.st.st_size);
+    while (done < size) {
+        size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - done));
+        ssize_t n = ::pread(in.get(), buf.data(), want, static_cast<off_t>(done));
+        if (n < 0) throw_errno("reading deleted file {} (fd {} of pid {})", fd.link, fd.fd, pid);
+        if (n == 0) fail("deleted file {} (fd {} of pid {}) shrank while it was read", fd.link, fd.fd, pid);
+        w.write_buffer(std::span(buf.data(), static_cast<size_t>(n)), objref);
+        done += static_cast<uint64_t>(n);
+    }
+}
+
+// Pending pipe data without consuming it: tee() from a read end of the same
+// pipe into a scratch pipe of the same capacity duplicates the buffers.
+std::vector<std::byte> peek_pipe(pid_t pid, const OpenFd& fd, uint32_t& pipe_size) {
+    std::string proc_path = fmt::format("/proc/{}/fd/{}", pid, fd.fd);
+    UniqueFd rd(::open(proc_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!rd) throw_errno("opening a read end of {} (fd {} of pid {})", fd.link, fd.fd, pid);
+    int size = check(::fcntl(rd.get(), F_GETPIPE_SZ), "F_GETPIPE_SZ on {} of pid {}", fd.link, pid);
+    int pending = 0;
+    check(::ioctl(rd.get(), FIONREAD, &pending), "FIONREAD on {} of pid {}", fd.link, pid);
+    pipe_size = static_cast<uint32_t>(size);
+    std::vector<std::byte> data(static_cast<size_t>(pending));
+    if (pending == 0) return data;
+    int p[2];
+    check(::pipe2(p, O_CLOEXEC | O_NONBLOCK), "pipe2");
+    UniqueFd scratch_rd(p[0]), scratch_wr(p[1]);
+    check(::fcntl(scratch_wr.get(), F_SETPIPE_SZ, size), "sizing a scratch pipe to {} bytes", size);
+    ssize_t n = ::tee(rd.get(), scratch_wr.get(), static_cast<size_t>(pending), SPLICE_F_NONBLOCK);
+    if (n < 0) throw_errno("tee of {} (fd {} of pid {})", fd.link, fd.fd, pid);
+    if (n != pending) fail("tee of {} (fd {} of pid {}) copied {} of {} pending bytes", fd.link, fd.fd, pid, n, pending);
+    size_t got = 0;
+    while (got < data.size()) {
+        ssize_t r = ::read(scratch_rd.get(), data.data() + got, data.size() - got);
+        if (r <= 0) throw_errno("reading the copy of {}'s data", fd.link);
+        got += static_cast<size_t>(r);
+    }
+    return data;
+}
+
+uint64_t dump_pipe(pid_t pid, const OpenFd& fd, DumpContext& ctx, img::RecordWriter& w) {
+    objhash::ObjectKey key{objhash::kind::pipe, fd.st.st_dev, fd.st.st_ino, 0};
+    objhash::Object& pipe = ctx.objs.lookup_or_add(key, fd.link).object;
+    if (!pipe.dumped) {
+        img::PipeRecord rec{};
+        auto data = peek_pipe(pid, fd, rec.pipe_size);
+        rec.data_len = data.size();
+        w.write_objref(pipe.objref, objhash::kind::pipe);
+        w.write<img::RecordType::pipe>(rec, pipe.objref);
+        for (size_t off = 0; off < data.size(); off += content_chunk)
+            w.write_buffer(std::span(data).subspan(off, std::min(content_chunk, data.size() - off)), pipe.objref);
+        ctx.objs.mark_dumped(pipe.objref);
+    }
+    ctx.objs.mark_visited(pipe.objref);
+
+    for (const auto& end : ctx.pipe_ends)
+        if (end.pipe_ino == fd.st.st_ino && same_description(pid, fd.fd, end.pid, end.fd)) return end.objref;
+    // Pipe ends are filed under the pipe by the collect pass, so their
+    // descriptions get an objref without an objhash key.
+    uint64_t objref = ctx.objs.reserve();
+    ctx.pipe_ends.push_back({static_cast<uint64_t>(fd.st.st_ino), pid, fd.fd, objref});
+    img::FileRecord rec{};
+    rec.kind = img::file_kind_pipe_end;
+    rec.flags = description_flags(fd);
+    rec.pipe_objref = pipe.objref;
+    rec.mode = fd.st.st_mode;
+    w.write_objref(objref, objhash::kind::file);
+    w.write<img::RecordType::file>(rec, objref);
+    return objref;
+}
+
+uint64_t dump_file(pid_t pid, const OpenFd& fd, DumpContext& ctx, int root_fd, const std::string& prefix,
+                   img::RecordWriter& w) {
+    // The same key scheme as the collect pass (objhash/leak_kind_file.cpp).
+    auto candidates = ctx.objs.instances(objhash::kind::file, fd.st.st_dev, fd.st.st_ino);
+    objhash::Object* same = nullptr;
+    for (objhash::Object* c : candidates)
+        if (c->first_holder.pid > 0 && same_description(pid, fd.fd, c->first_holder.pid, c->first_holder.fd)) {
+            same = c;
+            break;
+        }
+    objhash::ObjectKey key{objhash::kind::file, fd.st.st_dev, fd.st.st_ino, same ? same->key.instance : candidates.size()};
+    auto lookup = ctx.objs.lookup_or_add(key, fd.link);
+    objhash::Object& obj = lookup.object;
+    if (obj.first_holder.pid <= 0) obj.first_holder = objhash::Holder{pid, fd.fd, fmt::format("fd {}", fd.fd)};
+    if (!obj.dumped) {
+        img::FileRecord rec{};
+        rec.flags = description_flags(fd);
+        rec.pos = fd.pos;
+        rec.mode = fd.st.st_mode;
+        std::string path;
+        switch (fd.kind) {
+        case FdKind::regular: rec.kind = img::file_kind_regular; break;
+        case FdKind::directory: rec.kind = img::file_kind_directory; break;
+        case FdKind::chardev: rec.kind = img::file_kind_chardev; rec.rdev = fd.st.st_rdev; break;
+        case FdKind::deleted: rec.kind = img::file_kind_deleted; rec.size = static_cast<uint64_t>(fd.st.st_size); break;
+        default: fail("fd {} of pid {}: internal error, {} is not a file", fd.fd, pid, fd.link);
+        }
+        if (fd.kind == FdKind::deleted) {
+            path = path_below(fd.link, prefix);
+            if (path.ends_with(" (deleted)")) path.resize(path.size() - 10);
+        } else {
+            path = checked_path(pid, fd, root_fd, prefix);
+        }
+        if (path.size() >= img::max_string_len) fail("fd {} of pid {}: path {} is too long for the image", fd.fd, pid, path);
+        w.write_objref(obj.objref, objhash::kind::file);
+        w.write<img::RecordType::file>(rec, obj.objref);
+        w.write_string(path, obj.objref);
+        if (fd.kind == FdKind::deleted) write_deleted_contents(pid, fd, obj.objref, w);
+        ctx.objs.mark_dumped(obj.objref);
+    }
+    ctx.objs.mark_visited(obj.objref);
+    return obj.objref;
+}
+
+// An inherited fd is the caller's, not the container's: the objects the
+// collect pass filed for it are accounted for without going into the image.
+void mark_inherited_visited(const OpenFd& fd, DumpContext& ctx) {
+    uint32_t kind = fd.kind == FdKind::pipe ? objhash::kind::pipe : objhash::kind::file;
+    for (objhash::Object* obj : ctx.objs.instances(kind, fd.st.st_dev, fd.st.st_ino)) ctx.objs.mark_visited(obj->objref);
+}
+
+}  // namespace
+
+void check_fds(pid_t pid, const DumpContext& ctx) {
+    auto fds = scan_fds(pid);
+    std::vector<int> mounts;
+    if (!ctx.inherited_stdio) mounts = mount_ids(pid);
+    for (const OpenFd& fd : fds)
+        if (fd.kind == FdKind::unsupported && !is_inherited(pid, fd, ctx, mounts)) fail("{}", unsupported_message(pid, fd));
+}
+
+void check_fd_tables_unshared(std::span<const pid_t> pids) {
+    for (size_t i = 0; i < pids.size(); ++i)
+        for (size_t j = i + 1; j < pids.size(); ++j) {
+            int rc = objhash::kcmp_compare(pids[i], pids[j], KCMP_FILES, 0, 0);
+            if (rc < 0) throw_errno("kcmp KCMP_FILES of pids {} and {}", pids[i], pids[j]);
+            if (rc == 0)
+                fail("pids {} and {} share one fd table (clone with CLONE_FILES): restoring a shared fd table is not supported",
+                     pids[i], pids[j]);
+        }
+}
+
+void dump_fds(pid_t pid, DumpContext& ctx, img::RecordWriter& w) {
+    auto fds = scan_fds(pid);
+    std::vector<int> mounts;
+    if (!ctx.inherited_stdio) mounts = mount_ids(pid);
+    std::vector<bool> inherited(fds.size());
+    for (size_t i = 0; i < fds.size(); ++i) {
+        inherited[i] = is_inherited(pid, fds[i], ctx, mounts);
+        if (fds[i].kind == FdKind::unsupported && !inherited[i]) fail("{}", unsupported_message(pid, fds[i]));
+    }
+    UniqueFd root_fd(::open(ctx.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd) throw_errno("open the container root {}", ctx.root);
+    std::string prefix = root_prefix(ctx.root);
+
+    std::vector<img::FdRecord> table;
+    for (size_t i = 0; i < fds.size(); ++i) {
+        const OpenFd& fd = fds[i];
+        img::FdRecord rec{};
+        rec.fd = fd.fd;
+        rec.fd_flags = (fd.flags & O_CLOEXEC) ? FD_CLOEXEC : 0;
+        if (inherited[i]) {
+            rec.kind = img::fd_kind_inherited;
+            rec.inherited_from = static_cast<uint32_t>(fd.fd);
+            mark_inherited_visited(fd, ctx);
+        } else {
+            rec.kind = img::fd_kind_file;
+            rec.file_objref = fd.kind == FdKind::pipe ? dump_pipe(pid, fd, ctx, w)
+                                                      : dump_file(pid, fd, ctx, root_fd.get(), prefix, w);
+        }
+        table.push_back(rec);
+    }
+    w.write<img::RecordType::fd_table>(img::FdTableRecord{static_cast<uint32_t>(table.size()), 0});
+    for (const auto& rec : table) w.write<img::RecordType::fd>(rec);
+}
+
+}  // namespace myrt::cr::files

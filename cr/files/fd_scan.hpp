@@ -1,0 +1,40 @@
+#pragma once
+// One process's fds as /proc shows them, each sorted into the kind this layer
+// knows how to restore, or named for the error that refuses it.
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace myrt::cr::files {
+
+enum class FdKind { regular, directory, chardev, deleted, pipe, unsupported };
+
+struct OpenFd {
+    int fd = -1;
+    std::string link;       // readlink of /proc/PID/fd/N
+    struct stat st {};      // of the fd's target
+    uint64_t pos = 0;       // fdinfo
+    uint32_t flags = 0;     // fdinfo, O_CLOEXEC included
+    int mnt_id = -1;        // fdinfo
+    FdKind kind = FdKind::unsupported;
+    std::string what;       // unsupported: "eventfd", "socket", "pty"...
+};
+
+// Reads /proc/PID/fd and /proc/PID/fdinfo; fds in ascending order.
+std::vector<OpenFd> scan_fds(pid_t pid);
+
+// The error text for an unsupported fd, naming fd, pid and kind.
+std::string unsupported_message(pid_t pid, const OpenFd& fd);
+
+// Mount ids of /proc/PID/mountinfo (the task's mount namespace).
+std::vector<int> mount_ids(pid_t pid);
+
+// Character devices a container may hold open and get back on restore:
+// null, zero, full, random, urandom, tty.
+bool restorable_chardev(dev_t rdev);
+bool is_controlling_tty(dev_t rdev);  // /dev/tty (5:0): only the task itself can reopen it
+
+}  // namespace myrt::cr::files

@@ -1,0 +1,105 @@
+#pragma once
+// Checkpoint and restore of a process's open files: regular files, directories,
+// the container's character devices, deleted-but-open files, pipes with their
+// data in flight, close-on-exec flags, and the container's stdio inherited
+// from outside. docs/cr-files.md describes the records and the choices.
+//
+// Checkpoint (all tasks seized):
+//   check_fds(pid, ctx) for every process first, so an unsupported fd fails the
+//   checkpoint before anything is written; check_fd_tables_unshared(pids);
+//   then dump_fds(pid, ctx, w) per process, after its task records.
+// Restore:
+//   read_fds(r, ctx) where the driver meets the process's files section (the
+//   next record is that process's first files record); it recreates every new
+//   shared object (open files, pipes filled with their data) in the restorer
+//   and returns the process's fd table; then restore_fds(pid, inj, ctx, table)
+//   installs it into the seized task. The restorer's copies of the objects live
+//   in ctx.objs: destroy the ObjHash before the tasks run, or a restored reader
+//   never sees EOF on a pipe whose write end the restorer still holds.
+#include "cr/image/record_reader.hpp"
+#include "cr/image/record_writer.hpp"
+#include "cr/objhash/objhash.hpp"
+#include "cr/ptrace/inject.hpp"
+
+#include <sys/types.h>
+
+#include <array>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace myrt::cr::files {
+
+struct DumpContext {
+    objhash::ObjHash& objs;
+    // The container's root as seen from the checkpointer, e.g. /proc/PID/root.
+    // Every recorded path is relative to it and is checked to lead back to the
+    // very file that is open.
+    std::string root;
+    // Says whether fd 0-2 of `pid` is the container's stdio handed in from
+    // outside (a pipe or /dev/null of the caller): it is then recorded as
+    // "inherited" and re-attached to the restoring caller's fd on restore.
+    // Unset: an fd 0-2 counts as inherited when the file lies on a mount the
+    // task's mount namespace does not hold, or is a pipe in `outside_pipes`.
+    std::function<bool(pid_t pid, int fd)> inherited_stdio;
+    // Inode numbers of pipes the container got from outside (the caller's stdio pipes).
+    std::vector<uint64_t> outside_pipes;
+
+    // Identity of pipe-end file descriptions met so far (pipe ends are not
+    // "file" objects in the objhash: the collect pass files them under the pipe).
+    struct PipeEnd {
+        uint64_t pipe_ino = 0;
+        pid_t pid = 0;
+        int fd = -1;
+        uint64_t objref = 0;
+    };
+    std::vector<PipeEnd> pipe_ends{};
+};
+
+// Throws a myrt::Error naming the fd, the pid and the object kind if any fd of
+// `pid` is of a kind this layer cannot restore (sockets, eventfd, epoll,
+// signalfd, timerfd, inotify, fanotify, io_uring, pidfd, ptys, named FIFOs...).
+void check_fds(pid_t pid, const DumpContext& ctx);
+
+// Throws naming both processes if two of `pids` share one fd table
+// (clone(CLONE_FILES) without CLONE_THREAD): not restorable yet.
+void check_fd_tables_unshared(std::span<const pid_t> pids);
+
+// Dumps every fd of a seized process: each shared object once (OBJREF + FILE or
+// PIPE, keyed in ctx.objs), then FD_TABLE and one FD record per fd.
+void dump_fds(pid_t pid, DumpContext& ctx, image::RecordWriter& w);
+
+struct RestoreContext {
+    objhash::ObjHash& objs;
+    // The container's root as seen from the restorer (the rootfs path, or
+    // /proc/PID/root of a task already in the container's mount namespace).
+    std::string root;
+    // The restorer's fds that stand for the container's inherited stdio.
+    std::array<int, 3> caller_stdio{0, 1, 2};
+};
+
+struct FdEntry {
+    int fd = -1;
+    bool cloexec = false;
+    uint32_t kind = 0;            // image::fd_kind_*
+    uint32_t inherited_from = 0;  // fd_kind_inherited: 0, 1 or 2
+    uint64_t file_objref = 0;
+    bool controlling_tty = false; // /dev/tty: opened by the task itself
+    uint32_t flags = 0;           // open flags, for controlling_tty
+};
+
+struct FdTable {
+    std::vector<FdEntry> fds;
+};
+
+// Reads one process's files section (objects introduced there, then FD_TABLE
+// and its FD records). Every field is checked; objects are created at once.
+FdTable read_fds(image::RecordReader& r, RestoreContext& ctx);
+
+// Installs `table` into the seized task `pid` through injected syscalls: fds
+// not in the table are closed, every listed fd ends up at its number with its
+// close-on-exec flag, sharing the restorer's open file descriptions.
+void restore_fds(pid_t pid, Injector& inj, RestoreContext& ctx, const FdTable& table);
+
+}  // namespace myrt::cr::files

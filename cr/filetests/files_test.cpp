@@ -1,0 +1,479 @@
+// Open files through a checkpoint and a restore: workload processes in a pid
+// namespace set up their fds, the files layer dumps them into an in-memory
+// image, the workloads die, and fresh processes get the fds back by injection.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include "cr/files/files.hpp"
+#include "cr/image/host_info.hpp"
+#include "cr/objhash/leak_process.hpp"
+#include "cr/ptrace/seize.hpp"
+#include "cr/task/spawn.hpp"
+#include "cr/transport/memory_stream.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+using namespace myrt;
+using namespace myrt::cr;
+namespace img = myrt::cr::image;
+
+namespace {
+
+// A pid namespace kept alive by a reaper as its pid 1.
+class PidNamespace {
+public:
+    PidNamespace() {
+        int p[2];
+        check(::pipe(p), "pipe");
+        UniqueFd rd(p[0]), wr(p[1]);
+        holder_ = check(::fork(), "fork");
+        if (holder_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::unshare(CLONE_NEWPID) != 0) ::_exit(1);
+            pid_t init = ::fork();
+            if (init == 0) {
+                ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+                for (;;)
+                    if (::waitpid(-1, nullptr, 0) < 0) ::pause();
+            }
+            (void)!::write(wr.get(), &init, sizeof init);
+            ::waitpid(init, nullptr, 0);
+            ::_exit(0);
+        }
+        wr.reset();
+        if (::read(rd.get(), &init_, sizeof init_) != sizeof init_ || init_ <= 0) fail("pid namespace holder failed");
+        std::string path = fmt::format("/proc/{}/ns/pid", init_);
+        nsfd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!nsfd_) throw_errno("open {}", path);
+    }
+    ~PidNamespace() {
+        ::kill(init_, SIGKILL);
+        ::kill(holder_, SIGKILL);
+        ::waitpid(holder_, nullptr, 0);
+    }
+    int fd() const { return nsfd_.get(); }
+
+private:
+    pid_t holder_ = -1, init_ = -1;
+    UniqueFd nsfd_;
+};
+
+// State the test and its workloads share (an anonymous MAP_SHARED page set).
+struct Shared {
+    std::atomic<int> ready;
+    std::atomic<int> go;
+    std::atomic<int> done;
+    int read_len;
+    char buf[512 * 1024];
+};
+
+class SharedPage {
+public:
+    SharedPage() {
+        void* m = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) throw_errno("mmap");
+        map_ = Mapping(m, sizeof(Shared));
+    }
+    Shared* operator->() const { return static_cast<Shared*>(map_.data()); }
+
+private:
+    Mapping map_;
+};
+
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return pred();
+}
+
+void reap(pid_t pid) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, __WALL);
+}
+
+[[noreturn]] void park() {
+    for (;;) ::pause();
+}
+
+// A fresh process for fds to be restored into: nothing above fd 2, then it
+// waits for `go` and runs `after`.
+pid_t spawn_fresh(PidNamespace& ns, pid_t ns_pid, SharedPage& shared, std::function<void()> after = {}) {
+    Shared* s = &*shared.operator->();
+    pid_t pid = spawn_in_pidns(ns.fd(), ns_pid, [s, after] {
+        ::syscall(SYS_close_range, 3, ~0u, 0);
+        s->ready.fetch_add(1);
+        while (!s->go.load()) ::usleep(1000);
+        if (after) after();
+        s->done.store(1);
+        park();
+    });
+    return pid;
+}
+
+struct Fdinfo {
+    uint64_t pos = 0;
+    uint32_t flags = 0;
+};
+
+Fdinfo fdinfo(pid_t pid, int fd) {
+    std::ifstream in(fmt::format("/proc/{}/fdinfo/{}", pid, fd));
+    Fdinfo out;
+    std::string key;
+    while (in >> key) {
+        if (key == "pos:") in >> out.pos;
+        else if (key == "flags:") in >> std::oct >> out.flags >> std::dec;
+        else in.ignore(1 << 20, '\n');
+    }
+    return out;
+}
+
+std::string fd_link(pid_t pid, int fd) {
+    std::error_code ec;
+    return std::filesystem::read_symlink(fmt::format("/proc/{}/fd/{}", pid, fd), ec).string();
+}
+
+struct stat fd_stat(pid_t pid, int fd) {
+    struct stat st {};
+    check(::stat(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), &st), "stat fd {} of {}", fd, pid);
+    return st;
+}
+
+UniqueFd steal_fd(pid_t pid, int fd) {
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd) throw_errno("pidfd_open {}", pid);
+    UniqueFd out(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
+    if (!out) throw_errno("pidfd_getfd {} of {}", fd, pid);
+    return out;
+}
+
+pid_t first_child(pid_t pid) {
+    std::ifstream in(fmt::format("/proc/{}/task/{}/children", pid, pid));
+    pid_t child = 0;
+    in >> child;
+    return child;
+}
+
+// Dumps the fds of `pids` (seized for the duration) into an image.
+std::vector<std::byte> dump(const std::vector<pid_t>& pids, std::function<bool(pid_t, int)> inherited = {}) {
+    objhash::ObjHash objs;
+    transport::MemorySink sink;
+    img::RecordWriter w(sink);
+    w.write_head(img::make_head(img::head_flag_subtree));
+    std::vector<SeizedProcess> seized;
+    for (pid_t p : pids) seized.emplace_back(p, SeizeMode::checkpoint);
+    files::DumpContext ctx{objs, fmt::format("/proc/{}/root", pids.at(0)), std::move(inherited), {}};
+    for (pid_t p : pids) files::check_fds(p, ctx);
+    files::check_fd_tables_unshared(pids);
+    for (pid_t p : pids) files::dump_fds(p, ctx, w);
+    w.finish();
+    return std::move(sink.bytes());
+}
+
+// Restores the image's fd tables into `pids`, in the order they were dumped.
+void restore(const std::vector<std::byte>& image, const std::vector<pid_t>& pids, const std::string& root = "/") {
+    transport::MemorySource src(image);
+    img::RecordReader r(src);
+    r.read_head();
+    {
+        objhash::ObjHash objs;
+        files::RestoreContext ctx{objs, root};
+        for (pid_t p : pids) {
+            SeizedProcess proc(p, SeizeMode::restore);
+            Injector inj(proc.live_tid());
+            auto table = files::read_fds(r, ctx);
+            files::restore_fds(p, inj, ctx, table);
+            inj.finish();
+            proc.detach();
+        }
+    }
+    if (r.next()) fail("records left after the files sections");
+}
+
+class TempDir {
+public:
+    TempDir() {
+        char tmpl[] = "/tmp/myrt-files-test-XXXXXX";
+        if (!::mkdtemp(tmpl)) throw_errno("mkdtemp");
+        path_ = tmpl;
+    }
+    ~TempDir() { std::filesystem::remove_all(path_); }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace
+
+TEST(Files, RegularDirectoryDeviceDeletedAndCloexecComeBack) {
+    PidNamespace ns;
+    SharedPage shared;
+    TempDir dir;
+    std::string data = dir.path() + "/data.txt", log = dir.path() + "/log.txt", del = dir.path() + "/gone.txt";
+    { std::ofstream(data) << "0123456789abcdef"; }
+    { std::ofstream(log) << "line one\n"; }
+    Shared* s = &*shared.operator->();
+    pid_t work = spawn_in_pidns(ns.fd(), 10, [&, s] {
+        ::syscall(SYS_close_range, 3, ~0u, 0);
+        int f3 = ::open(data.c_str(), O_RDWR | O_CLOEXEC);
+        ::lseek(f3, 5, SEEK_SET);
+        int f4 = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+        int f5 = ::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY);
+        int f6 = ::open("/dev/null", O_RDWR | O_NONBLOCK);
+        int f7 = ::open(del.c_str(), O_RDWR | O_CREAT | O_EXCL, 0640);
+        (void)!::write(f7, "secret contents", 15);
+        ::lseek(f7, 3, SEEK_SET);
+        ::unlink(del.c_str());
+        int f8 = ::dup(f3);  // the same description, without close-on-exec
+        if (f3 != 3 || f4 != 4 || f5 != 5 || f6 != 6 || f7 != 7 || f8 != 8) ::_exit(3);
+        s->ready.store(1);
+        park();
+    });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 1; })) << "workload never became ready";
+
+    auto image = dump({work}, [](pid_t, int fd) { return fd <= 2; });
+    reap(work);
+    shared->ready.store(0);
+
+    pid_t fresh = spawn_fresh(ns, 10, shared);
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 1; }));
+    restore(image, {fresh});
+
+    // Regular file at its offset, cloexec on fd 3 only; fd 8 shares its description.
+    EXPECT_EQ(fd_link(fresh, 3), data);
+    EXPECT_EQ(fdinfo(fresh, 3).pos, 5u);
+    EXPECT_EQ(fdinfo(fresh, 3).flags & O_ACCMODE, static_cast<uint32_t>(O_RDWR));
+    EXPECT_TRUE(fdinfo(fresh, 3).flags & O_CLOEXEC);
+    EXPECT_FALSE(fdinfo(fresh, 8).flags & O_CLOEXEC);
+    EXPECT_EQ(objhash::kcmp_compare(fresh, fresh, KCMP_FILE, 3, 8), 0) << "fds 3 and 8 must share one description";
+    {
+        UniqueFd f = steal_fd(fresh, 3);
+        char buf[3];
+        ASSERT_EQ(::read(f.get(), buf, 3), 3);
+        EXPECT_EQ(std::string(buf, 3), "567");
+        EXPECT_EQ(fdinfo(fresh, 8).pos, 8u) << "reading through fd 3 moves fd 8's shared offset";
+    }
+    // O_APPEND, write-only, cloexec.
+    EXPECT_EQ(fd_link(fresh, 4), log);
+    EXPECT_TRUE(fdinfo(fresh, 4).flags & O_APPEND);
+    EXPECT_EQ(fdinfo(fresh, 4).flags & O_ACCMODE, static_cast<uint32_t>(O_WRONLY));
+    EXPECT_TRUE(fdinfo(fresh, 4).flags & O_CLOEXEC);
+    // Directory.
+    EXPECT_EQ(fd_link(fresh, 5), dir.path());
+    EXPECT_TRUE(S_ISDIR(fd_stat(fresh, 5).st_mode));
+    EXPECT_FALSE(fdinfo(fresh, 5).flags & O_CLOEXEC);
+    // /dev/null, non-blocking.
+    EXPECT_EQ(fd_link(fresh, 6), "/dev/null");
+    EXPECT_TRUE(fdinfo(fresh, 6).flags & O_NONBLOCK);
+    EXPECT_EQ(fd_stat(fresh, 6).st_rdev, makedev(1, 3));
+    // Deleted file: contents, offset and mode back, still unlinked.
+    EXPECT_TRUE(fd_link(fresh, 7).ends_with("(deleted)")) << fd_link(fresh, 7);
+    EXPECT_EQ(fd_stat(fresh, 7).st_nlink, 0u);
+    EXPECT_EQ(fd_stat(fresh, 7).st_mode & 07777, 0640u);
+    EXPECT_EQ(fdinfo(fresh, 7).pos, 3u);
+    {
+        UniqueFd f = steal_fd(fresh, 7);
+        char buf[32] = {};
+        ASSERT_EQ(::pread(f.get(), buf, sizeof buf, 0), 15);
+        EXPECT_EQ(std::string(buf), "secret contents");
+    }
+    // Inherited stdio: the restorer's own fds 0-2.
+    for (int fd = 0; fd <= 2; ++fd) {
+        struct stat mine {};
+        ASSERT_EQ(::fstat(fd, &mine), 0);
+        EXPECT_EQ(fd_stat(fresh, fd).st_ino, mine.st_ino) << "fd " << fd;
+    }
+    // Nothing else: the fd channel is gone.
+    EXPECT_EQ(fd_link(fresh, 9), "");
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", fresh)),
+                            std::filesystem::directory_iterator{}),
+              9);
+    reap(fresh);
+}
+
+TEST(Files, PipeSharedBetweenParentAndChildKeepsItsDataInFlight) {
+    PidNamespace ns;
+    SharedPage shared;
+    constexpr int in_flight = 200000;  // more than a default pipe holds: the pipe size comes back too
+    std::string pattern(in_flight, '\0');
+    for (int i = 0; i < in_flight; ++i) pattern[i] = static_cast<char>('a' + (i * 7 + i / 13) % 26);
+    Shared* s = &*shared.operator->();
+    pid_t parent = spawn_in_pidns(ns.fd(), 10, [&, s] {
+        ::syscall(SYS_close_range, 3, ~0u, 0);
+        int p[2];
+        if (::pipe(p) != 0 || p[0] != 3 || p[1] != 4) ::_exit(3);
+        if (::fcntl(p[1], F_SETPIPE_SZ, 1 << 20) < 0) ::_exit(4);
+        if (::write(p[1], pattern.data(), pattern.size()) != in_flight) ::_exit(5);
+        if (::fork() == 0) {
+            s->ready.fetch_add(1);  // the child holds both ends; its write end is the parent's description
+            park();
+        }
+        ::close(p[0]);
+        s->ready.fetch_add(1);
+        park();
+    });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 2; })) << "workloads never became ready";
+    pid_t child = first_child(parent);
+    ASSERT_GT(child, 0);
+
+    auto image = dump({parent, child}, [](pid_t, int fd) { return fd <= 2; });
+    {
+        // The dump peeked, it did not drain.
+        UniqueFd rd = steal_fd(child, 3);
+        int pending = 0;
+        ASSERT_EQ(::ioctl(rd.get(), FIONREAD, &pending), 0);
+        EXPECT_EQ(pending, in_flight);
+    }
+    reap(child);
+    reap(parent);
+    shared->ready.store(0);
+
+    pid_t new_parent = spawn_fresh(ns, 20, shared);
+    pid_t new_child = spawn_fresh(ns, 21, shared, [s] {
+        int got = 0;
+        while (got < in_flight) {
+            ssize_t n = ::read(3, s->buf + got, static_cast<size_t>(in_flight - got));
+            if (n <= 0) break;
+            got += static_cast<int>(n);
+        }
+        s->read_len = got;
+    });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 2; }));
+    restore(image, {new_parent, new_child});
+
+    EXPECT_EQ(fd_link(new_parent, 3), "") << "the parent had closed its read end";
+    EXPECT_EQ(fd_stat(new_parent, 4).st_ino, fd_stat(new_child, 3).st_ino) << "both processes must hold one pipe";
+    EXPECT_EQ(fd_stat(new_child, 3).st_ino, fd_stat(new_child, 4).st_ino);
+    EXPECT_EQ(objhash::kcmp_compare(new_parent, new_child, KCMP_FILE, 4, 4), 0) << "the write end is one description";
+    EXPECT_EQ(fdinfo(new_child, 3).flags & O_ACCMODE, static_cast<uint32_t>(O_RDONLY));
+    EXPECT_EQ(fdinfo(new_parent, 4).flags & O_ACCMODE, static_cast<uint32_t>(O_WRONLY));
+    {
+        UniqueFd wr = steal_fd(new_parent, 4);
+        EXPECT_EQ(::fcntl(wr.get(), F_GETPIPE_SZ), 1 << 20);
+    }
+
+    shared->go.store(1);
+    ASSERT_TRUE(wait_until([&] { return shared->done.load() == 1; })) << "the restored child never finished reading";
+    ASSERT_EQ(shared->read_len, in_flight);
+    EXPECT_EQ(std::memcmp(shared->buf, pattern.data(), in_flight), 0) << "the child must read the same bytes";
+    reap(new_child);
+    reap(new_parent);
+}
+
+TEST(Files, UnsupportedFdIsRefusedNamingFdPidAndKind) {
+    PidNamespace ns;
+    SharedPage shared;
+    Shared* s = &*shared.operator->();
+    pid_t work = spawn_in_pidns(ns.fd(), 10, [s] {
+        ::syscall(SYS_close_range, 3, ~0u, 0);
+        if (::eventfd(0, 0) != 3) ::_exit(3);
+        s->ready.store(1);
+        park();
+    });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 1; }));
+    try {
+        dump({work}, [](pid_t, int fd) { return fd <= 2; });
+        ADD_FAILURE() << "an eventfd must be refused";
+    } catch (const Error& e) {
+        std::string msg = e.what();
+        EXPECT_NE(msg.find("fd 3"), std::string::npos) << msg;
+        EXPECT_NE(msg.find(fmt::format("pid {}", work)), std::string::npos) << msg;
+        EXPECT_NE(msg.find("eventfd"), std::string::npos) << msg;
+    }
+    reap(work);
+}
+
+TEST(Files, SharedFdTableIsRefused) {
+    PidNamespace ns;
+    SharedPage shared;
+    Shared* s = &*shared.operator->();
+    pid_t work = spawn_in_pidns(ns.fd(), 10, [s] {
+        ::syscall(SYS_close_range, 3, ~0u, 0);
+        if (::syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0) == 0) park();
+        s->ready.store(1);
+        park();
+    });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 1; }));
+    pid_t child = 0;
+    ASSERT_TRUE(wait_until([&] { return (child = first_child(work)) > 0; }));
+    pid_t pids[] = {work, child};
+    try {
+        files::check_fd_tables_unshared(pids);
+        ADD_FAILURE() << "a shared fd table must be refused";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("share one fd table"), std::string::npos) << e.what();
+    }
+    reap(child);
+    reap(work);
+}
+
+TEST(Files, ImagePathCannotEscapeTheRoot) {
+    TempDir root;
+    // A FILE record whose path climbs out of the root: RESOLVE_IN_ROOT keeps
+    // it inside, where /etc/hostname does not exist.
+    transport::MemorySink sink;
+    img::RecordWriter w(sink);
+    w.write_head(img::make_head(img::head_flag_subtree));
+    img::FileRecord rec{};
+    rec.kind = img::file_kind_regular;
+    rec.flags = O_RDONLY;
+    rec.mode = S_IFREG | 0644;
+    w.write_objref(1, objhash::kind::file);
+    w.write<img::RecordType::file>(rec, 1);
+    w.write_string("/../../../../etc/hostname", 1);
+    w.write<img::RecordType::fd_table>(img::FdTableRecord{1, 0});
+    w.write<img::RecordType::fd>(img::FdRecord{3, 0, img::fd_kind_file, 0, 1});
+    w.finish();
+    ASSERT_TRUE(std::filesystem::exists("/etc/hostname"));
+
+    transport::MemorySource src(sink.bytes());
+    img::RecordReader r(src);
+    r.read_head();
+    objhash::ObjHash objs;
+    files::RestoreContext ctx{objs, root.path()};
+    try {
+        files::read_fds(r, ctx);
+        ADD_FAILURE() << "a path outside the root must not open";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("/etc/hostname"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Files, FdOfAnUnknownObjectIsRejected) {
+    transport::MemorySink sink;
+    img::RecordWriter w(sink);
+    w.write_head(img::make_head(img::head_flag_subtree));
+    w.write<img::RecordType::fd_table>(img::FdTableRecord{1, 0});
+    w.write<img::RecordType::fd>(img::FdRecord{3, 0, img::fd_kind_file, 0, 42});
+    w.finish();
+    transport::MemorySource src(sink.bytes());
+    img::RecordReader r(src);
+    r.read_head();
+    objhash::ObjHash objs;
+    files::RestoreContext ctx{objs, "/"};
+    EXPECT_THROW(files::read_fds(r, ctx), Error);
+}
