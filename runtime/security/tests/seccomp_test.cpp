@@ -17,6 +17,9 @@
 #include <cstring>
 #include <thread>
 #include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "runtime/security/tests/child_process.hpp"
 #include "util/error.hpp"
@@ -364,6 +367,45 @@ TEST(Seccomp, TheKernelHoldsExactlyTheExportedProgram) {
     ASSERT_GT(count, 0) << strerror(errno);
     loaded.resize(static_cast<size_t>(count) * 8);
     EXPECT_EQ(loaded, expected);
+}
+
+// Podman's default profile (golang-github-containers-common) as podman would hand it over on
+// x86_64: entries with includes/excludes conditions are left out (they depend on capabilities).
+TEST(Seccomp, PodmansDefaultProfileCompilesAndFilters) {
+    const char* path = "/usr/share/containers/seccomp.json";
+    std::ifstream in(path);
+    if (!in) GTEST_SKIP() << path << " is not installed";
+    auto doc = nlohmann::json::parse(in);
+    Seccomp s;
+    s.default_action = doc.at("defaultAction");
+    s.default_errno_ret = doc.at("defaultErrnoRet").get<uint32_t>();
+    s.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
+    for (const auto& entry : doc.at("syscalls")) {
+        auto conditional = [&](const char* key) {
+            return entry.contains(key) && !entry[key].empty() && entry[key] != nlohmann::json::object();
+        };
+        if (conditional("includes") || conditional("excludes")) continue;
+        SeccompSyscall sc;
+        sc.names = entry.at("names").get<std::vector<std::string>>();
+        sc.action = entry.at("action");
+        if (entry.contains("errnoRet")) sc.errno_ret = entry["errnoRet"].get<uint32_t>();
+        if (entry.contains("args") && entry["args"].is_array())
+            for (const auto& a : entry["args"])
+                sc.args.push_back(SeccompArg{a.at("index"), a.at("value"), a.value("valueTwo", uint64_t{0}), a.at("op")});
+        s.syscalls.push_back(std::move(sc));
+    }
+    SeccompFilter filter(s);
+    EXPECT_GT(filter.export_bpf().size() / 8, 300u);
+    auto r = run_in_child([&] {
+        filter.load();
+        if (errno_of(SYS_getpid) != 0) return 1;
+        if (errno_of(SYS_kexec_file_load, -1, -1, 0, nullptr, 0) != EPERM) return 2;  // listed with errnoRet 1
+        if (errno_of(SYS_create_module) != ENOSYS) return 3;  // not listed: defaultErrnoRet 38
+        if (errno_of(SYS_personality, 0xffffffffUL) != 0) return 4;  // argument rule: query allowed
+        if (errno_of(SYS_personality, 0x12345UL) != ENOSYS) return 5;  // other personalities are not
+        return 0;
+    });
+    EXPECT_TRUE(r.exited_with(0)) << r.describe();
 }
 
 // Listens on a Unix socket, accepts the runtime's connection, and returns the fd and message.
