@@ -57,7 +57,7 @@ void FdChannel::close() {
     local_.reset();
 }
 
-int FdChannel::send(int local_fd) {
+int FdChannel::send(int local_fd, bool cloexec) {
     char byte = 'F';
     iovec iov{&byte, 1};
     alignas(cmsghdr) char control[control_len] = {};
@@ -85,7 +85,7 @@ int FdChannel::send(int local_fd) {
     std::array<std::byte, control_len> zero{};
     scratch_.write(control_off, zero);
     long n = inj_.checked("recvmsg of a restored fd", SYS_recvmsg, static_cast<uint64_t>(task_fd_),
-                          scratch_.addr() + msghdr_off, MSG_CMSG_CLOEXEC);
+                          scratch_.addr() + msghdr_off, cloexec ? MSG_CMSG_CLOEXEC : 0);
     auto got = scratch_.get<msghdr>(msghdr_off);
     auto hdr = scratch_.get<cmsghdr>(control_off);
     if (n != 1 || (got.msg_flags & MSG_CTRUNC) || hdr.cmsg_level != SOL_SOCKET || hdr.cmsg_type != SCM_RIGHTS ||

@@ -26,8 +26,9 @@ public:
     FdChannel& operator=(const FdChannel&) = delete;
 
     int task_fd() const { return task_fd_; }
-    // Sends `local_fd` and returns the number it got in the task (close-on-exec set).
-    int send(int local_fd);
+    // Sends `local_fd` and returns the number it got in the task, with
+    // close-on-exec as asked (so an fd landing on its own number needs nothing more).
+    int send(int local_fd, bool cloexec);
     // Closes the task's end now; throws on failure.
     void close();
 

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -81,6 +82,22 @@ UniqueFd root_dir(const RestoreContext& ctx) {
     return root;
 }
 
+// For file systems without O_TMPFILE: a fresh name, unlinked at once.
+UniqueFd create_and_unlink(int dir_fd, mode_t mode) {
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        uint64_t r = 0;
+        if (::getrandom(&r, sizeof r, 0) != sizeof r) throw_errno("getrandom");
+        std::string name = fmt::format(".myrt-deleted-{:016x}", r);
+        UniqueFd fd(::openat(dir_fd, name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, mode));
+        if (!fd && errno == EEXIST) continue;
+        if (!fd) return fd;
+        check(::unlinkat(dir_fd, name.c_str(), 0), "unlink temp file {}", name);
+        return fd;
+    }
+    errno = EEXIST;
+    return UniqueFd();
+}
+
 // A deleted file comes back as an O_TMPFILE in its old directory (or the
 // root when that is gone too): unlinked from the start, so nothing is left
 // behind if the restore fails.
@@ -92,7 +109,9 @@ UniqueFd recreate_deleted(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
     if (!dir_fd) dir_fd = open_in_root(root.get(), "/", O_PATH | O_DIRECTORY);
     if (!dir_fd) throw_errno("open the container root {}", ctx.root);
     UniqueFd tmp(::openat(dir_fd.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, rec.mode & 07777));
+    if (!tmp && errno == EOPNOTSUPP) tmp = create_and_unlink(dir_fd.get(), rec.mode & 07777);
     if (!tmp) throw_errno("creating a temp file for deleted {} in {} of the container root", path, dir.empty() ? "/" : dir);
+    ::fchmod(tmp.get(), rec.mode & 07777);  // O_TMPFILE's mode went through the umask
     read_contents(r, objref, rec.size, tmp.get(), path);
     UniqueFd out = reopen(tmp.get(), rec.flags, path);
     if (!(rec.flags & O_PATH)) check_pos(out.get(), rec.pos, path);
@@ -188,11 +207,11 @@ void read_pipe_object(img::RecordReader& r, RestoreContext& ctx, uint64_t objref
     ctx.objs.install(objref, objhash::kind::pipe, std::move(ends));
 }
 
+// `got` already carries the wanted close-on-exec flag. Fds go in ascending
+// order into a table emptied of everything else, so for a dense table the
+// received fd is the lowest free number, which is the target itself.
 void place(Injector& inj, int got, int target, bool cloexec) {
-    if (got == target) {
-        if (!cloexec) inj.checked("F_SETFD", SYS_fcntl, static_cast<uint64_t>(target), F_SETFD, 0);
-        return;
-    }
+    if (got == target) return;
     inj.checked(fmt::format("dup3 to fd {}", target), SYS_dup3, static_cast<uint64_t>(got), static_cast<uint64_t>(target),
                 cloexec ? O_CLOEXEC : 0);
     inj.checked("close", SYS_close, static_cast<uint64_t>(got));
@@ -252,6 +271,7 @@ FdTable read_fds(img::RecordReader& r, RestoreContext& ctx) {
                 }
                 table.fds.push_back(e);
             }
+            std::sort(table.fds.begin(), table.fds.end(), [](const FdEntry& a, const FdEntry& b) { return a.fd < b.fd; });
             return table;
         }
         default:
@@ -279,11 +299,11 @@ void restore_fds(pid_t pid, Injector& inj, RestoreContext& ctx, const FdTable& t
             uint64_t path = scratch.put_string(0, "/dev/tty");
             got = static_cast<int>(inj.checked("open /dev/tty in the restored task", SYS_openat,
                                                static_cast<uint64_t>(AT_FDCWD), path,
-                                               (e.flags & (O_ACCMODE | O_NONBLOCK | O_APPEND)) | O_CLOEXEC));
+                                               (e.flags & (O_ACCMODE | O_NONBLOCK | O_APPEND)) | (e.cloexec ? O_CLOEXEC : 0)));
         } else if (e.kind == image::fd_kind_inherited) {
-            got = channel.send(ctx.caller_stdio.at(e.inherited_from));
+            got = channel.send(ctx.caller_stdio.at(e.inherited_from), e.cloexec);
         } else {
-            got = channel.send(ctx.objs.fetch<OpenDescription>(e.file_objref, objhash::kind::file).fd.get());
+            got = channel.send(ctx.objs.fetch<OpenDescription>(e.file_objref, objhash::kind::file).fd.get(), e.cloexec);
         }
         place(inj, got, e.fd, e.cloexec);
     }
