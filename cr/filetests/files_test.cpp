@@ -26,6 +26,10 @@
 #include <thread>
 
 #include "cr/files/files.hpp"
+#include "cr/memory/dump_memory.hpp"
+#include "cr/task/dump_task.hpp"
+#include "cr/task/restore_task.hpp"
+#include "fd_workload.h"
 #include "cr/image/host_info.hpp"
 #include "cr/objhash/leak_detector.hpp"
 #include "cr/objhash/leak_process.hpp"
@@ -537,5 +541,77 @@ TEST(Files, HundredsOfFdsRoundTrip) {
     using ms = std::chrono::duration<double, std::milli>;
     std::printf("[ figures  ] %d fds: dump %.1f ms (dump_fds alone %.1f ms), restore %.1f ms (%.1f us per fd), image %zu bytes\n", total,
                 ms(t1 - t0).count(), last_dump_fds_ms, ms(t3 - t2).count(), ms(t3 - t2).count() * 1000 / total, image.size());
+    reap(fresh);
+}
+
+// The whole process, not only its fds: the workload is dumped (task state,
+// memory, fds), killed, rebuilt in a placeholder with the same pid, and then
+// checks its own fds and reports.
+TEST(Files, RestoredProcessFindsItsPipeFileAndDeletedFile) {
+    PidNamespace ns;
+    TempDir dir;
+    std::string page_path = dir.path() + "/page";
+    {
+        std::ofstream(page_path) << std::string(4096, '\0');
+        std::ofstream(dir.path() + "/data.txt") << "0123456789abcdef";
+    }
+    UniqueFd page_fd(::open(page_path.c_str(), O_RDWR | O_CLOEXEC));
+    ASSERT_TRUE(page_fd);
+    void* m = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, page_fd.get(), 0);
+    ASSERT_NE(m, MAP_FAILED);
+    Mapping page_map(m, 4096);
+    auto* page = static_cast<fd_page*>(m);
+
+    std::string dir_path = dir.path();
+    pid_t work = spawn_in_pidns(ns.fd(), 30, [&] {
+        ::execl(CR_FILES_WORKLOAD, "fd_workload", page_path.c_str(), dir_path.c_str(), nullptr);
+        ::_exit(126);
+    });
+    ASSERT_TRUE(wait_until([&] { return page->ready == 1; })) << "workload never became ready";
+
+    ProcessState state;
+    MemoryContents memory;
+    std::vector<std::byte> image;
+    {
+        SeizedProcess proc(work, SeizeMode::checkpoint);
+        state = dump_process_state(proc);
+        dump_memory(proc.live_tid(), state.vmas, memory.sink());
+        objhash::ObjHash objs;
+        transport::MemorySink sink;
+        img::RecordWriter w(sink);
+        w.write_head(img::make_head(img::head_flag_subtree));
+        files::DumpContext ctx{objs, fmt::format("/proc/{}/root", work), [](pid_t, int fd) { return fd <= 2; }, {}};
+        files::check_fds(work, ctx);
+        files::dump_fds(work, ctx, w);
+        w.finish();
+        image = std::move(sink.bytes());
+        proc.kill_and_reap();
+    }
+
+    pid_t fresh = spawn_restore_placeholder(ns.fd(), 30);
+    {
+        transport::MemorySource src(image);
+        img::RecordReader r(src);
+        r.read_head();
+        SeizedProcess proc(fresh, SeizeMode::restore);
+        try {
+            objhash::ObjHash objs;
+            files::RestoreContext ctx{objs, "/"};
+            {
+                Injector inj(proc.live_tid());
+                auto table = files::read_fds(r, ctx);
+                files::restore_fds(fresh, inj, ctx, table);
+                inj.finish();
+            }
+            restore_process(proc, state, memory);
+        } catch (...) {
+            proc.kill_and_reap();
+            throw;
+        }
+        proc.detach();
+    }
+    page->go = 1;
+    ASSERT_TRUE(wait_until([&] { return page->done == 1; })) << "the restored workload never reported";
+    EXPECT_EQ(page->result, 1) << "restored workload: " << const_cast<const char*>(page->msg);
     reap(fresh);
 }
