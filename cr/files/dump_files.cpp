@@ -32,8 +32,9 @@ bool same_description(pid_t pid1, int fd1, pid_t pid2, int fd2) {
 bool is_inherited(pid_t pid, const OpenFd& fd, const DumpContext& ctx, const std::vector<int>& task_mounts) {
     if (fd.fd > 2) return false;
     if (ctx.inherited_stdio) return ctx.inherited_stdio(pid, fd.fd);
-    if (fd.kind == FdKind::pipe)
-        return std::find(ctx.outside_pipes.begin(), ctx.outside_pipes.end(), fd.st.st_ino) != ctx.outside_pipes.end();
+    if (fd.kind == FdKind::pipe || fd.link.starts_with("socket:["))
+        return std::find(ctx.outside_inodes.begin(), ctx.outside_inodes.end(), fd.st.st_ino) != ctx.outside_inodes.end();
+    if (fd.kind == FdKind::unsupported) return false;  // an eventfd at fd 1 is the container's own
     return fd.mnt_id >= 0 && std::find(task_mounts.begin(), task_mounts.end(), fd.mnt_id) == task_mounts.end();
 }
 

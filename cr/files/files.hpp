@@ -40,11 +40,14 @@ struct DumpContext {
     // Says whether fd 0-2 of `pid` is the container's stdio handed in from
     // outside (a pipe or /dev/null of the caller): it is then recorded as
     // "inherited" and re-attached to the restoring caller's fd on restore.
-    // Unset: an fd 0-2 counts as inherited when the file lies on a mount the
-    // task's mount namespace does not hold, or is a pipe in `outside_pipes`.
+    // Unset: an fd 0-2 counts as inherited when it is a file on a mount the
+    // task's mount namespace does not hold (the host's /dev/null), or a pipe or
+    // socket whose inode is in `outside_inodes`.
     std::function<bool(pid_t pid, int fd)> inherited_stdio;
-    // Inode numbers of pipes the container got from outside (the caller's stdio pipes).
-    std::vector<uint64_t> outside_pipes;
+    // Inodes of pipes and sockets the container got from outside as its stdio
+    // (a shim's pipes or sockets). The leak detector's reports name them: a
+    // pipe held at fd 0-2 inside and by the caller outside.
+    std::vector<uint64_t> outside_inodes;
 
     // Identity of pipe-end file descriptions met so far (pipe ends are not
     // "file" objects in the objhash: the collect pass files them under the pipe).
