@@ -140,16 +140,21 @@ OpenDescription open_file(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
             return d;
         }
     }
+    // Look before opening: the container may have put a FIFO (an open would
+    // block the restorer) or a device node (an open can have side effects) at
+    // the path. An O_PATH open has no effect on the object; its type is
+    // checked, and only then is it reopened with the dumped flags.
     UniqueFd root = root_dir(ctx);
-    int open_flags = static_cast<int>(rec.flags);
-    d.fd = open_in_root(root.get(), path, open_flags);
-    if (!d.fd) throw_errno("opening {} (flags {:o}) inside the container root {}", path, rec.flags, ctx.root);
+    UniqueFd probe = open_in_root(root.get(), path, O_PATH | O_NOFOLLOW);
+    if (!probe) throw_errno("opening {} inside the container root {}", path, ctx.root);
     struct stat st {};
-    check(::fstat(d.fd.get(), &st), "fstat {}", path);
+    check(::fstat(probe.get(), &st), "fstat {}", path);
     mode_t want = rec.mode & S_IFMT;
-    if ((st.st_mode & S_IFMT) != want) fail("{} inside the container root is no longer a file of type {:o}", path, want);
+    if ((st.st_mode & S_IFMT) != want)
+        fail("{} inside the container root is a file of type {:o}, the image had type {:o}", path, st.st_mode & S_IFMT, want);
     if (rec.kind == img::file_kind_chardev && st.st_rdev != static_cast<dev_t>(rec.rdev))
         fail("{} inside the container root is device {:#x}, the image had {:#x}", path, st.st_rdev, rec.rdev);
+    d.fd = (rec.flags & O_PATH) ? std::move(probe) : reopen(probe.get(), rec.flags, path);
     if (!(rec.flags & O_PATH) && rec.kind != img::file_kind_chardev) check_pos(d.fd.get(), rec.pos, path);
     return d;
 }

@@ -677,3 +677,54 @@ TEST(Files, StdioPipeFromOutsideIsReattachedToTheRestoringCaller) {
     EXPECT_EQ(std::string(out), "after");
     reap(fresh);
 }
+
+// The container controls its root: a FIFO where the image has a regular file
+// must be refused, not opened (a blocking open would hang the restorer).
+TEST(Files, FifoPlantedWhereTheImageHasAFileIsRefusedWithoutOpening) {
+    TempDir root;
+    ASSERT_EQ(::mkfifo((root.path() + "/log").c_str(), 0600), 0);
+    transport::MemorySink sink;
+    img::RecordWriter w(sink);
+    w.write_head(img::make_head(img::head_flag_subtree));
+    img::FileRecord rec{};
+    rec.kind = img::file_kind_regular;
+    rec.flags = O_RDONLY;
+    rec.mode = S_IFREG | 0644;
+    w.write_objref(1, objhash::kind::file);
+    w.write<img::RecordType::file>(rec, 1);
+    w.write_string("/log", 1);
+    w.write<img::RecordType::fd_table>(img::FdTableRecord{1, 0});
+    w.write<img::RecordType::fd>(img::FdRecord{3, 0, img::fd_kind_file, 0, 1});
+    w.finish();
+    transport::MemorySource src(sink.bytes());
+    img::RecordReader r(src);
+    r.read_head();
+    objhash::ObjHash objs;
+    files::RestoreContext ctx{objs, root.path()};
+    try {
+        files::read_fds(r, ctx);
+        ADD_FAILURE() << "a FIFO in place of a regular file must be refused";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("type 10000"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Files, PipeRecordClaimingMoreDataThanItsSizeIsRejected) {
+    transport::MemorySink sink;
+    img::RecordWriter w(sink);
+    w.write_head(img::make_head(img::head_flag_subtree));
+    w.write_objref(1, objhash::kind::pipe);
+    w.write<img::RecordType::pipe>(img::PipeRecord{65536, 0, 65537}, 1);
+    w.finish();
+    transport::MemorySource src(sink.bytes());
+    img::RecordReader r(src);
+    r.read_head();
+    objhash::ObjHash objs;
+    files::RestoreContext ctx{objs, "/"};
+    try {
+        files::read_fds(r, ctx);
+        ADD_FAILURE() << "must be rejected";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("65537 bytes in flight"), std::string::npos) << e.what();
+    }
+}
