@@ -32,15 +32,16 @@ void validate_oci_version(const std::string& version) {
         fail("ociVersion: unsupported version \"{}\" (myrt supports 1.x)", version);
 }
 
-// A well-formed name this table does not know (a capability newer than
-// CAP_CHECKPOINT_RESTORE) passes: runc 1.1 ignores those with a warning, and a
-// caller built for a newer kernel must still run here. A name that is not
-// CAP_ followed by upper-case letters, digits and underscores is a mistake.
+// Unknown names are refused, as runc 1.1 does: a typo in a capability list
+// must not silently start a container with less (or more) than was asked.
 void validate_capability_list(const std::vector<std::string>& names, const std::string& where) {
     static const std::regex well_formed("^CAP_[A-Z0-9_]+$");
-    for (size_t i = 0; i < names.size(); ++i)
-        if (!capability_number(names[i]) && !std::regex_match(names[i], well_formed))
-            fail("{}: unknown capability \"{}\" (names look like CAP_KILL)", indexed(where, i), names[i]);
+    for (size_t i = 0; i < names.size(); ++i) {
+        if (capability_number(names[i])) continue;
+        if (std::regex_match(names[i], well_formed))
+            fail("{}: unknown capability \"{}\"", indexed(where, i), names[i]);
+        fail("{}: unknown capability \"{}\" (names look like CAP_KILL)", indexed(where, i), names[i]);
+    }
 }
 
 void validate_hooks(const Hooks& hooks) {
