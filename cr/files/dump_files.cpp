@@ -104,17 +104,31 @@ std::vector<std::byte> peek_pipe(pid_t pid, const OpenFd& fd, uint32_t& pipe_siz
     return data;
 }
 
+void write_pipe_object(pid_t pid, const OpenFd& fd, uint64_t objref, img::RecordWriter& w) {
+    img::PipeRecord rec{};
+    auto data = peek_pipe(pid, fd, rec.pipe_size);
+    rec.data_len = data.size();
+    w.write_objref(objref, objhash::kind::pipe);
+    w.write<img::RecordType::pipe>(rec, objref);
+    for (size_t off = 0; off < data.size(); off += content_chunk)
+        w.write_buffer(std::span(data).subspan(off, std::min(content_chunk, data.size() - off)), objref);
+}
+
+// A named FIFO's data, once per inode.
+uint64_t dump_fifo_data(pid_t pid, const OpenFd& fd, DumpContext& ctx, img::RecordWriter& w) {
+    for (const auto& f : ctx.fifos)
+        if (f.dev == fd.st.st_dev && f.ino == fd.st.st_ino) return f.objref;
+    uint64_t objref = ctx.objs.reserve();
+    ctx.fifos.push_back({static_cast<uint64_t>(fd.st.st_dev), static_cast<uint64_t>(fd.st.st_ino), objref});
+    write_pipe_object(pid, fd, objref, w);
+    return objref;
+}
+
 uint64_t dump_pipe(pid_t pid, const OpenFd& fd, DumpContext& ctx, img::RecordWriter& w) {
     objhash::ObjectKey key{objhash::kind::pipe, fd.st.st_dev, fd.st.st_ino, 0};
     objhash::Object& pipe = ctx.objs.lookup_or_add(key, fd.link).object;
     if (!pipe.dumped) {
-        img::PipeRecord rec{};
-        auto data = peek_pipe(pid, fd, rec.pipe_size);
-        rec.data_len = data.size();
-        w.write_objref(pipe.objref, objhash::kind::pipe);
-        w.write<img::RecordType::pipe>(rec, pipe.objref);
-        for (size_t off = 0; off < data.size(); off += content_chunk)
-            w.write_buffer(std::span(data).subspan(off, std::min(content_chunk, data.size() - off)), pipe.objref);
+        write_pipe_object(pid, fd, pipe.objref, w);
         ctx.objs.mark_dumped(pipe.objref);
     }
     ctx.objs.mark_visited(pipe.objref);
@@ -150,6 +164,8 @@ uint64_t dump_file(pid_t pid, const OpenFd& fd, DumpContext& ctx, int root_fd, c
     objhash::Object& obj = lookup.object;
     if (obj.first_holder.pid <= 0) obj.first_holder = objhash::Holder{pid, fd.fd, fmt::format("fd {}", fd.fd)};
     if (!obj.dumped) {
+        // A FIFO's data goes first: its FILE record names it.
+        uint64_t fifo_data = fd.kind == FdKind::fifo ? dump_fifo_data(pid, fd, ctx, w) : 0;
         img::FileRecord rec{};
         rec.flags = description_flags(fd);
         rec.pos = fd.pos;
@@ -160,6 +176,7 @@ uint64_t dump_file(pid_t pid, const OpenFd& fd, DumpContext& ctx, int root_fd, c
         case FdKind::directory: rec.kind = img::file_kind_directory; break;
         case FdKind::chardev: rec.kind = img::file_kind_chardev; rec.rdev = fd.st.st_rdev; break;
         case FdKind::deleted: rec.kind = img::file_kind_deleted; rec.size = static_cast<uint64_t>(fd.st.st_size); break;
+        case FdKind::fifo: rec.kind = img::file_kind_fifo; rec.pipe_objref = fifo_data; rec.pos = 0; break;
         default: fail("fd {} of pid {}: internal error, {} is not a file", fd.fd, pid, fd.link);
         }
         if (fd.kind == FdKind::deleted) {

@@ -78,7 +78,8 @@ void classify(OpenFd& fd) {
         else if (restorable_chardev(fd.st.st_rdev)) fd.kind = FdKind::chardev;
         else fd.what = fmt::format("character device {}:{}", maj, minor(fd.st.st_rdev));
     } else if (type == S_IFIFO) {
-        fd.what = "named FIFO";
+        if (fd.st.st_nlink == 0) fd.what = "deleted named FIFO";
+        else fd.kind = FdKind::fifo;
     } else if (type == S_IFBLK) {
         fd.what = "block device";
     } else if (type == S_IFSOCK) {

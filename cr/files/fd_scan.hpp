@@ -10,7 +10,7 @@
 
 namespace myrt::cr::files {
 
-enum class FdKind { regular, directory, chardev, deleted, pipe, unsupported };
+enum class FdKind { regular, directory, chardev, deleted, pipe, fifo, unsupported };
 
 struct OpenFd {
     int fd = -1;

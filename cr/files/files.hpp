@@ -1,7 +1,7 @@
 #pragma once
 // Checkpoint and restore of a process's open files: regular files, directories,
-// the container's character devices, deleted-but-open files, pipes with their
-// data in flight, close-on-exec flags, and the container's stdio inherited
+// the container's character devices, deleted-but-open files, pipes and named
+// FIFOs with their data in flight, close-on-exec flags, and the container's stdio inherited
 // from outside. docs/cr-files.md describes the records and the choices.
 //
 // Checkpoint (all tasks seized):
@@ -58,11 +58,17 @@ struct DumpContext {
         uint64_t objref = 0;
     };
     std::vector<PipeEnd> pipe_ends{};
+    // The data object of each named FIFO met so far (dev, ino -> objref):
+    // the collect pass files FIFO fds as files, so the data gets a reserved objref.
+    struct FifoData {
+        uint64_t dev = 0, ino = 0, objref = 0;
+    };
+    std::vector<FifoData> fifos{};
 };
 
 // Throws a myrt::Error naming the fd, the pid and the object kind if any fd of
 // `pid` is of a kind this layer cannot restore (sockets, eventfd, epoll,
-// signalfd, timerfd, inotify, fanotify, io_uring, pidfd, ptys, named FIFOs...).
+// signalfd, timerfd, inotify, fanotify, io_uring, pidfd, ptys, memfds...).
 void check_fds(pid_t pid, const DumpContext& ctx);
 
 // Throws naming both processes if two of `pids` share one fd table

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -33,6 +34,11 @@ struct OpenDescription {
 
 struct PipeEnds {
     UniqueFd rd, wr;
+    uint32_t size = 0;
+    // Set when the data belongs to a named FIFO: the restorer's read-write
+    // open of the FIFO, which holds the data moved over from rd.
+    UniqueFd fifo;
+    bool used_as_pipe = false;
 };
 
 // The kernel's O_LARGEFILE, which fdinfo shows on every 64-bit description
@@ -118,6 +124,31 @@ UniqueFd recreate_deleted(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
     return out;
 }
 
+// A named FIFO: the first description of it opens the node read-write
+// (never blocks, and keeps the FIFO's buffer alive) and moves the data in
+// flight over from the pipe the PIPE record filled. Every description is
+// then a reopen of that with the dumped access mode: a blocking open finds
+// the restorer's read-write open as its peer and does not wait.
+UniqueFd open_fifo(RestoreContext& ctx, const img::FileRecord& rec, int probe, const std::string& path) {
+    auto& data = ctx.objs.fetch<PipeEnds>(rec.pipe_objref, objhash::kind::pipe);
+    if (data.used_as_pipe) fail("FIFO {}: its data object is also an anonymous pipe in the image", path);
+    if (!data.fifo) {
+        data.fifo = reopen(probe, O_RDWR | O_NONBLOCK, path);
+        int cur = check(::fcntl(data.fifo.get(), F_GETPIPE_SZ), "F_GETPIPE_SZ on FIFO {}", path);
+        if (static_cast<uint32_t>(cur) < data.size)
+            check(::fcntl(data.fifo.get(), F_SETPIPE_SZ, static_cast<int>(data.size)), "sizing FIFO {} to {} bytes", path, data.size);
+        for (;;) {
+            ssize_t n = ::splice(data.rd.get(), nullptr, data.fifo.get(), nullptr, 1 << 20, SPLICE_F_NONBLOCK);
+            if (n == 0 || (n < 0 && errno == EAGAIN)) break;
+            if (n < 0) throw_errno("moving the data in flight into FIFO {}", path);
+        }
+        int left = 0;
+        check(::ioctl(data.rd.get(), FIONREAD, &left), "FIONREAD");
+        if (left != 0) fail("FIFO {}: {} bytes of its data in flight did not fit back in", path, left);
+    }
+    return reopen(data.fifo.get(), rec.flags & (O_ACCMODE | O_NONBLOCK | O_DIRECT), path);
+}
+
 OpenDescription open_file(img::RecordReader& r, RestoreContext& ctx, uint64_t objref, const img::FileRecord& rec) {
     auto h = r.next();
     if (!h || h->type != static_cast<uint32_t>(img::RecordType::string) || h->objref != objref)
@@ -154,6 +185,10 @@ OpenDescription open_file(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
         fail("{} inside the container root is a file of type {:o}, the image had type {:o}", path, st.st_mode & S_IFMT, want);
     if (rec.kind == img::file_kind_chardev && st.st_rdev != static_cast<dev_t>(rec.rdev))
         fail("{} inside the container root is device {:#x}, the image had {:#x}", path, st.st_rdev, rec.rdev);
+    if (rec.kind == img::file_kind_fifo) {
+        d.fd = open_fifo(ctx, rec, probe.get(), path);
+        return d;
+    }
     d.fd = (rec.flags & O_PATH) ? std::move(probe) : reopen(probe.get(), rec.flags, path);
     if (!(rec.flags & O_PATH) && rec.kind != img::file_kind_chardev) check_pos(d.fd.get(), rec.pos, path);
     return d;
@@ -178,8 +213,13 @@ void read_file_object(img::RecordReader& r, RestoreContext& ctx, uint64_t objref
     case img::file_kind_chardev:
         if (type != S_IFCHR) r.fail_at("FILE objref {}: a character device with mode {:o}", objref, rec.mode);
         break;
+    case img::file_kind_fifo:
+        if (type != S_IFIFO) r.fail_at("FILE objref {}: a named FIFO with mode {:o}", objref, rec.mode);
+        break;
     case img::file_kind_pipe_end: {
         auto& pipe = ctx.objs.fetch<PipeEnds>(rec.pipe_objref, objhash::kind::pipe);
+        if (pipe.fifo) r.fail_at("FILE objref {}: pipe objref {} belongs to a named FIFO", objref, rec.pipe_objref);
+        pipe.used_as_pipe = true;
         uint32_t acc = rec.flags & O_ACCMODE;
         OpenDescription d;
         d.flags = rec.flags;
@@ -190,7 +230,7 @@ void read_file_object(img::RecordReader& r, RestoreContext& ctx, uint64_t objref
     }
     default: r.fail_at("FILE objref {}: unknown file kind {}", objref, rec.kind);
     }
-    if (rec.pipe_objref != 0) r.fail_at("FILE objref {}: only a pipe end names a pipe", objref);
+    if (rec.pipe_objref != 0 && rec.kind != img::file_kind_fifo) r.fail_at("FILE objref {}: only a pipe end or FIFO names a pipe", objref);
     ctx.objs.install(objref, objhash::kind::file, open_file(r, ctx, objref, rec));
 }
 
@@ -203,7 +243,7 @@ void read_pipe_object(img::RecordReader& r, RestoreContext& ctx, uint64_t objref
         r.fail_at("PIPE objref {}: {} bytes in flight in a pipe of {} bytes", objref, rec.data_len, rec.pipe_size);
     int p[2];
     check(::pipe2(p, O_CLOEXEC | O_NONBLOCK), "pipe2");
-    PipeEnds ends{UniqueFd(p[0]), UniqueFd(p[1])};
+    PipeEnds ends{UniqueFd(p[0]), UniqueFd(p[1]), rec.pipe_size, UniqueFd(), false};
     int cur = check(::fcntl(ends.wr.get(), F_GETPIPE_SZ), "F_GETPIPE_SZ");
     if (static_cast<uint32_t>(cur) != rec.pipe_size)
         check(::fcntl(ends.wr.get(), F_SETPIPE_SZ, static_cast<int>(rec.pipe_size)), "sizing pipe objref {} to {} bytes",

@@ -728,3 +728,39 @@ TEST(Files, PipeRecordClaimingMoreDataThanItsSizeIsRejected) {
         EXPECT_NE(std::string(e.what()).find("65537 bytes in flight"), std::string::npos) << e.what();
     }
 }
+
+TEST(Files, NamedFifoKeepsItsDataInFlight) {
+    PidNamespace ns;
+    SharedPage shared;
+    TempDir dir;
+    std::string fifo = dir.path() + "/queue";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    Shared* s = &*shared.operator->();
+    pid_t work = spawn_in_pidns(ns.fd(), 10, [&, s] {
+        ::syscall(SYS_close_range, 3, ~0u, 0);
+        if (::open(fifo.c_str(), O_RDONLY | O_NONBLOCK) != 3) ::_exit(3);
+        if (::open(fifo.c_str(), O_WRONLY) != 4) ::_exit(4);
+        ::fcntl(3, F_SETFL, 0);  // the reader blocks again
+        (void)!::write(4, "fifo data in flight", 19);
+        s->ready.store(1);
+        park();
+    });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 1; }));
+    auto image = dump({work}, [](pid_t, int fd) { return fd <= 2; });
+    reap(work);
+    shared->ready.store(0);
+
+    pid_t fresh = spawn_fresh(ns, 10, shared, [s] { s->read_len = static_cast<int>(::read(3, s->buf, 64)); });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 1; }));
+    restore(image, {fresh});
+    EXPECT_EQ(fd_link(fresh, 3), fifo);
+    EXPECT_EQ(fd_link(fresh, 4), fifo);
+    EXPECT_EQ(fdinfo(fresh, 3).flags & (O_ACCMODE | O_NONBLOCK), static_cast<uint32_t>(O_RDONLY));
+    EXPECT_EQ(fdinfo(fresh, 4).flags & O_ACCMODE, static_cast<uint32_t>(O_WRONLY));
+    EXPECT_NE(objhash::kcmp_compare(fresh, fresh, KCMP_FILE, 3, 4), 0);
+    shared->go.store(1);
+    ASSERT_TRUE(wait_until([&] { return shared->done.load() == 1; }));
+    ASSERT_EQ(shared->read_len, 19);
+    EXPECT_EQ(std::string(shared->buf, 19), "fifo data in flight");
+    reap(fresh);
+}

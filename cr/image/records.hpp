@@ -136,6 +136,7 @@ inline constexpr uint32_t file_kind_directory = 2;
 inline constexpr uint32_t file_kind_chardev = 3;
 inline constexpr uint32_t file_kind_pipe_end = 4;   // one end of the pipe PipeRecord describes
 inline constexpr uint32_t file_kind_deleted = 5;    // a regular file unlinked while open; contents in the image
+inline constexpr uint32_t file_kind_fifo = 6;       // a named FIFO: path, and the PIPE holding its data in flight
 
 struct FdTableRecord {
     uint32_t nr_fds;
@@ -156,7 +157,7 @@ struct FileRecord {
     uint32_t kind;             // file_kind_*
     uint32_t flags;            // file status flags and access mode (O_*), O_CLOEXEC excluded
     uint64_t pos;
-    uint64_t pipe_objref;      // file_kind_pipe_end
+    uint64_t pipe_objref;      // file_kind_pipe_end, file_kind_fifo
     uint64_t size;             // file_kind_deleted: content bytes in the BUFFERs that follow
     uint64_t rdev;             // file_kind_chardev
     uint32_t mode;             // st_mode
