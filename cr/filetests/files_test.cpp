@@ -764,3 +764,35 @@ TEST(Files, NamedFifoKeepsItsDataInFlight) {
     EXPECT_EQ(std::string(shared->buf, 19), "fifo data in flight");
     reap(fresh);
 }
+
+// The default rule: stdio opened before the container got its own mount
+// namespace lies on a mount the container does not have, so it is the
+// caller's; a file opened inside is the container's.
+TEST(Files, StdioFromBeforeTheMountNamespaceIsInheritedByDefault) {
+    PidNamespace ns;
+    SharedPage shared;
+    Shared* s = &*shared.operator->();
+    pid_t work = spawn_in_pidns(ns.fd(), 10, [s] {
+        int null = ::open("/dev/null", O_RDWR);
+        for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+        if (::unshare(CLONE_NEWNS) != 0) ::_exit(3);
+        ::syscall(SYS_close_range, 3, ~0u, 0);
+        if (::open("/dev/null", O_RDONLY) != 3) ::_exit(4);  // the container's own
+        s->ready.store(1);
+        park();
+    });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 1; })) << "workload never became ready";
+    auto image = dump({work});
+    reap(work);
+    shared->ready.store(0);
+
+    UniqueFd zero(::open("/dev/zero", O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(zero);
+    pid_t fresh = spawn_fresh(ns, 10, shared);
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 1; }));
+    restore(image, {fresh}, "/", {zero.get(), zero.get(), zero.get()});
+    for (int fd = 0; fd <= 2; ++fd)
+        EXPECT_EQ(fd_link(fresh, fd), "/dev/zero") << "fd " << fd << " must be the restoring caller's";
+    EXPECT_EQ(fd_link(fresh, 3), "/dev/null") << "the container's own /dev/null is dumped, not inherited";
+    reap(fresh);
+}
