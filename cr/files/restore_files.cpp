@@ -342,7 +342,7 @@ void restore_fds(pid_t pid, Injector& inj, RestoreContext& ctx, const FdTable& t
         int got;
         if (e.controlling_tty) {
             uint64_t path = scratch.put_string(0, "/dev/tty");
-            got = static_cast<int>(inj.checked("open /dev/tty in the restored task", SYS_openat,
+            got = static_cast<int>(inj.checked(fmt::format("open of /dev/tty for fd {} (the task's controlling terminal)", e.fd), SYS_openat,
                                                static_cast<uint64_t>(AT_FDCWD), path,
                                                (e.flags & (O_ACCMODE | O_NONBLOCK | O_APPEND)) | (e.cloexec ? O_CLOEXEC : 0)));
         } else if (e.kind == image::fd_kind_inherited) {

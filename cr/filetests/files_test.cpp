@@ -7,6 +7,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <stdlib.h>
+#include <termios.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -794,5 +796,66 @@ TEST(Files, StdioFromBeforeTheMountNamespaceIsInheritedByDefault) {
     for (int fd = 0; fd <= 2; ++fd)
         EXPECT_EQ(fd_link(fresh, fd), "/dev/zero") << "fd " << fd << " must be the restoring caller's";
     EXPECT_EQ(fd_link(fresh, 3), "/dev/null") << "the container's own /dev/null is dumped, not inherited";
+    reap(fresh);
+}
+
+// /dev/tty means "my controlling terminal": the task reopens it itself. The
+// test holds a pty master; the workload and the fresh process make its slave
+// their controlling terminal and keep only /dev/tty open.
+TEST(Files, DevTtyIsReopenedAsTheTasksControllingTerminal) {
+    PidNamespace ns;
+    SharedPage shared;
+    UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    ASSERT_TRUE(master);
+    ASSERT_EQ(::grantpt(master.get()), 0);
+    ASSERT_EQ(::unlockpt(master.get()), 0);
+    std::string slave = ::ptsname(master.get());
+    Shared* s = &*shared.operator->();
+    auto take_ctty = [slave] {
+        ::setsid();
+        int fd = ::open(slave.c_str(), O_RDWR);  // the first tty a session leader opens becomes its terminal
+        if (fd < 0) ::_exit(5);
+        ::close(fd);
+    };
+    pid_t work = spawn_in_pidns(ns.fd(), 10, [s, take_ctty] {
+        ::syscall(SYS_close_range, 3, ~0u, 0);
+        take_ctty();
+        if (::open("/dev/tty", O_RDWR | O_CLOEXEC) != 3) ::_exit(4);
+        s->ready.store(1);
+        park();
+    });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 1; })) << "workload never became ready";
+    auto image = dump({work}, [](pid_t, int fd) { return fd <= 2; });
+    reap(work);
+    shared->ready.store(0);
+
+    // Without a controlling terminal the open fails, naming the fd.
+    pid_t no_tty = spawn_in_pidns(ns.fd(), 11, [s] {
+        ::syscall(SYS_close_range, 3, ~0u, 0);
+        ::setsid();
+        s->ready.fetch_add(1);
+        park();
+    });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 1; }));
+    try {
+        restore(image, {no_tty});
+        ADD_FAILURE() << "/dev/tty without a controlling terminal must fail";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("/dev/tty for fd 3"), std::string::npos) << e.what();
+    }
+    reap(no_tty);
+
+    pid_t fresh = spawn_in_pidns(ns.fd(), 12, [s, take_ctty] {
+        ::syscall(SYS_close_range, 3, ~0u, 0);
+        take_ctty();
+        s->ready.fetch_add(1);
+        park();
+    });
+    ASSERT_TRUE(wait_until([&] { return shared->ready.load() == 2; }));
+    restore(image, {fresh});
+    EXPECT_EQ(fd_link(fresh, 3), "/dev/tty");
+    EXPECT_EQ(fd_stat(fresh, 3).st_rdev, makedev(5, 0));
+    EXPECT_EQ(fdinfo(fresh, 3).flags & O_ACCMODE, static_cast<uint32_t>(O_RDWR));
+    EXPECT_TRUE(fdinfo(fresh, 3).flags & O_CLOEXEC);
     reap(fresh);
 }
