@@ -269,16 +269,19 @@ std::vector<pid_t> Cgroup::pids() const { return fs::procs_recursive(procs_dir()
 
 void Cgroup::kill_all(int sig) {
     if (!exists() && pids().empty()) return;  // already gone: nothing left to signal
+    bool atomic_kill = false;
     if (sig == SIGKILL && !unified_.dir.empty() && fs::exists(unified_.dir, "cgroup.kill")) {
         // cgroup.kill kills atomically, including tasks forked while it runs.
         fs::write(unified_.dir, "cgroup.kill", "1");
         if (layout_ == Layout::v2) return;
-        // Hybrid: a task may have been moved out of the unified cgroup but kept in v1 ones.
+        // Hybrid: a task may have been moved out of the unified cgroup but kept in v1 ones,
+        // so what the freezer hierarchy still lists is signalled too (no fork can escape now).
+        atomic_kill = true;
     }
     // Without cgroup.kill a forking task could escape a pid-by-pid SIGKILL: freeze first so the
     // set is stable; the frozen tasks die as soon as they are thawed.
     bool froze = false;
-    if (sig == SIGKILL && freezer_state() == FreezerState::thawed) {
+    if (sig == SIGKILL && !atomic_kill && freezer_state() == FreezerState::thawed) {
         try {
             freeze();
             froze = true;
