@@ -1,0 +1,80 @@
+#!/bin/bash
+# Container checkpoint/restore benchmark: containers holding 64, 256 and 1024
+# MiB of touched memory (integration/cr/workloads/crwork.c "memory" mode),
+# checkpointed and restored with myrt; next to each, floors measured in the
+# same run (bench/cr_floor.c): process_vm_readv + write of the same bytes for
+# checkpoint; 4 KiB first touch, MADV_POPULATE_WRITE and 2 MiB THP fills plus
+# reading the image for restore. Peak RSS is /usr/bin/time's "Maximum
+# resident set size" of the myrt process.
+#
+#   bench/cr_bench.sh [MYRT] [SIZES...]     (root; default sizes 64 256 1024)
+# Environment: BUILD (build dir, default build-main), WORK (scratch dir).
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$REPO/build-main}
+MYRT=${1:-$BUILD/runtime/myrt}
+shift || true
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(64 256 1024)
+[ -x "$MYRT" ] || { echo "no myrt at $MYRT" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
+WORK=${WORK:-$(mktemp -d /var/tmp/myrt-crbench.XXXXXX)}
+STATE=$WORK/state
+ID=crbench-$$
+cleanup() {
+    "$MYRT" --root "$STATE" delete --force "$ID" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cc -O2 -static -pthread -o "$WORK/crwork" "$REPO/integration/cr/workloads/crwork.c"
+cc -O2 -o "$WORK/cr_floor" "$REPO/bench/cr_floor.c"
+B=$WORK/bundle
+mkdir -p "$B/rootfs/bin" "$B/rootfs/proc" "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/tmp" "$B.shared"
+cp /bin/busybox "$B/rootfs/bin/busybox"
+cp "$WORK/crwork" "$B/rootfs/bin/crwork"
+(cd "$B" && "$MYRT" spec)
+
+rt() { "$MYRT" --root "$STATE" "$@"; }
+# timed CMD...: runs it under /usr/bin/time; sets WALL_MS and PEAK_KB.
+timed() {
+    /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" </dev/null >"$WORK/cmd.out" 2>"$WORK/cmd.err" || {
+        echo "failed: $* : $(cat "$WORK/cmd.err")" >&2
+        return 1
+    }
+    read -r secs PEAK_KB <"$WORK/time"
+    WALL_MS=$(awk -v s="$secs" 'BEGIN { printf "%.0f", s * 1000 }')
+}
+stat_field() { grep -o "\"$1\": *[0-9]*" "$2" | grep -o '[0-9]*$'; }
+
+printf '%-6s %9s %9s %9s %9s %9s %9s | %9s %9s %9s %9s %9s\n' MiB ckpt_ms frozen_ms restore_ms image_MiB ckptRSS_MiB rstRSS_MiB \
+    floor_dump fill_4k fill_popw fill_thp read_img
+for mib in "${SIZES[@]}"; do
+    jq --arg m "$mib" --arg s "$B.shared" '.process.terminal = false | .process.args = ["/bin/crwork", "memory", $m]
+        | .root.readonly = false
+        | .mounts += [{"destination": "/shared", "type": "bind", "source": $s, "options": ["rbind", "rw"]}]' \
+        "$B/config.json" >"$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
+    rm -f "$B.shared/ready" "$B.shared/result"
+    rt run -d --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
+    for ((i = 0; i < 1200; i++)); do [ -s "$B.shared/ready" ] && break; sleep 0.05; done
+    IMG=$WORK/img
+    rm -rf "$IMG" "$IMG.work"
+    timed "$MYRT" --root "$STATE" checkpoint --image-path "$IMG" --work-path "$IMG.work" "$ID"
+    ckpt_ms=$WALL_MS ckpt_rss=$((PEAK_KB / 1024))
+    frozen_us=$(crit decode -i "$IMG.work/stats-dump" 2>/dev/null | grep -o '"frozen_time": *[0-9]*' | grep -o '[0-9]*$' || echo 0)
+    img_mib=$(($(stat -c %s "$IMG/myrt.img") >> 20))
+    rt delete "$ID"
+    sync
+    timed "$MYRT" --root "$STATE" restore -d --bundle "$B" --image-path "$IMG" --work-path "$IMG.rwork" "$ID"
+    rst_ms=$WALL_MS rst_rss=$((PEAK_KB / 1024))
+    rt kill "$ID" USR1
+    for ((i = 0; i < 1200; i++)); do [ -s "$B.shared/result" ] && break; sleep 0.05; done
+    verdict=$(cat "$B.shared/result" 2>/dev/null || echo none)
+    [ "$verdict" = PASS ] || echo "warning: restored memory verdict: $verdict" >&2
+    floor_dump=$("$WORK/cr_floor" dump "$mib" "$WORK/floor.img" | awk '{print $2}')
+    read -r f4k fpw fthp < <("$WORK/cr_floor" fill "$mib" | awk '{v[NR]=$2} END {print v[1], v[2], v[3]}')
+    rd=$("$WORK/cr_floor" read "$IMG/myrt.img" | awk '{print $2}')
+    rt delete --force "$ID"
+    printf '%-6s %9s %9s %9s %9s %9s %9s | %9s %9s %9s %9s %9s\n' "$mib" "$ckpt_ms" "$((frozen_us / 1000))" "$rst_ms" \
+        "$img_mib" "$ckpt_rss" "$rst_rss" "$floor_dump" "$f4k" "$fpw" "$fthp" "$rd"
+done

@@ -1,0 +1,275 @@
+#include "cr/checkpoint/checkpoint.hpp"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cr/checkpoint/codec.hpp"
+#include "cr/checkpoint/criu_files.hpp"
+#include "cr/checkpoint/sections.hpp"
+#include "cr/checkpoint/work_log.hpp"
+#include "cr/files/files.hpp"
+#include "cr/image/host_info.hpp"
+#include "cr/image/record_writer.hpp"
+#include "cr/memory/dump_memory.hpp"
+#include "cr/ns/ns_state.hpp"
+#include "cr/objhash/leak_detector.hpp"
+#include "cr/ptrace/seize.hpp"
+#include "cr/task/dump_task.hpp"
+#include "cr/tools/image_layout.hpp"
+#include "cr/transport/file_stream.hpp"
+#include "runtime/cgroup/cgroup.hpp"
+#include "runtime/lifecycle.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace myrt::cr {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+std::string v1_freezer_state_file(const cgroup::Cgroup& cg) {
+    for (auto& h : cg.v1_hierarchies())
+        for (auto& c : h.controllers)
+            if (c == "freezer") return h.dir + "/freezer.state";
+    return {};
+}
+
+std::string read_small(const std::string& path) {
+    FILE* f = std::fopen(path.c_str(), "re");
+    if (!f) return {};
+    char buf[64] = {};
+    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    return std::string(buf, n);
+}
+
+void write_small(const std::string& path, const std::string& text) {
+    FILE* f = std::fopen(path.c_str(), "we");
+    if (!f) throw_errno("open {}", path);
+    bool ok = std::fputs(text.c_str(), f) >= 0;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok) throw_errno("write {} to {}", text, path);
+}
+
+// Holds the container still while it is seized. The v2 freezer is used even
+// when v1 is mounted: a task frozen by v1 cannot enter a ptrace stop (seizing
+// it hangs), a task frozen by v2 can. A container paused through v1 is handed
+// over to v2 first, and is left frozen by v2 afterwards (still "paused").
+class FreezeGuard {
+public:
+    FreezeGuard(cgroup::Cgroup& cg, WorkLog& log) : cg_(cg), log_(log) {
+        if (cg.unified_dir().empty())
+            fail("not supported yet: checkpoint of a container without a cgroup v2 directory to freeze it in");
+        was_paused_ = cg.freezer_state() != cgroup::FreezerState::thawed;
+        log_.line(fmt::format("container was {}", was_paused_ ? "paused" : "running"));
+        cg_.freeze(cgroup::FreezerChoice::v2);
+        frozen_ = true;
+        auto v1 = v1_freezer_state_file(cg);
+        if (!v1.empty() && read_small(v1).rfind("THAWED", 0) != 0) {
+            write_small(v1, "THAWED");
+            log_.line("paused through the v1 freezer: now held by the v2 freezer instead");
+        }
+    }
+    bool was_paused() const { return was_paused_; }
+    // The tasks are ptrace-stopped now: let the cgroup run so injected
+    // syscalls can execute. A paused container is frozen again by finish().
+    void thaw_for_dump() {
+        cg_.thaw();
+        frozen_ = false;
+    }
+    // Back to how the container was found.
+    void finish() noexcept {
+        try {
+            if (was_paused_) {
+                if (!frozen_) cg_.freeze(cgroup::FreezerChoice::v2);
+                frozen_ = true;
+            } else if (frozen_) {
+                cg_.thaw();
+                frozen_ = false;
+            }
+        } catch (const std::exception& e) {
+            log::error("could not return the container's cgroup to its {} state: {}", was_paused_ ? "paused" : "running",
+                       e.what());
+        }
+    }
+    ~FreezeGuard() { finish(); }
+
+private:
+    cgroup::Cgroup& cg_;
+    WorkLog& log_;
+    bool was_paused_ = false;
+    bool frozen_ = false;
+};
+
+// Objects reachable through the container's fds 0-2: the caller's stdio,
+// shared with the outside on purpose.
+std::set<std::pair<uint64_t, uint64_t>> stdio_objects(const std::vector<pid_t>& pids) {
+    std::set<std::pair<uint64_t, uint64_t>> out;
+    for (pid_t p : pids)
+        for (int fd = 0; fd <= 2; ++fd) {
+            struct stat s {};
+            if (::stat(fmt::format("/proc/{}/fd/{}", p, fd).c_str(), &s) == 0) out.emplace(s.st_dev, s.st_ino);
+        }
+    return out;
+}
+
+// Collect pass and leak check; on return `hash` is in its dump phase with
+// reverse-leak checks on, ready for the files layer.
+void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, WorkLog& log) {
+    objhash::LeakDetector detector(hash);
+    detector.collect(pids);
+    objhash::LeakOptions opts;
+    opts.ignore_pids.insert(::getpid());
+    opts.declare_namespaces_of(::getpid());
+    auto stdio = stdio_objects(pids);
+    opts.is_external = [stdio](const objhash::Object& o) {
+        return (o.key.kind == objhash::kind::file || o.key.kind == objhash::kind::pipe) &&
+               stdio.count({o.key.dev, o.key.ino});
+    };
+    detector.check_leaks(opts);
+    for (auto& [pid, why] : detector.uninspectable())
+        log.line(fmt::format("leak check skipped process {}: {}", pid, why));
+}
+
+}  // namespace
+
+CheckpointReport checkpoint_container(const runtime::StateStore& store, const CheckpointOptions& opts) {
+    const auto t0 = Clock::now();
+    CheckpointReport report;
+    std::string work = opts.work_path.empty() ? opts.image_path : opts.work_path;
+    driver::make_directories(opts.image_path);
+    driver::make_directories(work);
+    WorkLog log(work, "dump.log");
+    try {
+        auto lock = store.lock(opts.id);
+        auto st = store.load(opts.id);
+        auto status = runtime::current_status(store, st);
+        if (status != runtime::Status::running && status != runtime::Status::paused)
+            fail("container \"{}\" is {}: only a running or paused container can be checkpointed", opts.id,
+                 runtime::status_name(status));
+        log.line(fmt::format("checkpoint of container {} (init pid {}) into {}", opts.id, st.pid, opts.image_path));
+        auto nsstate = ns::dump_namespaces(st.pid, ::getpid());
+        log.line(fmt::format("own namespaces: {}", ns::describe_flags(nsstate.flags)));
+        if (!(nsstate.flags & ns::ns_pid))
+            fail("not supported yet: checkpoint of container \"{}\" that shares the host's pid namespace", opts.id);
+        if (nsstate.flags & ns::ns_user)
+            fail("not supported yet: checkpoint of container \"{}\" with a user namespace", opts.id);
+
+        auto cg = cgroup::Cgroup::from_json(st.cgroup);
+        // The image goes to NAME.partial and becomes myrt.img only at finish().
+        auto image_file = tools::image_stream_path(opts.image_path);
+        ::unlink(image_file.c_str());
+        transport::FileSink sink(image_file);
+
+        const auto freeze_start = Clock::now();
+        FreezeGuard freezer(cg, log);
+        report.freeze_ms = ms_since(freeze_start);
+        log.line(fmt::format("frozen in {:.1f} ms", report.freeze_ms));
+
+        SeizedTree tree(st.pid, SeizeMode::checkpoint);
+        freezer.thaw_for_dump();
+        auto cg_pids = cg.pids();
+        std::set<pid_t> in_tree;
+        for (auto& p : tree.processes()) in_tree.insert(p.pid());
+        for (pid_t p : cg_pids)
+            if (!in_tree.count(p))
+                fail("process {} is in the container's cgroup but not a descendant of its init {}", p, st.pid);
+        objhash::ObjHash objs;
+        check_leaks(objs, cg_pids, log);
+        // The container's stdio is what create handed its init: the same
+        // objects at fd 0-2 of any task are re-attached to the restorer's.
+        auto init_stdio = stdio_objects({st.pid});
+        files::DumpContext fctx{objs, fmt::format("/proc/{}/root", st.pid),
+                                [init_stdio](pid_t pid, int fd) {
+                                    struct stat s {};
+                                    return fd <= 2 && ::stat(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), &s) == 0 &&
+                                           init_stdio.count({s.st_dev, s.st_ino}) > 0;
+                                },
+                                {}};
+        std::vector<pid_t> tgids;
+        for (auto& p : tree.processes()) {
+            files::check_fds(p.live_tid(), fctx);
+            tgids.push_back(p.live_tid());
+        }
+        files::check_fd_tables_unshared(tgids);
+        log.line(fmt::format("seized {} processes; no leaks", tree.processes().size()));
+
+        image::RecordWriter writer(sink);
+        writer.write_head(image::make_head(opts.leave_running ? image::head_flag_leave_running : 0));
+        auto ns_bytes = driver::encode_namespaces(nsstate);
+        writer.write_buffer(ns_bytes, driver::section::ns);
+
+        std::vector<ProcessState> states;
+        for (auto& p : tree.processes()) {
+            states.push_back(dump_process_state(p));
+            auto bytes = driver::encode_process(states.back());
+            if (bytes.size() > image::max_buffer_len)
+                fail("process {} state is {} bytes, over the image's {} byte record limit", p.pid(), bytes.size(),
+                     image::max_buffer_len);
+            writer.write_buffer(bytes, driver::section::process);
+            files::dump_fds(p.live_tid(), fctx, writer);
+            report.threads += states.back().threads.size();
+        }
+        report.processes = states.size();
+
+        const auto mem_start = Clock::now();
+        for (size_t i = 0; i < states.size(); ++i) {
+            auto objref = driver::pages_objref(static_cast<uint32_t>(i));
+            auto stats = dump_memory(tree.processes()[i].live_tid(), states[i].vmas,
+                                     [&](const Vma&, uint64_t addr, std::span<const std::byte> data) {
+                                         writer.write_pages(addr, 12, data, objref);
+                                     });
+            report.pages += stats.pages;
+            uint32_t index = static_cast<uint32_t>(i);
+            writer.write_buffer(std::as_bytes(std::span(&index, 1)), driver::section::memory_end);
+        }
+        report.memdump_ms = ms_since(mem_start);
+        writer.finish();
+        report.image_bytes = writer.bytes_written();
+        log.line(fmt::format("image {}: {} processes, {} threads, {} pages, {} bytes; memory in {:.1f} ms", image_file,
+                             report.processes, report.threads, report.pages, report.image_bytes, report.memdump_ms));
+        driver::write_file_atomic(opts.image_path, "inventory.img", driver::encode_inventory());
+
+        if (opts.leave_running) {
+            tree.detach();
+            freezer.finish();
+            log.line("left running");
+        } else {
+            // Killed while still traced: nothing runs past the dumped state.
+            for (auto it = tree.processes().rbegin(); it != tree.processes().rend(); ++it) it->kill_and_reap();
+            cg.kill_all(SIGKILL);
+            freezer.finish();
+            if (!runtime::wait_for_exit(st.pid, st.pid_start_time, 5000))
+                log::warn("container {} init {} still exists 5 s after SIGKILL", opts.id, st.pid);
+            log.line("container killed");
+        }
+        report.frozen_ms = ms_since(freeze_start);
+        report.total_ms = ms_since(t0);
+        driver::DumpStats ds;
+        ds.freezing_time_us = static_cast<uint32_t>(report.freeze_ms * 1000);
+        ds.frozen_time_us = static_cast<uint32_t>(report.frozen_ms * 1000);
+        ds.memdump_time_us = static_cast<uint32_t>(report.memdump_ms * 1000);
+        ds.memwrite_time_us = ds.memdump_time_us;
+        ds.pages_scanned = report.pages;
+        ds.pages_written = report.pages;
+        driver::write_file_atomic(work, "stats-dump", driver::encode_stats_dump(ds));
+        log.line(fmt::format("checkpoint done in {:.1f} ms (frozen {:.1f} ms)", report.total_ms, report.frozen_ms));
+        log.flush();
+        return report;
+    } catch (const std::exception& e) {
+        // Destructors have run: tasks detached, cgroup as found, NAME.partial gone.
+        log.line(fmt::format("checkpoint failed: {}", e.what()));
+        log.flush_noexcept();
+        throw;
+    }
+}
+
+}  // namespace myrt::cr

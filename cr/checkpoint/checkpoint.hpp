@@ -1,0 +1,32 @@
+#pragma once
+// `myrt checkpoint`: the whole-container dump. Freeze the cgroup (or find it
+// paused), seize every task, check for leaks, stream the image, then kill the
+// container or let it run on. Any failure leaves the container exactly as it
+// was (thawed or still paused, untraced) and no complete-looking image.
+#include <string>
+
+#include "runtime/container_state.hpp"
+
+namespace myrt::cr {
+
+struct CheckpointOptions {
+    std::string id;
+    std::string image_path = "checkpoint";  // created if missing; myrt.img, inventory.img
+    std::string work_path;                  // dump.log, stats-dump; "" = image_path
+    bool leave_running = false;
+};
+
+struct CheckpointReport {
+    double freeze_ms = 0;
+    double frozen_ms = 0;       // from freeze until the tasks were killed or resumed
+    double memdump_ms = 0;      // reading and writing memory pages
+    double total_ms = 0;
+    uint64_t processes = 0;
+    uint64_t threads = 0;
+    uint64_t pages = 0;
+    uint64_t image_bytes = 0;
+};
+
+CheckpointReport checkpoint_container(const runtime::StateStore& store, const CheckpointOptions& opts);
+
+}  // namespace myrt::cr

@@ -1,0 +1,190 @@
+#include "cr/checkpoint/codec.hpp"
+
+#include <cstring>
+#include <type_traits>
+
+#include "util/error.hpp"
+
+namespace myrt::cr::driver {
+namespace {
+
+// Limits no real process reaches; an image beyond them is refused.
+constexpr uint32_t max_groups = 65536;
+constexpr uint32_t max_path = 4096;
+constexpr uint32_t max_auxv = 512;
+constexpr uint32_t max_siginfo = 4096;
+constexpr uint32_t max_filters = 64;
+constexpr uint32_t max_filter_insns = 4096;  // BPF_MAXINSNS
+constexpr uint32_t max_threads = 65536;
+constexpr uint32_t max_fpu = 1u << 16;
+constexpr uint32_t max_vmas = 1u << 20;
+
+class Encoder {
+public:
+    template <class T>
+    void raw(const T& v) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        auto* p = reinterpret_cast<const std::byte*>(&v);
+        out.insert(out.end(), p, p + sizeof v);
+    }
+    void u32(uint32_t v) { raw(v); }
+    void bytes(const void* p, size_t n) {
+        auto* b = static_cast<const std::byte*>(p);
+        out.insert(out.end(), b, b + n);
+    }
+    void str(const std::string& s) {
+        u32(static_cast<uint32_t>(s.size()));
+        bytes(s.data(), s.size());
+    }
+    template <class T>
+    void vec(const std::vector<T>& v) {
+        u32(static_cast<uint32_t>(v.size()));
+        bytes(v.data(), v.size() * sizeof(T));
+    }
+    std::vector<std::byte> out;
+};
+
+class Decoder {
+public:
+    Decoder(std::span<const std::byte> d, const char* what) : data_(d), what_(what) {}
+    void take(void* dst, size_t n, const char* field) {
+        if (n > data_.size() - pos_)
+            fail("{} section is truncated at byte {} (reading {}, {} bytes needed, {} left)", what_, pos_, field, n,
+                 data_.size() - pos_);
+        std::memcpy(dst, data_.data() + pos_, n);
+        pos_ += n;
+    }
+    template <class T>
+    T raw(const char* field) {
+        T v{};
+        take(&v, sizeof v, field);
+        return v;
+    }
+    uint32_t count(const char* field, uint32_t max) {
+        auto n = raw<uint32_t>(field);
+        if (n > max) fail("{} section: {} count {} is over the limit of {}", what_, field, n, max);
+        return n;
+    }
+    std::string str(const char* field, uint32_t max = max_path) {
+        auto n = count(field, max);
+        std::string s(n, '\0');
+        take(s.data(), n, field);
+        if (s.find('\0') != std::string::npos) fail("{} section: {} holds a NUL byte", what_, field);
+        return s;
+    }
+    template <class T>
+    std::vector<T> vec(const char* field, uint32_t max) {
+        auto n = count(field, max);
+        std::vector<T> v(n);
+        take(v.data(), n * sizeof(T), field);
+        return v;
+    }
+    void done() const {
+        if (pos_ != data_.size()) fail("{} section has {} unexpected trailing bytes", what_, data_.size() - pos_);
+    }
+
+private:
+    std::span<const std::byte> data_;
+    size_t pos_ = 0;
+    const char* what_;
+};
+
+}  // namespace
+
+std::vector<std::byte> encode_process(const ProcessState& st) {
+    Encoder e;
+    e.raw(st.core);
+    e.vec(st.groups);
+    e.str(st.cwd);
+    e.str(st.root);
+    e.str(st.exe);
+    e.vec(st.auxv);
+    e.vec(st.shared_pending);
+    e.u32(static_cast<uint32_t>(st.seccomp.size()));
+    for (auto& f : st.seccomp) e.vec(f);
+    e.u32(static_cast<uint32_t>(st.threads.size()));
+    for (auto& t : st.threads) {
+        e.raw(t.core);
+        e.vec(t.fpu);
+        e.vec(t.pending);
+    }
+    e.u32(static_cast<uint32_t>(st.vmas.size()));
+    for (auto& v : st.vmas) {
+        e.raw(v.rec);
+        e.str(v.path);
+    }
+    return std::move(e.out);
+}
+
+ProcessState decode_process(std::span<const std::byte> data) {
+    Decoder d(data, "process");
+    ProcessState st;
+    st.core = d.raw<ProcessCoreRecord>("the process core");
+    const auto& ids = st.core.ids;
+    if (ids.ns_depth < 1 || ids.ns_depth > kMaxPidNsDepth)
+        fail("process section: pid namespace depth {} is outside 1..{}", ids.ns_depth, kMaxPidNsDepth);
+    for (int i = 0; i < ids.ns_depth; ++i)
+        if (ids.ns_pid[i] <= 0) fail("process section: pid {} at namespace level {} is not positive", ids.ns_pid[i], i);
+    st.groups = d.vec<uint32_t>("groups", max_groups);
+    st.cwd = d.str("cwd");
+    st.root = d.str("root");
+    st.exe = d.str("exe");
+    st.auxv = d.vec<uint64_t>("auxv", max_auxv);
+    st.shared_pending = d.vec<siginfo_t>("shared pending signals", max_siginfo);
+    auto nfilters = d.count("seccomp filters", max_filters);
+    for (uint32_t i = 0; i < nfilters; ++i) {
+        auto f = d.vec<sock_filter>("seccomp filter instructions", max_filter_insns);
+        if (f.empty()) fail("process section: seccomp filter {} is empty", i);
+        st.seccomp.push_back(std::move(f));
+    }
+    auto nthreads = d.count("threads", max_threads);
+    if (nthreads == 0 && !st.core.leader_exited) fail("process section: process {} has no thread", ids.pid);
+    for (uint32_t i = 0; i < nthreads; ++i) {
+        ThreadState t;
+        t.core = d.raw<ThreadCoreRecord>("a thread core");
+        if (t.core.ns_tid <= 0) fail("process section: thread id {} is not positive", t.core.ns_tid);
+        t.fpu = d.vec<std::byte>("FPU state", max_fpu);
+        if (t.fpu.size() != t.core.fpu_size)
+            fail("process section: thread {} FPU state is {} bytes but its record says {}", t.core.ns_tid,
+                 t.fpu.size(), t.core.fpu_size);
+        t.pending = d.vec<siginfo_t>("thread pending signals", max_siginfo);
+        st.threads.push_back(std::move(t));
+    }
+    auto nvmas = d.count("VMAs", max_vmas);
+    st.vmas.reserve(nvmas);
+    uint64_t prev_end = 0;
+    for (uint32_t i = 0; i < nvmas; ++i) {
+        Vma v;
+        v.rec = d.raw<VmaRecord>("a VMA");
+        v.path = d.str("a VMA path");
+        if (v.rec.start >= v.rec.end || (v.rec.start & 4095) || (v.rec.end & 4095) || v.rec.start < prev_end)
+            fail("process section: VMA {:#x}-{:#x} is empty, unaligned or out of order", v.rec.start, v.rec.end);
+        prev_end = v.rec.end;
+        st.vmas.push_back(std::move(v));
+    }
+    d.done();
+    return st;
+}
+
+std::vector<std::byte> encode_namespaces(const ns::NamespaceState& st) {
+    Encoder e;
+    e.u32(st.flags);
+    e.str(st.hostname);
+    e.str(st.domainname);
+    e.u32(st.loopback_up ? 1 : 0);
+    return std::move(e.out);
+}
+
+ns::NamespaceState decode_namespaces(std::span<const std::byte> data) {
+    Decoder d(data, "namespaces");
+    ns::NamespaceState st;
+    st.flags = d.raw<uint32_t>("namespace flags");
+    if (st.flags & ~ns::known_ns_flags) fail("namespaces section: unknown namespace flags {:#x}", st.flags);
+    st.hostname = d.str("hostname", 64);
+    st.domainname = d.str("domainname", 64);
+    st.loopback_up = d.raw<uint32_t>("loopback state") != 0;
+    d.done();
+    return st;
+}
+
+}  // namespace myrt::cr::driver

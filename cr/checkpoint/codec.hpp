@@ -1,0 +1,23 @@
+#pragma once
+// Byte encoding of the driver's sections (see sections.hpp). Encoding is
+// plain little-endian; decoding checks every count and length against what
+// is left and against fixed limits, so a hostile image gets a clear error
+// naming the field instead of a huge allocation or an out-of-bounds read.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cr/ns/ns_state.hpp"
+#include "cr/task/task_state.hpp"
+
+namespace myrt::cr::driver {
+
+std::vector<std::byte> encode_process(const ProcessState& st);
+ProcessState decode_process(std::span<const std::byte> data);
+
+std::vector<std::byte> encode_namespaces(const ns::NamespaceState& st);
+ns::NamespaceState decode_namespaces(std::span<const std::byte> data);
+
+}  // namespace myrt::cr::driver

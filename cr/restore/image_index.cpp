@@ -1,0 +1,116 @@
+#include "cr/restore/image_index.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "cr/checkpoint/codec.hpp"
+#include "cr/checkpoint/sections.hpp"
+#include "cr/image/host_info.hpp"
+#include "cr/image/record_reader.hpp"
+#include "cr/transport/open_stream.hpp"
+#include "util/error.hpp"
+
+namespace myrt::cr {
+namespace {
+
+int32_t inner_pid(const ProcessState& s) { return s.core.ids.ns_pid[s.core.ids.ns_depth - 1]; }
+
+bool is_files_record(const image::RecordHeader& h) {
+    using image::RecordType;
+    switch (static_cast<RecordType>(h.type)) {
+        case RecordType::objref:
+        case RecordType::string:
+        case RecordType::fd_table:
+        case RecordType::fd:
+        case RecordType::file:
+        case RecordType::pipe:
+            return true;
+        case RecordType::buffer:
+            return h.objref != driver::section::ns && h.objref != driver::section::process &&
+                   h.objref != driver::section::memory_end;
+        default:
+            return false;
+    }
+}
+
+void check_tree(const ImageIndex& idx) {
+    if (idx.processes.empty()) fail("the image holds no process");
+    if (inner_pid(idx.processes[0]) != 1)
+        fail("the image's first process has pid {} in its pid namespace, not 1 (the container's init)",
+             inner_pid(idx.processes[0]));
+    std::set<int32_t> seen, seen_inner;
+    for (size_t i = 0; i < idx.processes.size(); ++i) {
+        const auto& ids = idx.processes[i].core.ids;
+        if (!seen_inner.insert(inner_pid(idx.processes[i])).second)
+            fail("the image holds pid {} twice", inner_pid(idx.processes[i]));
+        if (i > 0 && !seen.count(ids.ppid))
+            fail("process {} of the image has no parent before it", inner_pid(idx.processes[i]));
+        seen.insert(ids.pid);
+    }
+}
+
+}  // namespace
+
+ImageIndex read_image_index(const std::string& image_file) {
+    auto source = transport::open_source(image_file);
+    image::RecordReader reader(*source);
+    ImageIndex idx;
+    idx.head = reader.read_head();
+    image::check_cpu_compatible(idx.head);
+    bool have_ns = false;
+    uint32_t memory_done = 0;
+    while (auto h = reader.next()) {
+        auto type = static_cast<image::RecordType>(h->type);
+        if (type == image::RecordType::buffer && h->objref == driver::section::ns) {
+            if (have_ns || !idx.processes.empty()) reader.fail_at("a namespaces section out of place");
+            idx.ns = driver::decode_namespaces(reader.read_buffer());
+            have_ns = true;
+        } else if (type == image::RecordType::buffer && h->objref == driver::section::process) {
+            if (!have_ns || memory_done > 0 || (!idx.pages.empty() && !idx.pages.back().empty()))
+                reader.fail_at("a process section out of place");
+            idx.processes.push_back(driver::decode_process(reader.read_buffer()));
+            idx.pages.emplace_back();
+        } else if (type == image::RecordType::pages) {
+            if (memory_done >= idx.processes.size() || h->objref != driver::pages_objref(memory_done))
+                reader.fail_at("PAGES for object {} where process {} was expected", h->objref, memory_done);
+            auto p = reader.read_fixed<image::RecordType::pages>();
+            uint64_t len = 0;
+            if (!image::pages_contents_len(p, len) || p.page_shift != 12 || (p.vaddr & 4095) || p.vaddr + len < p.vaddr)
+                reader.fail_at("PAGES at {:#x} with {} pages of shift {} is out of range", p.vaddr, p.nr_pages,
+                               p.page_shift);
+            const auto& vmas = idx.processes[memory_done].vmas;
+            bool inside = std::any_of(vmas.begin(), vmas.end(), [&](const Vma& v) {
+                return !v.is_special() && p.vaddr >= v.rec.start && p.vaddr + len <= v.rec.end;
+            });
+            if (!inside) reader.fail_at("PAGES {:#x}+{:#x} lie outside every VMA of the process", p.vaddr, len);
+            auto& ranges = idx.pages[memory_done];
+            if (!ranges.empty() && p.vaddr < ranges.back().end) reader.fail_at("PAGES at {:#x} out of order", p.vaddr);
+            ranges.push_back({p.vaddr, p.vaddr + len});
+            idx.total_pages += p.nr_pages;
+        } else if (type == image::RecordType::buffer && h->objref == driver::section::memory_end) {
+            auto b = reader.read_buffer();
+            uint32_t index = 0;
+            if (b.size() != sizeof index) reader.fail_at("a memory end marker of {} bytes", b.size());
+            std::memcpy(&index, b.data(), sizeof index);
+            if (index != memory_done || memory_done >= idx.processes.size())
+                reader.fail_at("memory end of process {} where {} was expected", index, memory_done);
+            ++memory_done;
+        } else if (is_files_record(*h) && !idx.processes.empty() && memory_done == 0 && idx.pages.back().empty()) {
+            // The process's files section (cr/files): read for real by the
+            // second pass, which creates its objects; here the reader's own
+            // checks (type, length, checksum) are all it gets.
+            reader.skip_payload();
+        } else {
+            reader.fail_at("unexpected {} record (objref {:#x}) in a container image",
+                           image::record_type_name(h->type), h->objref);
+        }
+    }
+    if (!have_ns) fail("image {} has no namespaces section", image_file);
+    if (memory_done != idx.processes.size())
+        fail("image {} has memory for {} of its {} processes", image_file, memory_done, idx.processes.size());
+    check_tree(idx);
+    return idx;
+}
+
+}  // namespace myrt::cr

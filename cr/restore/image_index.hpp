@@ -1,0 +1,30 @@
+#pragma once
+// First pass of a restore: the whole image is read and checked (HEAD, CPU,
+// every record, TAIL count and checksum, the driver's section order) before
+// anything is created. What the second pass needs is kept: the namespaces,
+// every process's state, and where each process has dumped pages.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cr/image/records.hpp"
+#include "cr/ns/ns_state.hpp"
+#include "cr/task/task_state.hpp"
+
+namespace myrt::cr {
+
+struct PageRange {
+    uint64_t start, end;
+};
+
+struct ImageIndex {
+    image::HeadRecord head{};
+    ns::NamespaceState ns;
+    std::vector<ProcessState> processes;            // root first, parents before children
+    std::vector<std::vector<PageRange>> pages;      // per process, ascending
+    uint64_t total_pages = 0;
+};
+
+ImageIndex read_image_index(const std::string& image_file);
+
+}  // namespace myrt::cr

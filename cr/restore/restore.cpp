@@ -1,0 +1,164 @@
+#include "cr/restore/restore.hpp"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cr/checkpoint/criu_files.hpp"
+#include "cr/checkpoint/work_log.hpp"
+#include "cr/files/files.hpp"
+#include "cr/image/record_reader.hpp"
+#include "cr/objhash/objhash.hpp"
+#include "cr/ptrace/inject.hpp"
+#include "cr/ns/ns_state.hpp"
+#include "cr/restore/bundle_check.hpp"
+#include "cr/restore/image_index.hpp"
+#include "cr/restore/restore_tree_streamed.hpp"
+#include "cr/tools/image_layout.hpp"
+#include "cr/transport/open_stream.hpp"
+#include "runtime/lifecycle.hpp"
+#include "runtime/pid_file.hpp"
+#include "spec/config.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/log.hpp"
+
+namespace myrt::cr {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+// create_container returns once the placeholder said it parks; it closes its
+// extra fds just after. Wait until it sits in pause(2), so the seize finds
+// the final state.
+void wait_parked(pid_t pid) {
+    auto path = fmt::format("/proc/{}/syscall", pid);
+    for (int i = 0; i < 5000; ++i) {
+        std::ifstream f(path);
+        long nr = -1;
+        if (!(f >> nr)) fail("the container's placeholder process {} is gone", pid);
+        if (nr == 34 /* pause */) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    fail("the container's placeholder process {} did not park in pause(2) within 5 s", pid);
+}
+
+// The placeholder's fds 0-2 are the container's stdio as create set it up
+// (the caller's, or the console pty): the same open file descriptions stand
+// for the image's inherited stdio.
+std::array<UniqueFd, 3> stdio_of(pid_t pid) {
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd) throw_errno("pidfd_open of the placeholder {}", pid);
+    std::array<UniqueFd, 3> out;
+    for (int fd = 0; fd < 3; ++fd) {
+        out[static_cast<size_t>(fd)].reset(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
+        if (!out[static_cast<size_t>(fd)]) throw_errno("pidfd_getfd of fd {} of the placeholder {}", fd, pid);
+    }
+    return out;
+}
+
+}  // namespace
+
+RestoreReport restore_container(const runtime::StateStore& store, const RestoreOptions& opts) {
+    const auto t0 = Clock::now();
+    RestoreReport report;
+    std::string work = opts.work_path.empty() ? opts.image_path : opts.work_path;
+    driver::make_directories(work);
+    WorkLog log(work, "restore.log");
+    bool created = false;
+    try {
+        auto image_file = tools::image_stream_path(opts.image_path);
+        log.line(fmt::format("restore of container {} from {}", opts.create.id, image_file));
+        auto idx = read_image_index(image_file);
+        auto config = spec::load_config(opts.create.bundle);
+        check_image_against_bundle(idx, config);
+        report.validate_ms = ms_since(t0);
+        report.pages = idx.total_pages;
+        log.line(fmt::format("image checked: {} processes, {} pages, namespaces {}", idx.processes.size(),
+                             idx.total_pages, ns::describe_flags(idx.ns.flags)));
+
+        auto t = Clock::now();
+        runtime::CreateOptions co = opts.create;
+        co.restore_placeholder = true;
+        co.pid_file.clear();  // written once the tasks are restored
+        co.foreground_terminal = !opts.detach;
+        auto res = runtime::create_container(store, co);
+        created = true;
+        report.terminal_master = res.terminal_master;
+        report.init_pid = res.state.pid;
+        report.create_ms = ms_since(t);
+        log.line(fmt::format("container created, placeholder pid {} ({:.1f} ms)", res.state.pid, report.create_ms));
+
+        wait_parked(res.state.pid);
+        ns::restore_namespaces(res.state.pid, idx.ns);
+
+        // Second pass: the image was checked whole; now read it again for
+        // real, files sections creating their objects, memory streamed.
+        auto source = transport::open_source(image_file);
+        image::RecordReader reader(*source);
+        reader.read_head();
+        if (!reader.next()) fail("image {} changed while it was being restored", image_file);
+        reader.skip_payload();  // namespaces, restored above
+        std::vector<SeizedProcess> procs;
+        TreeRestoreTimings timings;
+        {
+            // The restorer's copies of files and pipes live in `objs`: it is
+            // destroyed before the tasks run, or a restored reader would never
+            // see EOF on a pipe whose write end we still hold.
+            objhash::ObjHash objs;
+            auto caller_stdio = stdio_of(res.state.pid);
+            files::RestoreContext fctx{objs, fmt::format("/proc/{}/root", res.state.pid),
+                                       {caller_stdio[0].get(), caller_stdio[1].get(), caller_stdio[2].get()}};
+            std::vector<files::FdTable> tables;
+            for (size_t i = 0; i < idx.processes.size(); ++i) {
+                if (!reader.next()) fail("image {} changed while it was being restored", image_file);
+                reader.skip_payload();  // the process state, decoded by the first pass
+                tables.push_back(files::read_fds(reader, fctx));
+            }
+            procs = restore_tree_streamed(SeizedProcess(res.state.pid, SeizeMode::restore), idx, reader, timings,
+                                          [&](size_t i, SeizedProcess& p) {
+                                              Injector inj(p.live_tid());
+                                              files::restore_fds(p.pid(), inj, fctx, tables[i]);
+                                              inj.finish();
+                                          });
+        }
+        report.forking_ms = timings.forking_ms;
+        report.restore_ms = timings.restore_ms;
+        for (auto& p : procs) p.detach();
+        log.line(fmt::format("tasks restored: forking {:.1f} ms, state and memory {:.1f} ms ({} bytes)",
+                             timings.forking_ms, timings.restore_ms, timings.bytes));
+        if (!opts.create.pid_file.empty()) runtime::write_pid_file(opts.create.pid_file, res.state.pid);
+        report.total_ms = ms_since(t0);
+        driver::RestoreStats rs;
+        rs.forking_time_us = static_cast<uint32_t>(report.forking_ms * 1000);
+        rs.restore_time_us = static_cast<uint32_t>(report.total_ms * 1000);
+        rs.pages_restored = idx.total_pages;
+        driver::write_file_atomic(work, "stats-restore", driver::encode_stats_restore(rs));
+        log.line(fmt::format("restore done in {:.1f} ms", report.total_ms));
+        log.flush();
+        return report;
+    } catch (const std::exception& e) {
+        log.line(fmt::format("restore failed: {}", e.what()));
+        if (report.terminal_master >= 0) ::close(report.terminal_master);
+        if (created) {
+            try {
+                runtime::delete_container(store, opts.create.id, true);
+            } catch (const std::exception& de) {
+                log.line(fmt::format("removing the half-restored container failed too: {}", de.what()));
+                log::error("removing the half-restored container {} failed: {}", opts.create.id, de.what());
+            }
+        }
+        log.flush_noexcept();
+        throw;
+    }
+}
+
+}  // namespace myrt::cr

@@ -1,0 +1,159 @@
+#include "cr/restore/restore_tree_streamed.hpp"
+
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstring>
+#include <map>
+
+#include "cr/checkpoint/sections.hpp"
+#include "cr/ptrace/inject.hpp"
+#include "cr/task/restore_task.hpp"
+#include "util/error.hpp"
+
+namespace myrt::cr {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+int32_t inner_pid(const ProcessState& s) { return s.core.ids.ns_pid[s.core.ids.ns_depth - 1]; }
+
+// Pages of one process, read from the stream as fill_memory asks for them.
+class StreamPageSource final : public PageSource {
+public:
+    StreamPageSource(image::RecordReader& r, uint32_t index, const std::vector<PageRange>& ranges)
+        : reader_(r), index_(index), ranges_(ranges) {}
+    bool has_contents(const Vma& vma) const override {
+        for (auto& r : ranges_)
+            if (r.start < vma.rec.end && r.end > vma.rec.start) return true;
+        return false;
+    }
+    void for_each_chunk(const std::function<void(uint64_t, std::span<const std::byte>)>& fn) override {
+        for (;;) {
+            auto h = reader_.next();
+            if (!h) fail("the image ended inside the memory of process {}", index_);
+            if (h->type == static_cast<uint32_t>(image::RecordType::pages)) {
+                auto p = reader_.read_fixed<image::RecordType::pages>();
+                uint64_t addr = p.vaddr;
+                for (;;) {
+                    auto chunk = reader_.read_chunk(8u << 20);
+                    if (chunk.empty()) break;
+                    fn(addr, chunk);
+                    addr += chunk.size();
+                    bytes += chunk.size();
+                }
+            } else if (h->objref == driver::section::memory_end) {
+                reader_.read_buffer();  // its index was checked by the first pass
+                return;
+            } else {
+                fail("unexpected {} record inside the memory of process {}", image::record_type_name(h->type), index_);
+            }
+        }
+    }
+    uint64_t bytes = 0;
+
+private:
+    image::RecordReader& reader_;
+    uint32_t index_;
+    const std::vector<PageRange>& ranges_;
+};
+
+// A child of `parent` with pid `ns_pid` in the container's pid namespace:
+// clone3 with set_tid injected into the parent, so parentage is the dumped one.
+pid_t fork_child(SeizedProcess& parent, int32_t ns_pid) {
+    Injector inj(parent.pid());
+    RemoteScratch scratch(inj, 4096);
+    uint64_t tid_at = scratch.put(512, ns_pid);
+    clone_args args{};
+    args.exit_signal = SIGCHLD;
+    args.set_tid = tid_at;
+    args.set_tid_size = 1;
+    scratch.put(0, args);
+    inj.checked(fmt::format("clone3 of child process {}", ns_pid), SYS_clone3, scratch.addr(), sizeof args);
+    auto child = inj.last_clone_child();
+    if (!child) fail("clone3 of child {} reported no PTRACE_EVENT_FORK", ns_pid);
+    for (;;) {
+        int st = 0;
+        if (::waitpid(*child, &st, __WALL) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("waiting for the new child {} to stop", *child);
+        }
+        if (WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_STOP) break;
+        if (!WIFSTOPPED(st)) fail("new child {} died before it stopped", *child);
+        ::ptrace(PTRACE_CONT, *child, nullptr, nullptr);
+    }
+    {
+        // fork copied the parent's scratch into the child: unmap it there too.
+        Injector cinj(*child);
+        cinj.checked("unmapping the inherited scratch", SYS_munmap, scratch.addr(), scratch.size());
+        cinj.finish();
+    }
+    scratch.release();
+    inj.finish();
+    return *child;
+}
+
+void inject_checked(SeizedProcess& p, const std::string& what, long nr, uint64_t a1 = 0, uint64_t a2 = 0) {
+    Injector inj(p.pid());
+    inj.checked(what, nr, a1, a2);
+    inj.finish();
+}
+
+}  // namespace
+
+std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const ImageIndex& idx,
+                                                 image::RecordReader& reader, TreeRestoreTimings& timings,
+                                                 const std::function<void(size_t, SeizedProcess&)>& before_state) {
+    const auto& images = idx.processes;
+    std::vector<SeizedProcess> procs;
+    procs.push_back(std::move(root));
+    std::map<int32_t, size_t> by_dump_pid;
+    for (size_t i = 0; i < images.size(); ++i) by_dump_pid[images[i].core.ids.pid] = i;
+    try {
+        auto t = Clock::now();
+        for (size_t i = 1; i < images.size(); ++i) {
+            auto parent = by_dump_pid.find(images[i].core.ids.ppid);
+            if (parent == by_dump_pid.end() || parent->second >= i)
+                fail("process {} of the image has no parent restored before it", inner_pid(images[i]));
+            pid_t child = fork_child(procs[parent->second], inner_pid(images[i]));
+            procs.push_back(SeizedProcess::adopt(child, SeizedTask::adopt_stopped(child)));
+        }
+        // Sessions first (setsid needs a process that leads no group, which a
+        // fresh child is), then own groups, then joining groups that exist.
+        for (size_t i = 1; i < images.size(); ++i) {
+            const auto& ids = images[i].core.ids;
+            if (ids.ns_sid == inner_pid(images[i]))
+                inject_checked(procs[i], fmt::format("setsid for session leader {}", ids.ns_sid), SYS_setsid);
+        }
+        for (int pass = 0; pass < 2; ++pass)
+            for (size_t i = 1; i < images.size(); ++i) {
+                const auto& ids = images[i].core.ids;
+                bool own = ids.ns_pgid == inner_pid(images[i]);
+                if (ids.ns_sid == inner_pid(images[i]) || ids.ns_pgid == 0 || own != (pass == 0)) continue;
+                inject_checked(procs[i], fmt::format("setpgid to group {}", ids.ns_pgid), SYS_setpgid, 0,
+                               static_cast<uint64_t>(ids.ns_pgid));
+            }
+        timings.forking_ms = ms_since(t);
+        t = Clock::now();
+        if (before_state)
+            for (size_t i = 0; i < images.size(); ++i) before_state(i, procs[i]);
+        for (size_t i = 0; i < images.size(); ++i) {
+            StreamPageSource pages(reader, static_cast<uint32_t>(i), idx.pages[i]);
+            restore_process(procs[i], images[i], pages);
+            timings.bytes += pages.bytes;
+        }
+        if (reader.next()) fail("records follow the memory of the last process in the image");
+        timings.restore_ms = ms_since(t);
+    } catch (...) {
+        for (auto it = procs.rbegin(); it != procs.rend(); ++it) it->kill_and_reap();
+        throw;
+    }
+    return procs;
+}
+
+}  // namespace myrt::cr

@@ -1,0 +1,58 @@
+#!/bin/bash
+# A corrupt or truncated image is refused before anything is created, and a
+# restore that fails leaves nothing: no container, no process, no cgroup.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/cr_lib.sh"
+require_root
+
+B=$TEST_TMP/bundle
+cr_bundle "$B" memory 4
+new_id ID
+run_detached "$ID" "$B"
+wait_file "$B.shared/ready" 20
+cgdir=$(cgroup_dir "$(state_of "$ID" pid)" pids)
+cr_checkpoint "$ID" "$TEST_TMP/img" || fail "checkpoint: $(cat "$TEST_TMP/ckpt.err")"
+rt delete "$ID" || fail "delete"
+[ -d "$cgdir" ] && fail "cgroup $cgdir remains after delete"
+
+nothing_left() {
+    [ -z "$(rt list -q 2>/dev/null | grep -x "$ID")" ] || fail "$1: container $ID listed"
+    [ -d "$cgdir" ] && fail "$1: cgroup $cgdir left behind"
+    pgrep -f "^/bin/crwork memory" >/dev/null && fail "$1: a crwork process is left"
+    return 0
+}
+size=$(stat -c %s "$TEST_TMP/img/myrt.img")
+mkdir -p "$TEST_TMP/bad"
+# one flipped byte in the middle of the page data
+cp "$TEST_TMP/img/myrt.img" "$TEST_TMP/bad/myrt.img"
+printf '\xff' | dd of="$TEST_TMP/bad/myrt.img" bs=1 seek=$((size / 2)) conv=notrunc status=none
+cr_restore "$ID" "$B" "$TEST_TMP/bad" && fail "restore of a corrupted image succeeded"
+log "refused: $(cat "$TEST_TMP/restore.err")"
+assert_contains "$(cat "$TEST_TMP/restore.err")" checksum "error names the checksum"
+nothing_left "flipped byte"
+# truncated
+head -c $((size - 100)) "$TEST_TMP/img/myrt.img" >"$TEST_TMP/bad/myrt.img"
+cr_restore "$ID" "$B" "$TEST_TMP/bad" && fail "restore of a truncated image succeeded"
+assert_contains "$(cat "$TEST_TMP/restore.err")" truncated "error says truncated"
+nothing_left "truncated"
+# no image at all
+rm -f "$TEST_TMP/bad/myrt.img"
+cr_restore "$ID" "$B" "$TEST_TMP/bad" && fail "restore without an image succeeded"
+nothing_left "missing image"
+# a bundle that does not match: no network namespace
+jq '.linux.namespaces |= map(select(.type != "network"))' "$B/config.json" >"$TEST_TMP/c.json" && cp "$B/config.json" "$TEST_TMP/orig.json" && cp "$TEST_TMP/c.json" "$B/config.json"
+cr_restore "$ID" "$B" "$TEST_TMP/img" && fail "restore into a bundle without the image's network namespace succeeded"
+assert_contains "$(cat "$TEST_TMP/restore.err")" "does not match" "mismatch named"
+nothing_left "mismatched bundle"
+cp "$TEST_TMP/orig.json" "$B/config.json"
+# capabilities beyond the bundle's bounding set
+jq '.process.capabilities.bounding = ["CAP_KILL"]' "$TEST_TMP/orig.json" >"$B/config.json"
+cr_restore "$ID" "$B" "$TEST_TMP/img" && fail "restore with capabilities beyond the bundle's succeeded"
+assert_contains "$(cat "$TEST_TMP/restore.err")" "bounding set" "capability refusal named"
+nothing_left "capabilities"
+cp "$TEST_TMP/orig.json" "$B/config.json"
+pass "corrupt, truncated, missing and mismatched images refused, nothing left behind"
+# and the intact image still restores
+cr_restore "$ID" "$B" "$TEST_TMP/img" || fail "restore of the intact image: $(cat "$TEST_TMP/restore.err")"
+cr_verify "$ID" "$B.shared"
+pass "intact image restores"

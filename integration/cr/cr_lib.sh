@@ -1,0 +1,76 @@
+# Helpers for the checkpoint/restore tests (sourced after ../lib.sh).
+#
+# cr_bundle DIR MODE [ARG]: a busybox bundle whose process is `crwork MODE
+# ARG` (workloads/crwork.c) with $DIR.shared bind-mounted at /shared; the
+# workload writes /shared/ready when set up and /shared/result (PASS/FAIL)
+# after SIGUSR1.
+
+cr_workload_bin() {
+    if [ -n "${CR_WORKLOAD:-}" ] && [ -x "$CR_WORKLOAD" ]; then
+        echo "$CR_WORKLOAD"
+        return
+    fi
+    local out=$TEST_TMP/crwork
+    if [ ! -x "$out" ]; then
+        command -v cc >/dev/null 2>&1 || skip "needs cc to build workloads/crwork.c"
+        cc -O2 -Wall -static -pthread -o "$out" "$INTEG_DIR/cr/workloads/crwork.c" || fail "building crwork"
+    fi
+    echo "$out"
+}
+
+cr_bundle() {
+    local b=$1
+    shift
+    make_bundle "$b" /bin/crwork "$@"
+    cp "$(cr_workload_bin)" "$b/rootfs/bin/crwork" || fail "copy crwork into $b"
+    mkdir -p "$b.shared"
+    add_bind "$b" "$b.shared" /shared
+}
+
+# cr_checkpoint ID IMAGE_DIR [flags...]
+cr_checkpoint() {
+    local id=$1 dir=$2
+    shift 2
+    rt checkpoint --image-path "$dir" --work-path "$dir.work" "$@" "$id" </dev/null \
+        >"$TEST_TMP/ckpt.out" 2>"$TEST_TMP/ckpt.err"
+}
+
+# cr_restore ID BUNDLE IMAGE_DIR [flags...]: detached restore.
+cr_restore() {
+    local id=$1 b=$2 dir=$3
+    shift 3
+    rt restore -d --bundle "$b" --image-path "$dir" --work-path "$dir.rwork" "$@" "$id" </dev/null \
+        >"$TEST_TMP/restore.out" 2>"$TEST_TMP/restore.err"
+}
+
+# cr_verify ID SHARED_DIR: SIGUSR1 to the container's init, then its verdict.
+cr_verify() {
+    local id=$1 s=$2
+    rm -f "$s/result"
+    rt kill "$id" USR1 || fail "kill -USR1 $id"
+    wait_file "$s/result" 20
+    local r
+    r=$(cat "$s/result")
+    [ "$r" = PASS ] || fail "workload verdict after restore: $r"
+}
+
+# cr_untraced PID: no tracer attached (a failed or --leave-running checkpoint detached).
+cr_untraced() {
+    local t
+    t=$(awk '/^TracerPid:/ {print $2}' "/proc/$1/status")
+    [ "$t" = 0 ] || fail "process $1 is still traced by $t"
+}
+
+# cr_roundtrip ID BUNDLE: checkpoint into $TEST_TMP/img.N, delete, restore;
+# N counts up per call.
+CR_ROUND=0
+cr_roundtrip() {
+    local id=$1 b=$2
+    CR_ROUND=$((CR_ROUND + 1))
+    local dir=$TEST_TMP/img.$CR_ROUND
+    cr_checkpoint "$id" "$dir" || fail "checkpoint $id (round $CR_ROUND): $(cat "$TEST_TMP/ckpt.err")"
+    [ -s "$dir/myrt.img" ] || fail "no $dir/myrt.img after checkpoint"
+    rt delete "$id" >/dev/null 2>&1 || rt delete --force "$id" || fail "delete $id after checkpoint"
+    cr_restore "$id" "$b" "$dir" || fail "restore $id (round $CR_ROUND): $(cat "$TEST_TMP/restore.err")"
+    assert_eq running "$(state_of "$id" status)" "status after restore (round $CR_ROUND)"
+}
