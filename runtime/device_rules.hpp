@@ -1,6 +1,6 @@
 #pragma once
-// The device cgroup rules every container gets after its own (runc's
-// defaults): mknod of any node, the standard nodes, ptys, and each
+// The device cgroup rules every container gets after its own: runc's defaults
+// (cgroup::default_device_rules: mknod, the standard nodes, ptys) plus each
 // linux.devices entry, so a "deny all" in config.json still leaves a usable /dev.
 #include <vector>
 

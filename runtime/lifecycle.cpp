@@ -105,12 +105,14 @@ static void destroy(const StateStore& store, const ContainerState& st, const spe
     }
     wait_for_exit(st.pid, st.pid_start_time, 5000);
     // Processes outside our pid namespace view take a moment to leave the cgroup.
-    for (int i = 0; i < 200; ++i) {
+    // Cgroup::destroy already retries EBUSY for a moment; a few rounds of
+    // killing stragglers (forked while we killed) is enough.
+    for (int i = 0; i < 5; ++i) {
         try {
             cg.destroy();
             break;
         } catch (const std::exception& e) {
-            if (i == 199) throw;
+            if (i == 4) throw;
             cg.kill_all(SIGKILL);
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
