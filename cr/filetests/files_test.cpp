@@ -135,7 +135,7 @@ pid_t spawn_fresh(PidNamespace& ns, pid_t ns_pid, SharedPage& shared, std::funct
         s->ready.fetch_add(1);
         while (!s->go.load()) ::usleep(1000);
         if (after) after();
-        s->done.store(1);
+        s->done.fetch_add(1);  // with several fresh processes, the test waits for all of them
         park();
     });
     return pid;
@@ -399,7 +399,7 @@ TEST(Files, PipeSharedBetweenParentAndChildKeepsItsDataInFlight) {
     }
 
     shared->go.store(1);
-    ASSERT_TRUE(wait_until([&] { return shared->done.load() == 1; })) << "the restored child never finished reading";
+    ASSERT_TRUE(wait_until([&] { return shared->done.load() == 2; })) << "the restored child never finished reading";
     ASSERT_EQ(shared->read_len, in_flight);
     EXPECT_EQ(std::memcmp(shared->buf, pattern.data(), in_flight), 0) << "the child must read the same bytes";
     reap(new_child);
@@ -551,7 +551,16 @@ TEST(Files, HundredsOfFdsRoundTrip) {
 // The whole process, not only its fds: the workload is dumped (task state,
 // memory, fds), killed, rebuilt in a placeholder with the same pid, and then
 // checks its own fds and reports.
-TEST(Files, RestoredProcessFindsItsPipeFileAndDeletedFile) {
+namespace {
+void whole_process_round_trip(bool fds_after_memory);
+}
+
+TEST(Files, RestoredProcessFindsItsPipeFileAndDeletedFile) { whole_process_round_trip(false); }
+// The driver may also install fds once the address space is the dumped one.
+TEST(Files, FdsInstalledAfterTheAddressSpaceWorkToo) { whole_process_round_trip(true); }
+
+namespace {
+void whole_process_round_trip(bool fds_after_memory) {
     PidNamespace ns;
     TempDir dir;
     std::string page_path = dir.path() + "/page";
@@ -601,13 +610,15 @@ TEST(Files, RestoredProcessFindsItsPipeFileAndDeletedFile) {
         try {
             objhash::ObjHash objs;
             files::RestoreContext ctx{objs, "/"};
-            {
+            auto table = files::read_fds(r, ctx);
+            auto install = [&] {
                 Injector inj(proc.live_tid());
-                auto table = files::read_fds(r, ctx);
                 files::restore_fds(fresh, inj, ctx, table);
                 inj.finish();
-            }
+            };
+            if (!fds_after_memory) install();
             restore_process(proc, state, memory);
+            if (fds_after_memory) install();
         } catch (...) {
             proc.kill_and_reap();
             throw;
@@ -619,6 +630,7 @@ TEST(Files, RestoredProcessFindsItsPipeFileAndDeletedFile) {
     EXPECT_EQ(page->result, 1) << "restored workload: " << const_cast<const char*>(page->msg);
     reap(fresh);
 }
+}  // namespace
 
 // The container's stdout is a pipe of whoever started it: recorded as
 // inherited (found by the default rule, from outside_inodes), not dumped, and
