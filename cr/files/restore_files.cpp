@@ -61,6 +61,10 @@ UniqueFd reopen(int fd, uint32_t flags, std::string_view what) {
     std::string self = fmt::format("/proc/self/fd/{}", fd);
     UniqueFd out(::open(self.c_str(), static_cast<int>(flags & ~static_cast<uint32_t>(O_DIRECTORY | O_NOFOLLOW)) | O_CLOEXEC | O_NOCTTY));
     if (!out) throw_errno("reopening {} with flags {:o}", what, flags);
+    // open() ignores O_ASYNC; only fcntl sets it (the owner is not restored: docs/cr-files.md).
+    if ((flags & FASYNC) && !(flags & O_PATH))
+        check(::fcntl(out.get(), F_SETFL, static_cast<int>(flags & (O_APPEND | FASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK))),
+              "F_SETFL O_ASYNC on {}", what);
     return out;
 }
 
@@ -293,7 +297,7 @@ FdTable read_fds(img::RecordReader& r, RestoreContext& ctx) {
             for (uint32_t i = 0; i < t.nr_fds; ++i) {
                 img::RecordHeader fh{};
                 auto rec = r.expect<img::RecordType::fd>(&fh);
-                if (fh.type != static_cast<uint32_t>(img::RecordType::fd)) r.fail_at("FD_TABLE: record {} of {} is not an FD", i, t.nr_fds);
+                if (fh.objref != 0) r.fail_at("FD record with objref {}", fh.objref);
                 if (rec.fd < 0 || static_cast<uint32_t>(rec.fd) >= max_restored_fd) r.fail_at("FD: fd number {} out of range", rec.fd);
                 if (!seen.insert(rec.fd).second) r.fail_at("FD: fd {} listed twice", rec.fd);
                 if (rec.fd_flags & ~static_cast<uint32_t>(FD_CLOEXEC)) r.fail_at("FD {}: unknown fd flags {:#x}", rec.fd, rec.fd_flags);
