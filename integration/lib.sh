@@ -62,7 +62,9 @@ RUNTIME_IS_RUNC=0
 case "$(timeout 10 "$MYRT" --version 2>/dev/null | head -1)" in runc*) RUNTIME_IS_RUNC=1 ;; esac
 strict() {
     if [ "$RUNTIME_IS_RUNC" = 1 ]; then
-        ( "$@" ) 2>/dev/null || log "KNOWN RUNC DIFFERENCE (enforced for myrt): $*"
+        local why
+        why=$( ( "$@" ) 2>&1 >/dev/null) ||
+            log "KNOWN RUNC DIFFERENCE (enforced for myrt): $(echo "$why" | grep -m1 'FAIL:' | sed 's/^[^:]*: FAIL: //')"
     else
         "$@"
     fi
@@ -81,6 +83,21 @@ ID_COUNTER=0
 # gets RT_TIMEOUT seconds (SIGTERM), then 5 more (SIGKILL).
 RT_TIMEOUT=${RT_TIMEOUT:-60}
 rt() { timeout -k 5 "$RT_TIMEOUT" "$MYRT" --root "$STATE" "$@"; }
+
+# rtc ARGS...: `rt` for command substitutions. The runtime's stdout and stderr
+# go to files that are replayed afterwards, so a process the runtime leaves
+# behind (a container, a stuck child) never holds the substitution's pipe and
+# hangs the test; `rt`'s timeout then ends the wait.
+rtc() {
+    local o e rc
+    o=$(mktemp "$TEST_TMP/rtc.XXXXXX") && e=$(mktemp "$TEST_TMP/rtc.XXXXXX") || fail "mktemp in $TEST_TMP"
+    rt "$@" >"$o" 2>"$e"
+    rc=$?
+    cat "$o"
+    cat "$e" >&2
+    rm -f "$o" "$e"
+    return "$rc"
+}
 
 # new_id VAR: a container id unique to this test process, remembered for cleanup.
 new_id() {
@@ -252,7 +269,7 @@ run_detached() {
 run_fg() {
     local b=$1 id
     new_id id
-    rt run --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/$id.err"
+    rtc run --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/$id.err"
 }
 
 # cgroup_dir PID CONTROLLER: the host directory of PID's cgroup for CONTROLLER:

@@ -43,5 +43,5 @@ assert_contains "$out" "Operation not permitted" "chown refused without CAP_CHOW
 # an unknown capability name is a clear error
 edit_config "$B" '.process.capabilities.bounding = ["CAP_NO_SUCH"]'
 new_id ID
-out=$(rt run --bundle "$B" "$ID" </dev/null 2>&1) && fail "unknown capability accepted"
+out=$(rtc run --bundle "$B" "$ID" </dev/null 2>&1) && fail "unknown capability accepted"
 assert_contains "$out" "CAP_NO_SUCH" "unknown capability named in the error"

@@ -54,7 +54,7 @@ pass "delete removes the container's cgroups"
 edit_config "$B" '.linux.cgroupsPath = $p | .linux.resources = {"memory": {"limit": 16777216, "swap": 16777216}}' --arg p "$cgpath-oom"
 set_args "$B" sh -c 'x=$(head -c 67108864 /dev/zero | tr "\0" a); echo survived'
 new_id ID
-out=$(rt run --bundle "$B" "$ID" </dev/null 2>&1)
+out=$(rtc run --bundle "$B" "$ID" </dev/null 2>&1)
 rc=$?
 assert_not_contains "$out" survived "64 MiB in a 16 MiB container does not survive"
 [ "$rc" -ne 0 ] || fail "OOM-killed container exited 0"

@@ -51,5 +51,5 @@ assert_contains "$o" exec-hello "exec -t: output through the pty master"
 
 # terminal: true without a console socket on create is an error (nobody could get the master)
 new_id ID
-out=$(rt create --bundle "$B" "$ID" </dev/null 2>&1) && fail "create with terminal but no console socket succeeded"
+out=$(rtc create --bundle "$B" "$ID" </dev/null 2>&1) && fail "create with terminal but no console socket succeeded"
 pass "terminal without --console-socket refused"

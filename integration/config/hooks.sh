@@ -73,13 +73,13 @@ assert_eq arg2 "$(awk '$1 == "poststart" {print $5}' "$S/hooks.log")" "hook args
 : >"$S/hooks.log"
 edit_config "$B" '.hooks = {"createRuntime": [$f]}' --argjson f "$(h "$S/hook.sh" fail)"
 new_id ID
-out=$(rt create --bundle "$B" "$ID" </dev/null 2>&1) && fail "create with a failing createRuntime hook succeeded"
+out=$(rtc create --bundle "$B" "$ID" </dev/null 2>&1) && fail "create with a failing createRuntime hook succeeded"
 pass "failing createRuntime hook fails create"
 fpid=$(awk '$1 == "fail" {print $3}' "$S/hooks.log")
 assert_match "$fpid" '^[0-9]+$' "the failing hook saw a pid"
 wait_gone "$fpid"
 pass "the container process is gone"
-out=$(rt state "$ID" 2>&1) && fail "state exists after a failed create"
+out=$(rtc state "$ID" 2>&1) && fail "state exists after a failed create"
 assert_contains "$out" "does not exist" "no state left behind"
 left=$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$ID" 2>/dev/null)
 [ -z "$left" ] || fail "cgroups left behind: $left"
@@ -95,8 +95,8 @@ chmod 755 "$S/slow.sh"
 edit_config "$B" '.hooks = {"createRuntime": [{"path": $p, "timeout": 1}]}' --arg p "$S/slow.sh"
 new_id ID
 t0=$(date +%s)
-out=$(rt create --bundle "$B" "$ID" </dev/null 2>&1) && fail "create with a timed-out hook succeeded"
+out=$(rtc create --bundle "$B" "$ID" </dev/null 2>&1) && fail "create with a timed-out hook succeeded"
 [ $(( $(date +%s) - t0 )) -lt 15 ] || fail "hook timeout of 1s not enforced"
 pass "hook timeout enforced"
-out=$(rt state "$ID" 2>&1) && fail "state exists after a hook timeout"
+out=$(rtc state "$ID" 2>&1) && fail "state exists after a hook timeout"
 pass "no state left after a hook timeout"

@@ -20,5 +20,5 @@ assert_eq "$(readlink /proc/$holder/ns/uts)" "$(echo "$out" | sed -n 2p)" "same 
 # a namespace path that does not exist is a clear error naming it
 edit_config "$B" '.linux.namespaces |= map(if .type == "uts" then .path = "/proc/999999999/ns/uts" else . end)'
 new_id ID
-out=$(rt run --bundle "$B" "$ID" </dev/null 2>&1) && fail "join of a missing namespace path succeeded"
+out=$(rtc run --bundle "$B" "$ID" </dev/null 2>&1) && fail "join of a missing namespace path succeeded"
 assert_contains "$out" "/proc/999999999/ns/uts" "missing namespace path named in the error"

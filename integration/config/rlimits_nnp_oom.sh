@@ -26,5 +26,5 @@ assert_eq "$(cat /proc/self/oom_score_adj)" "$(echo "$out" | tail -1)" "oom_scor
 
 edit_config "$B" '.process.rlimits = [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]'
 new_id ID
-out=$(rt run --bundle "$B" "$ID" </dev/null 2>&1) && fail "unknown rlimit accepted"
+out=$(rtc run --bundle "$B" "$ID" </dev/null 2>&1) && fail "unknown rlimit accepted"
 assert_contains "$out" "RLIMIT_BOGUS" "unknown rlimit named in the error"

@@ -42,5 +42,5 @@ pass "SCMP_ACT_KILL gives a non-zero exit ($rc)"
 # an unknown syscall action is a clear error
 edit_config "$B" '.linux.seccomp.syscalls = [{"names": ["mkdir"], "action": "SCMP_ACT_BOGUS"}]'
 new_id ID
-out=$(rt run --bundle "$B" "$ID" </dev/null 2>&1) && fail "unknown seccomp action accepted"
+out=$(rtc run --bundle "$B" "$ID" </dev/null 2>&1) && fail "unknown seccomp action accepted"
 assert_contains "$out" "SCMP_ACT_BOGUS" "unknown seccomp action named in the error"

@@ -19,6 +19,6 @@ assert_eq "$host_fwd" "$(cat /proc/sys/net/ipv4/ip_forward)" "host ip_forward un
 # a sysctl of a namespace the container does not own is refused
 edit_config "$B" '.linux.sysctl = {"kernel.msgmax": "4096"} | .linux.namespaces |= map(select(.type != "ipc"))'
 new_id ID
-out=$(rt run --bundle "$B" "$ID" </dev/null 2>&1) && fail "ipc sysctl without an ipc namespace accepted"
+out=$(rtc run --bundle "$B" "$ID" </dev/null 2>&1) && fail "ipc sysctl without an ipc namespace accepted"
 assert_contains "$out" "kernel.msgmax" "refused sysctl named in the error"
 assert_eq "$host_msgmax" "$(cat /proc/sys/kernel/msgmax)" "host kernel.msgmax untouched by the refused run"

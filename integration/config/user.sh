@@ -22,5 +22,5 @@ assert_eq "640" "$(echo "$lines" | sed -n 4p)" "umask applied to new files"
 edit_config "$B" '.process.cwd = "/no/such/dir" | .process.user = {"uid": 0, "gid": 0}'
 set_args "$B" pwd
 new_id ID
-out=$(rt run --bundle "$B" "$ID" </dev/null 2>&1)
+out=$(rtc run --bundle "$B" "$ID" </dev/null 2>&1)
 if [ $? = 0 ]; then assert_eq /no/such/dir "$out" "missing cwd created"; else assert_contains "$out" "/no/such/dir" "missing cwd named in the error"; fi

@@ -40,7 +40,7 @@ if rt start "$ID" 2>/dev/null; then fail "start of a stopped container succeeded
 pass "start of a stopped container fails"
 
 rt delete "$ID" || fail "delete of a stopped container"
-out=$(rt state "$ID" 2>&1) && fail "state after delete succeeded: $out"
+out=$(rtc state "$ID" 2>&1) && fail "state after delete succeeded: $out"
 assert_contains "$out" "does not exist" "state after delete"
 [ -z "$(ls -A "$STATE" 2>/dev/null)" ] || fail "state root not empty after delete: $(ls -A "$STATE")"
 pass "nothing left in the state root"

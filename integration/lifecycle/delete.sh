@@ -11,14 +11,14 @@ pid=$(state_of "$ID" pid)
 cg=$(cgroup_dir "$pid" pids) || fail "no pids cgroup for $pid"
 [ -d "$cg" ] || fail "cgroup dir $cg missing"
 
-out=$(rt delete "$ID" 2>&1) && fail "delete of a running container without --force succeeded"
+out=$(rtc delete "$ID" 2>&1) && fail "delete of a running container without --force succeeded"
 pass "delete without --force refused: $out"
 assert_eq running "$(state_of "$ID" status)" "container still running after refused delete"
 
 rt delete --force "$ID" || fail "delete --force"
 wait_gone "$pid"
 pass "delete --force killed the process"
-out=$(rt state "$ID" 2>&1) && fail "state after delete --force succeeded"
+out=$(rtc state "$ID" 2>&1) && fail "state after delete --force succeeded"
 assert_contains "$out" "does not exist" "state after delete --force"
 [ ! -d "$cg" ] || fail "cgroup $cg left behind by delete --force"
 pass "cgroup removed"
@@ -32,7 +32,7 @@ wait_gone "$pid"
 pass "delete --force of a created container"
 
 # delete of an unknown container fails and says so; --force on it is quiet success
-out=$(rt delete no-such-ctr 2>&1) && fail "delete of an unknown id succeeded"
+out=$(rtc delete no-such-ctr 2>&1) && fail "delete of an unknown id succeeded"
 assert_contains "$out" "does not exist" "delete of an unknown id"
 rt delete --force no-such-ctr || fail "delete --force of an unknown id should succeed"
 pass "delete --force of an unknown id succeeds"

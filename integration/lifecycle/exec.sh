@@ -10,24 +10,24 @@ new_id ID
 run_detached "$ID" "$B"
 init=$(state_of "$ID" pid)
 
-out=$(rt exec "$ID" sh -c 'echo hello from exec' </dev/null 2>&1) || fail "exec: $out"
+out=$(rtc exec "$ID" sh -c 'echo hello from exec' </dev/null 2>&1) || fail "exec: $out"
 assert_eq "hello from exec" "$out" "exec args form"
-out=$(rt exec "$ID" readlink /proc/1/exe </dev/null 2>&1)
+out=$(rtc exec "$ID" readlink /proc/1/exe </dev/null 2>&1)
 assert_eq /bin/busybox "$out" "exec runs inside the container's pid namespace and rootfs"
-[ "$(rt exec "$ID" readlink /proc/self/ns/mnt </dev/null)" = "$(readlink /proc/"$init"/ns/mnt)" ] || fail "exec not in the container's mount namespace"
+[ "$(rtc exec "$ID" readlink /proc/self/ns/mnt </dev/null)" = "$(readlink /proc/"$init"/ns/mnt)" ] || fail "exec not in the container's mount namespace"
 pass "exec joins the container's mount namespace"
 
 rt exec "$ID" sh -c 'exit 42' </dev/null
 assert_eq 42 "$?" "exec exit code propagated"
 
-out=$(rt exec --env FOO=bar --env BAZ=qux "$ID" sh -c 'echo "$FOO $BAZ $FROM_CONFIG"' </dev/null 2>&1)
+out=$(rtc exec --env FOO=bar --env BAZ=qux "$ID" sh -c 'echo "$FOO $BAZ $FROM_CONFIG"' </dev/null 2>&1)
 assert_eq "bar qux yes" "$out" "--env (repeated) adds to the config's env"
-out=$(rt exec --cwd /tmp "$ID" pwd </dev/null 2>&1)
+out=$(rtc exec --cwd /tmp "$ID" pwd </dev/null 2>&1)
 assert_eq /tmp "$out" "--cwd"
-out=$(rt exec --user 1000:1000 "$ID" id </dev/null 2>&1)
+out=$(rtc exec --user 1000:1000 "$ID" id </dev/null 2>&1)
 assert_contains "$out" "uid=1000" "--user uid"
 assert_contains "$out" "gid=1000" "--user gid"
-out=$(rt exec --user=1000:1000 --cwd=/home/user "$ID" sh -c 'id -u; pwd' </dev/null 2>&1)
+out=$(rtc exec --user=1000:1000 --cwd=/home/user "$ID" sh -c 'id -u; pwd' </dev/null 2>&1)
 assert_eq "$(printf '1000\n/home/user')" "$out" "--flag=value forms"
 
 # --process FILE: a full OCI process object
@@ -40,7 +40,7 @@ cat >"$TEST_TMP/process.json" <<'JSON'
   "cwd": "/home/user"
 }
 JSON
-out=$(rt exec --process "$TEST_TMP/process.json" "$ID" </dev/null 2>&1) || fail "exec --process: $out"
+out=$(rtc exec --process "$TEST_TMP/process.json" "$ID" </dev/null 2>&1) || fail "exec --process: $out"
 assert_eq "proc:fromfile:/home/user:1000:1000 100" "$out" "--process file"
 
 # -d with --pid-file: returns at once, the pid file names the exec'd process
@@ -56,5 +56,5 @@ pass "ps lists the exec'd process"
 # exec into a stopped container is refused
 rt kill "$ID" KILL
 wait_status "$ID" stopped
-out=$(rt exec "$ID" true </dev/null 2>&1) && fail "exec into a stopped container succeeded"
+out=$(rtc exec "$ID" true </dev/null 2>&1) && fail "exec into a stopped container succeeded"
 pass "exec into a stopped container refused: $out"

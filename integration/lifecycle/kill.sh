@@ -42,7 +42,7 @@ pass "kill of a stopped container fails"
 rt delete "$ID"
 new_id ID
 run_detached "$ID" "$B"
-out=$(rt kill "$ID" NOTASIGNAL 2>&1) && fail "kill with an unknown signal name succeeded"
+out=$(rtc kill "$ID" NOTASIGNAL 2>&1) && fail "kill with an unknown signal name succeeded"
 pass "unknown signal name rejected: $out"
 assert_eq running "$(state_of "$ID" status)" "container untouched by a rejected kill"
 rt kill "$ID" KILL; wait_status "$ID" stopped; rt delete "$ID"
@@ -53,7 +53,7 @@ rm -f "$TEST_TMP/shared/ready"
 new_id ID
 run_detached "$ID" "$B"
 wait_file "$TEST_TMP/shared/ready"
-pids=$(rt ps --format json "$ID" | jq -r '.[]')
+pids=$(rtc ps --format json "$ID" | jq -r '.[]')
 assert_eq 3 "$(echo "$pids" | wc -w)" "three processes before kill --all"
 rt kill --all "$ID" KILL || fail "kill --all"
 for p in $pids; do wait_gone "$p"; done

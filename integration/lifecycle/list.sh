@@ -4,27 +4,27 @@ source "$(dirname "$0")/../lib.sh"
 
 B=$TEST_TMP/bundle
 make_bundle "$B" sleep 600
-out=$(rt list 2>&1) || fail "list on an empty root: $out"
+out=$(rtc list 2>&1) || fail "list on an empty root: $out"
 assert_contains "$out" ID "empty list prints the header"
-assert_eq "" "$(rt list -q)" "empty list -q prints nothing"
+assert_eq "" "$(rtc list -q)" "empty list -q prints nothing"
 
 new_id A; new_id C
 run_detached "$A" "$B"
 rt create --bundle "$B" "$C" </dev/null >/dev/null 2>&1 || fail "create $C"
 
-table=$(rt list) || fail "list"
+table=$(rtc list) || fail "list"
 head=$(echo "$table" | head -1)
 for col in ID PID STATUS BUNDLE CREATED; do assert_contains "$head" "$col" "table header has $col"; done
 assert_match "$(echo "$table" | grep "^$A ")" "^$A +[0-9]+ +running +$B " "table row of the running container"
 assert_match "$(echo "$table" | grep "^$C ")" "^$C +[0-9]+ +created +$B " "table row of the created container"
 
-json=$(rt list -f json) || fail "list -f json"
+json=$(rtc list -f json) || fail "list -f json"
 assert_eq 2 "$(echo "$json" | jq length)" "json list has two entries"
 assert_eq running "$(echo "$json" | jq -r --arg i "$A" '.[] | select(.id == $i) | .status')" "json status of $A"
 assert_eq created "$(echo "$json" | jq -r --arg i "$C" '.[] | select(.id == $i) | .status')" "json status of $C"
 assert_eq "$(state_of "$A" pid)" "$(echo "$json" | jq -r --arg i "$A" '.[] | select(.id == $i) | .pid')" "json pid of $A"
 assert_eq "$B" "$(echo "$json" | jq -r --arg i "$A" '.[] | select(.id == $i) | .bundle')" "json bundle of $A"
-json2=$(rt list --format=json) || fail "list --format=json"
+json2=$(rtc list --format=json) || fail "list --format=json"
 assert_eq 2 "$(echo "$json2" | jq length)" "--format=json form"
 
-assert_eq "$(printf '%s\n' "$A" "$C" | sort)" "$(rt list -q | sort)" "list -q prints the ids only"
+assert_eq "$(printf '%s\n' "$A" "$C" | sort)" "$(rtc list -q | sort)" "list -q prints the ids only"

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 L=$TEST_TMP/log.json
-out=$(rt --log "$L" --log-format json start no-such-ctr 2>&1) && fail "start of an unknown id succeeded"
+out=$(rtc --log "$L" --log-format json start no-such-ctr 2>&1) && fail "start of an unknown id succeeded"
 assert_contains "$out" "does not exist" "error on stderr too"
 [ -s "$L" ] || fail "no log written to $L"
 while IFS= read -r line; do

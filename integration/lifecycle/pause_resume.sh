@@ -24,21 +24,21 @@ pass "counter advances while running"
 
 rt pause "$ID" || fail "pause"
 assert_eq paused "$(state_of "$ID" status)" "status after pause"
-assert_eq paused "$(rt list -f json | jq -r --arg i "$ID" '.[] | select(.id == $i) | .status')" "list shows paused"
+assert_eq paused "$(rtc list -f json | jq -r --arg i "$ID" '.[] | select(.id == $i) | .status')" "list shows paused"
 pid=$(state_of "$ID" pid)
 sleep 0.1
 a=$(count); sleep 0.5; b=$(count)
 assert_eq "$a" "$b" "counter frozen while paused"
-out=$(rt exec "$ID" true </dev/null 2>&1) && fail "exec into a paused container succeeded"
+out=$(rtc exec "$ID" true </dev/null 2>&1) && fail "exec into a paused container succeeded"
 pass "exec into a paused container refused"
-out=$(rt pause "$ID" 2>&1) && fail "pause of a paused container succeeded"
+out=$(rtc pause "$ID" 2>&1) && fail "pause of a paused container succeeded"
 pass "second pause refused: $out"
 
 rt resume "$ID" || fail "resume"
 assert_eq running "$(state_of "$ID" status)" "status after resume"
 advances_from "$b" || fail "counter did not continue after resume (stuck at $b)"
 pass "counter continues after resume"
-out=$(rt resume "$ID" 2>&1) && fail "resume of a running container succeeded"
+out=$(rtc resume "$ID" 2>&1) && fail "resume of a running container succeeded"
 pass "resume of a running container refused: $out"
 
 # a paused container can be killed and force-deleted

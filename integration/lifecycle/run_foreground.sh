@@ -5,16 +5,16 @@ source "$(dirname "$0")/../lib.sh"
 B=$TEST_TMP/bundle
 make_bundle "$B" sh -c 'echo out-line; echo err-line >&2; exit 7'
 new_id ID
-out=$(rt run --bundle "$B" "$ID" </dev/null 2>"$TEST_TMP/err")
+out=$(rtc run --bundle "$B" "$ID" </dev/null 2>"$TEST_TMP/err")
 rc=$?
 assert_eq 7 "$rc" "exit code propagated"
 assert_eq out-line "$out" "stdout passed through"
 assert_contains "$(cat "$TEST_TMP/err")" err-line "stderr passed through"
-out=$(rt state "$ID" 2>&1) && fail "foreground run left the container behind"
+out=$(rtc state "$ID" 2>&1) && fail "foreground run left the container behind"
 assert_contains "$out" "does not exist" "run deletes the container after it exits"
 
 set_args "$B" true
-out=$(rt run --bundle "$B" "$ID" </dev/null 2>&1) || fail "run true: $out"
+out=$(rtc run --bundle "$B" "$ID" </dev/null 2>&1) || fail "run true: $out"
 pass "exit code 0 and the id is reusable after run"
 
 # stdin is passed to the process too

@@ -25,7 +25,7 @@ pass "existing config.json left alone"
 make_rootfs "$D/rootfs"
 edit_config "$D" '.process.terminal = false | .process.args = ["sh", "-c", "echo spec-ok"]'
 new_id ID
-out=$(rt run --bundle "$D" "$ID" </dev/null 2>&1) || fail "run of the default spec: $out"
+out=$(rtc run --bundle "$D" "$ID" </dev/null 2>&1) || fail "run of the default spec: $out"
 assert_eq spec-ok "$out" "default spec runs"
 
 F=$("$MYRT" features 2>&1) || fail "features: $F"

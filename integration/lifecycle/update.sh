@@ -48,7 +48,7 @@ fi
 
 # bad input: a malformed resources document is refused and changes nothing
 echo '{"memory": {"limit": "lots"}}' >"$TEST_TMP/bad.json"
-out=$(rt update --resources "$TEST_TMP/bad.json" "$ID" 2>&1) && fail "update with a malformed resources file succeeded"
+out=$(rtc update --resources "$TEST_TMP/bad.json" "$ID" 2>&1) && fail "update with a malformed resources file succeeded"
 pass "malformed resources refused: $out"
 assert_eq 50331648 "$(mem)" "memory limit unchanged after a refused update"
 
