@@ -23,10 +23,28 @@ namespace img = myrt::cr::image;
 // Contents of a deleted file go out in BUFFER records of this size.
 constexpr size_t content_chunk = 1u << 20;
 
-bool same_description(pid_t pid1, int fd1, pid_t pid2, int fd2) {
-    int rc = objhash::kcmp_compare(pid1, pid2, KCMP_FILE, static_cast<unsigned long>(fd1), static_cast<unsigned long>(fd2));
-    if (rc < 0) throw_errno("kcmp of fd {} of pid {} with fd {} of pid {}", fd1, pid1, fd2, pid2);
-    return rc == 0;
+using Seen = DumpContext::SeenDescription;
+
+// kcmp orders descriptions (by their obfuscated kernel address): binary
+// search. Returns whether fd's description is there, and where it is or goes.
+std::pair<bool, size_t> locate(const std::vector<Seen>& seen, pid_t pid, int fd) {
+    size_t lo = 0, hi = seen.size();
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int rc = objhash::kcmp_compare(pid, seen[mid].pid, KCMP_FILE, static_cast<unsigned long>(fd),
+                                       static_cast<unsigned long>(seen[mid].fd));
+        if (rc < 0) throw_errno("kcmp of fd {} of pid {} with fd {} of pid {}", fd, pid, seen[mid].fd, seen[mid].pid);
+        if (rc == 0) return {true, mid};
+        if (rc == 1) hi = mid;
+        else if (rc == 2) lo = mid + 1;
+        else fail("kcmp gave no order for fd {} of pid {} and fd {} of pid {}", fd, pid, seen[mid].fd, seen[mid].pid);
+    }
+    return {false, lo};
+}
+
+void insert_seen(std::vector<Seen>& seen, const Seen& d) {
+    auto [found, at] = locate(seen, d.pid, d.fd);
+    if (!found) seen.insert(seen.begin() + static_cast<std::ptrdiff_t>(at), d);
 }
 
 bool is_inherited(pid_t pid, const OpenFd& fd, const DumpContext& ctx, const std::vector<int>& task_mounts) {
@@ -133,12 +151,13 @@ uint64_t dump_pipe(pid_t pid, const OpenFd& fd, DumpContext& ctx, img::RecordWri
     }
     ctx.objs.mark_visited(pipe.objref);
 
-    for (const auto& end : ctx.pipe_ends)
-        if (end.pipe_ino == fd.st.st_ino && same_description(pid, fd.fd, end.pid, end.fd)) return end.objref;
+    auto& seen = ctx.descriptions[{fd.st.st_dev, fd.st.st_ino}];
+    auto [found, at] = locate(seen, pid, fd.fd);
+    if (found) return seen[at].objref;
     // Pipe ends are filed under the pipe by the collect pass, so their
     // descriptions get an objref without an objhash key.
     uint64_t objref = ctx.objs.reserve();
-    ctx.pipe_ends.push_back({static_cast<uint64_t>(fd.st.st_ino), pid, fd.fd, objref});
+    seen.insert(seen.begin() + static_cast<std::ptrdiff_t>(at), Seen{pid, fd.fd, objref});
     img::FileRecord rec{};
     rec.kind = img::file_kind_pipe_end;
     rec.flags = description_flags(fd);
@@ -151,18 +170,26 @@ uint64_t dump_pipe(pid_t pid, const OpenFd& fd, DumpContext& ctx, img::RecordWri
 
 uint64_t dump_file(pid_t pid, const OpenFd& fd, DumpContext& ctx, int root_fd, const std::string& prefix,
                    img::RecordWriter& w) {
-    // The same key scheme as the collect pass (objhash/leak_kind_file.cpp).
-    auto candidates = ctx.objs.instances(objhash::kind::file, fd.st.st_dev, fd.st.st_ino);
-    objhash::Object* same = nullptr;
-    for (objhash::Object* c : candidates)
-        if (c->first_holder.pid > 0 && same_description(pid, fd.fd, c->first_holder.pid, c->first_holder.fd)) {
-            same = c;
-            break;
-        }
-    objhash::ObjectKey key{objhash::kind::file, fd.st.st_dev, fd.st.st_ino, same ? same->key.instance : candidates.size()};
-    auto lookup = ctx.objs.lookup_or_add(key, fd.link);
-    objhash::Object& obj = lookup.object;
+    // The same key scheme as the collect pass (objhash/leak_kind_file.cpp):
+    // a new description of an inode is its next instance. The first time an
+    // inode comes up, the collect pass's instances seed the ordered index.
+    std::pair<uint64_t, uint64_t> inode{fd.st.st_dev, fd.st.st_ino};
+    auto slot = ctx.descriptions.find(inode);
+    if (slot == ctx.descriptions.end()) {
+        slot = ctx.descriptions.emplace(inode, std::vector<Seen>{}).first;
+        for (objhash::Object* c : ctx.objs.instances(objhash::kind::file, fd.st.st_dev, fd.st.st_ino))
+            if (c->first_holder.pid > 0) insert_seen(slot->second, Seen{c->first_holder.pid, c->first_holder.fd, c->objref});
+    }
+    auto& seen = slot->second;
+    auto [found, at] = locate(seen, pid, fd.fd);
+    objhash::Object* existing = found ? ctx.objs.find(seen[at].objref) : nullptr;
+    if (found && !existing) fail("fd {} of pid {}: objref {} vanished from the objhash", fd.fd, pid, seen[at].objref);
+    objhash::ObjectKey key = existing ? existing->key
+                                      : objhash::ObjectKey{objhash::kind::file, fd.st.st_dev, fd.st.st_ino,
+                                                           ctx.objs.instances(objhash::kind::file, fd.st.st_dev, fd.st.st_ino).size()};
+    objhash::Object& obj = ctx.objs.lookup_or_add(key, fd.link).object;
     if (obj.first_holder.pid <= 0) obj.first_holder = objhash::Holder{pid, fd.fd, fmt::format("fd {}", fd.fd)};
+    if (!found) seen.insert(seen.begin() + static_cast<std::ptrdiff_t>(at), Seen{pid, fd.fd, obj.objref});
     if (!obj.dumped) {
         // A FIFO's data goes first: its FILE record names it.
         uint64_t fifo_data = fd.kind == FdKind::fifo ? dump_fifo_data(pid, fd, ctx, w) : 0;

@@ -25,6 +25,8 @@
 
 #include <array>
 #include <functional>
+#include <map>
+#include <utility>
 #include <span>
 #include <string>
 #include <vector>
@@ -49,15 +51,16 @@ struct DumpContext {
     // pipe held at fd 0-2 inside and by the caller outside.
     std::vector<uint64_t> outside_inodes;
 
-    // Identity of pipe-end file descriptions met so far (pipe ends are not
-    // "file" objects in the objhash: the collect pass files them under the pipe).
-    struct PipeEnd {
-        uint64_t pipe_ino = 0;
+    // Open file descriptions met so far, per inode (dev, ino), in kcmp(KCMP_FILE)
+    // order so a new fd finds its description in log n kcmp calls. Pipe ends
+    // are here too: the collect pass files them under the pipe, so their
+    // descriptions have objrefs but no objhash key.
+    struct SeenDescription {
         pid_t pid = 0;
         int fd = -1;
         uint64_t objref = 0;
     };
-    std::vector<PipeEnd> pipe_ends{};
+    std::map<std::pair<uint64_t, uint64_t>, std::vector<SeenDescription>> descriptions{};
     // The data object of each named FIFO met so far (dev, ino -> objref):
     // the collect pass files FIFO fds as files, so the data gets a reserved objref.
     struct FifoData {
