@@ -11,7 +11,7 @@
 # and the ratios myrt/runc (goal <= 0.30) and myrt/floor (goal <= 1.5).
 #
 # Environment: RUNC (default /usr/sbin/runc), BUSYBOX (default /bin/busybox),
-# BENCH_N, BENCH_WARMUP (default 3).
+# BENCH_N, BENCH_WARMUP (default 3), BENCH_RUN_TIMEOUT (seconds per run, default 30).
 set -u
 set -o pipefail
 
@@ -20,6 +20,7 @@ MYRT=${1:-${MYRT:-$repo/build/runtime/myrt}}
 N=${2:-${BENCH_N:-50}}
 WARMUP=${BENCH_WARMUP:-3}
 RUNC=${RUNC:-/usr/sbin/runc}
+RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-30}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 die() { echo "run_bench: $*" >&2; exit 1; }
@@ -33,8 +34,14 @@ command -v jq >/dev/null || die "needs jq"
 command -v unshare >/dev/null || die "needs unshare (util-linux)"
 
 T=$(mktemp -d /tmp/myrt-bench.XXXXXX)
+B=$T/bundle
 cleanup() {
-    local id
+    local id p want
+    # a run that timed out may leave its container's processes: end them by pid
+    want=$(stat -c %d:%i "$B/rootfs" 2>/dev/null)
+    for p in $(ls /proc | grep -E '^[0-9]+$'); do
+        [ -n "$want" ] && [ "$(stat -L -c %d:%i /proc/$p/root 2>/dev/null)" = "$want" ] && kill -KILL "$p" 2>/dev/null
+    done
     for root in "$T/root-myrt" "$T/root-runc"; do
         [ -d "$root" ] || continue
         for id in $(ls "$root" 2>/dev/null); do
@@ -48,7 +55,6 @@ trap 'exit 1' INT TERM
 
 # The bundle: busybox-static rootfs, runc's default spec with /bin/true and no
 # terminal. The same bundle (same config.json) serves both runtimes.
-B=$T/bundle
 mkdir -p "$B/rootfs/bin" "$B/rootfs/proc" "$B/rootfs/sys" "$B/rootfs/dev" "$B/rootfs/tmp"
 cp "$BUSYBOX" "$B/rootfs/bin/busybox"
 chroot "$B/rootfs" /bin/busybox --install -s /bin || die "busybox --install"
@@ -57,11 +63,19 @@ jq '.process.terminal = false | .process.args = ["/bin/true"]' "$B/config.json" 
     mv "$B/config.json.new" "$B/config.json" || die "editing config.json"
 
 # time_ms CMD...: run CMD (stdio to /dev/null), print its wall time in ms
-# (bash's EPOCHREALTIME: no fork for the clock). Fails if CMD fails.
+# (bash's EPOCHREALTIME: no fork for the clock). Fails if CMD fails. All three
+# run under the same `timeout` wrapper, so a hung runtime ends the benchmark and
+# the wrapper's cost is the same on every side.
 time_ms() {
     local t0 t1
     t0=$EPOCHREALTIME
-    "$@" </dev/null >/dev/null 2>"$T/last.err" || return 1
+    timeout -k 5 "$RUN_TIMEOUT" "$@" </dev/null >/dev/null 2>"$T/last.err"
+    local rc=$?
+    if [ "$rc" != 0 ]; then
+        [ "$rc" = 124 ] || [ "$rc" = 137 ] && echo "timed out after ${RUN_TIMEOUT}s" >>"$T/last.err"
+        echo "exit code $rc" >>"$T/last.err"
+        return 1
+    fi
     t1=$EPOCHREALTIME
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'
 }
