@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -70,13 +71,17 @@ public:
             fail("not supported yet: checkpoint of a container without a cgroup v2 directory to freeze it in");
         was_paused_ = cg.freezer_state() != cgroup::FreezerState::thawed;
         log_.line(fmt::format("container was {}", was_paused_ ? "paused" : "running"));
-        cg_.freeze(cgroup::FreezerChoice::v2);
-        frozen_ = true;
         auto v1 = v1_freezer_state_file(cg);
         if (!v1.empty() && read_small(v1).rfind("THAWED", 0) != 0) {
+            // Tasks in the v1 refrigerator cannot take part in a v2 freeze:
+            // ask v2 first, then let v1 go; they move from one to the other.
+            write_small(cg.unified_dir() + "/cgroup.freeze", "1");
+            frozen_ = true;
             write_small(v1, "THAWED");
             log_.line("paused through the v1 freezer: now held by the v2 freezer instead");
         }
+        cg_.freeze(cgroup::FreezerChoice::v2);
+        frozen_ = true;
     }
     bool was_paused() const { return was_paused_; }
     // The tasks are ptrace-stopped now: let the cgroup run so injected
@@ -99,6 +104,11 @@ public:
             log::error("could not return the container's cgroup to its {} state: {}", was_paused_ ? "paused" : "running",
                        e.what());
         }
+    }
+    // The container is gone (killed): nothing to give back.
+    void release() noexcept {
+        was_paused_ = false;
+        frozen_ = false;
     }
     ~FreezeGuard() { finish(); }
 
@@ -169,12 +179,16 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         ::unlink(image_file.c_str());
         transport::FileSink sink(image_file);
 
+        // Declared before the freezer so it is destroyed after it: on failure
+        // a paused container is frozen again while its tasks are still
+        // ptrace-stopped, and only then detached; none runs in between.
+        std::optional<SeizedTree> seized;
         const auto freeze_start = Clock::now();
         FreezeGuard freezer(cg, log);
         report.freeze_ms = ms_since(freeze_start);
         log.line(fmt::format("frozen in {:.1f} ms", report.freeze_ms));
 
-        SeizedTree tree(st.pid, SeizeMode::checkpoint);
+        auto& tree = seized.emplace(st.pid, SeizeMode::checkpoint);
         freezer.thaw_for_dump();
         auto cg_pids = cg.pids();
         std::set<pid_t> in_tree;
@@ -238,21 +252,10 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                              report.processes, report.threads, report.pages, report.image_bytes, report.memdump_ms));
         driver::write_file_atomic(opts.image_path, "inventory.img", driver::encode_inventory());
 
-        if (opts.leave_running) {
-            tree.detach();
-            freezer.finish();
-            log.line("left running");
-        } else {
-            // Killed while still traced: nothing runs past the dumped state.
-            for (auto it = tree.processes().rbegin(); it != tree.processes().rend(); ++it) it->kill_and_reap();
-            cg.kill_all(SIGKILL);
-            freezer.finish();
-            if (!runtime::wait_for_exit(st.pid, st.pid_start_time, 5000))
-                log::warn("container {} init {} still exists 5 s after SIGKILL", opts.id, st.pid);
-            log.line("container killed");
-        }
         report.frozen_ms = ms_since(freeze_start);
         report.total_ms = ms_since(t0);
+        // Everything callers look for is written before the container is
+        // killed: a failure up to here leaves it running.
         driver::DumpStats ds;
         ds.freezing_time_us = static_cast<uint32_t>(report.freeze_ms * 1000);
         ds.frozen_time_us = static_cast<uint32_t>(report.frozen_ms * 1000);
@@ -261,8 +264,24 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         ds.pages_scanned = report.pages;
         ds.pages_written = report.pages;
         driver::write_file_atomic(work, "stats-dump", driver::encode_stats_dump(ds));
-        log.line(fmt::format("checkpoint done in {:.1f} ms (frozen {:.1f} ms)", report.total_ms, report.frozen_ms));
+        log.line(fmt::format("checkpoint written in {:.1f} ms (frozen {:.1f} ms)", report.total_ms, report.frozen_ms));
+        log.line(opts.leave_running ? "leaving the container running" : "killing the container");
         log.flush();
+
+        if (opts.leave_running) {
+            freezer.finish();
+            tree.detach();
+        } else {
+            // Frozen again before the detach, so no task runs a single
+            // instruction past the dumped state; SIGKILL reaches frozen tasks.
+            cg.freeze(cgroup::FreezerChoice::v2);
+            tree.detach();
+            cg.kill_all(SIGKILL);
+            cg.thaw();
+            freezer.release();
+            if (!runtime::wait_for_exit(st.pid, st.pid_start_time, 5000))
+                log::warn("container {} init {} still exists 5 s after SIGKILL", opts.id, st.pid);
+        }
         return report;
     } catch (const std::exception& e) {
         // Destructors have run: tasks detached, cgroup as found, NAME.partial gone.

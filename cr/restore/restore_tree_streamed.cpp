@@ -116,28 +116,29 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
     for (size_t i = 0; i < images.size(); ++i) by_dump_pid[images[i].core.ids.pid] = i;
     try {
         auto t = Clock::now();
+        // A session leader calls setsid as soon as it exists, before its own
+        // children are forked, so they are born into its session (setsid
+        // needs a process that leads no group, which a fresh child is); a
+        // group leader makes its group at once too. Joining another group
+        // waits until every group exists.
         for (size_t i = 1; i < images.size(); ++i) {
             auto parent = by_dump_pid.find(images[i].core.ids.ppid);
             if (parent == by_dump_pid.end() || parent->second >= i)
                 fail("process {} of the image has no parent restored before it", inner_pid(images[i]));
             pid_t child = fork_child(procs[parent->second], inner_pid(images[i]));
             procs.push_back(SeizedProcess::adopt(child, SeizedTask::adopt_stopped(child)));
-        }
-        // Sessions first (setsid needs a process that leads no group, which a
-        // fresh child is), then own groups, then joining groups that exist.
-        for (size_t i = 1; i < images.size(); ++i) {
             const auto& ids = images[i].core.ids;
             if (ids.ns_sid == inner_pid(images[i]))
                 inject_checked(procs[i], fmt::format("setsid for session leader {}", ids.ns_sid), SYS_setsid);
+            else if (ids.ns_pgid == inner_pid(images[i]))
+                inject_checked(procs[i], fmt::format("setpgid for group leader {}", ids.ns_pgid), SYS_setpgid, 0, 0);
         }
-        for (int pass = 0; pass < 2; ++pass)
-            for (size_t i = 1; i < images.size(); ++i) {
-                const auto& ids = images[i].core.ids;
-                bool own = ids.ns_pgid == inner_pid(images[i]);
-                if (ids.ns_sid == inner_pid(images[i]) || ids.ns_pgid == 0 || own != (pass == 0)) continue;
-                inject_checked(procs[i], fmt::format("setpgid to group {}", ids.ns_pgid), SYS_setpgid, 0,
-                               static_cast<uint64_t>(ids.ns_pgid));
-            }
+        for (size_t i = 1; i < images.size(); ++i) {
+            const auto& ids = images[i].core.ids;
+            if (ids.ns_sid == inner_pid(images[i]) || ids.ns_pgid == inner_pid(images[i]) || ids.ns_pgid == 0) continue;
+            inject_checked(procs[i], fmt::format("setpgid to group {}", ids.ns_pgid), SYS_setpgid, 0,
+                           static_cast<uint64_t>(ids.ns_pgid));
+        }
         timings.forking_ms = ms_since(t);
         t = Clock::now();
         if (before_state)

@@ -13,9 +13,9 @@ wait_file "$B.shared/count" 20
 count() { cat "$B.shared/count"; }
 pid=$(state_of "$ID" pid)
 
-# image path on a full filesystem: a 1 MiB tmpfs cannot hold the image
+# image path on a full filesystem: an 8 KiB tmpfs cannot hold the image
 mkdir -p "$TEST_TMP/full"
-mount -t tmpfs -o size=64k tmpfs "$TEST_TMP/full" || skip "cannot mount a tmpfs"
+mount -t tmpfs -o size=8k tmpfs "$TEST_TMP/full" || skip "cannot mount a tmpfs"
 on_exit "umount -l '$TEST_TMP/full'"
 cr_checkpoint "$ID" "$TEST_TMP/full/img" && fail "checkpoint onto a full filesystem succeeded"
 log "refused: $(cat "$TEST_TMP/ckpt.err")"
