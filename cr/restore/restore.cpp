@@ -43,9 +43,10 @@ void wait_parked(pid_t pid) {
     auto path = fmt::format("/proc/{}/syscall", pid);
     for (int i = 0; i < 5000; ++i) {
         std::ifstream f(path);
-        long nr = -1;
-        if (!(f >> nr)) fail("the container's placeholder process {} is gone", pid);
-        if (nr == 34 /* pause */) return;
+        std::string first;
+        // "running" while it still runs; the syscall number once it blocks.
+        if (!(f >> first)) fail("the container's placeholder process {} is gone", pid);
+        if (first == "34" /* pause */) return;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     fail("the container's placeholder process {} did not park in pause(2) within 5 s", pid);

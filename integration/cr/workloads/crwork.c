@@ -5,8 +5,8 @@
  * Each mode sets up one kind of state, writes "READY" to /shared/ready and
  * then waits for SIGUSR1. On SIGUSR1 it verifies that state (after a
  * checkpoint and restore the state must be intact) and writes "PASS" or
- * "FAIL: why" to /shared/result. No mode keeps a file open: a file is opened,
- * written and closed each time, so only stdio crosses a checkpoint.
+ * "FAIL: why" to /shared/result. Only the "files" mode keeps files open; the
+ * others open, write and close, so only stdio crosses their checkpoints.
  *
  * Modes:
  *   counter          a counter in memory, written to /shared/count every 10 ms
@@ -18,6 +18,9 @@
  *                    realtime signal with its value) still pending
  *   seccomp          a filter that makes getppid fail with errno 77 is still
  *                    enforced
+ *   files            a file with an offset, an O_APPEND file, a deleted open
+ *                    file, a pipe to a child with data in flight, a shared
+ *                    file mapping (needs the files layer)
  *   sleep            just waits (for benchmarks and failure tests)
  */
 #define _GNU_SOURCE
@@ -309,6 +312,57 @@ static int mode_seccomp(void) {
     for (;;) sleep_ms(1000);
 }
 
+/* ---- files ---- */
+static int mode_files(void) {
+    install_usr1();
+    char block[10000];
+    for (size_t i = 0; i < sizeof block; ++i) block[i] = (char)('a' + i % 26);
+    int a = open("/tmp/crwork-data", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (a < 0 || write(a, block, sizeof block) != (ssize_t)sizeof block) { result(0, "data file"); return 1; }
+    lseek(a, 1234, SEEK_SET);
+    int b = open("/tmp/crwork-append", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    if (b < 0 || write(b, "abc", 3) != 3) { result(0, "append file"); return 1; }
+    int c = open("/tmp/crwork-deleted", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (c < 0 || write(c, "deleted-contents", 16) != 16) { result(0, "deleted file"); return 1; }
+    unlink("/tmp/crwork-deleted");
+    int m = open("/tmp/crwork-mapped", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (m < 0 || ftruncate(m, 8192) != 0) { result(0, "mapped file"); return 1; }
+    char *map = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0);
+    if (map == MAP_FAILED) { result(0, "mmap file"); return 1; }
+    memset(map, 'M', 8192);
+    memset(map, 'N', 4096);
+    close(m);
+    int p[2];
+    if (pipe(p) != 0) { result(0, "pipe"); return 1; }
+    pid_t child = fork();
+    if (child == 0) {
+        close(p[1]);
+        install_usr1();
+        wait_usr1();
+        char buf[64] = "";
+        ssize_t n = read(p[0], buf, sizeof buf - 1);
+        _exit(n == 14 && memcmp(buf, "in-flight-data", 14) == 0 ? 0 : 1);
+    }
+    close(p[0]);
+    if (write(p[1], "in-flight-data", 14) != 14) { result(0, "pipe write"); return 1; }
+    ready();
+    wait_usr1();
+    kill(child, SIGUSR1);
+    char why[256] = "";
+    char got[10];
+    if (lseek(a, 0, SEEK_CUR) != 1234) snprintf(why, sizeof why, "data file offset %ld, not 1234", (long)lseek(a, 0, SEEK_CUR));
+    else if (read(a, got, 10) != 10 || memcmp(got, block + 1234, 10) != 0) snprintf(why, sizeof why, "data file contents");
+    else if (!(fcntl(b, F_GETFL) & O_APPEND)) snprintf(why, sizeof why, "O_APPEND lost");
+    else if (pread(c, got, 10, 0) != 10 || memcmp(got, "deleted-co", 10) != 0) snprintf(why, sizeof why, "deleted file contents");
+    else if (map[0] != 'N' || map[4095] != 'N' || map[4096] != 'M') snprintf(why, sizeof why, "shared file mapping contents");
+    int st = 0;
+    if (!why[0] && (waitpid(child, &st, 0) != child || !WIFEXITED(st) || WEXITSTATUS(st) != 0))
+        snprintf(why, sizeof why, "pipe reader child status %#x (data in flight lost?)", st);
+    result(!why[0], why);
+    for (;;) sleep_ms(1000);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: crwork MODE [ARG]\n"); return 2; }
     const char *m = argv[1];
@@ -318,6 +372,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "forktree")) return mode_forktree();
     if (!strcmp(m, "signals")) return mode_signals();
     if (!strcmp(m, "seccomp")) return mode_seccomp();
+    if (!strcmp(m, "files")) return mode_files();
     if (!strcmp(m, "sleep")) { install_usr1(); ready(); for (;;) sleep_ms(1000); }
     fprintf(stderr, "crwork: unknown mode %s\n", m);
     return 2;
