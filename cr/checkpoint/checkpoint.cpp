@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -237,10 +238,15 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         const auto mem_start = Clock::now();
         for (size_t i = 0; i < states.size(); ++i) {
             auto objref = driver::pages_objref(static_cast<uint32_t>(i));
-            auto stats = dump_memory(tree.processes()[i].live_tid(), states[i].vmas,
-                                     [&](const Vma&, uint64_t addr, std::span<const std::byte> data) {
-                                         writer.write_pages(addr, 12, data, objref);
-                                     });
+            // The read buffer is pre-faulted: a small process gets a small one.
+            uint64_t mapped = 0;
+            for (auto& v : states[i].vmas)
+                if (!v.is_special()) mapped += v.size();
+            size_t buffer = static_cast<size_t>(std::clamp<uint64_t>(mapped, 256u << 10, 16u << 20));
+            auto stats = dump_memory(
+                tree.processes()[i].live_tid(), states[i].vmas,
+                [&](const Vma&, uint64_t addr, std::span<const std::byte> data) { writer.write_pages(addr, 12, data, objref); },
+                buffer);
             report.pages += stats.pages;
             uint32_t index = static_cast<uint32_t>(i);
             writer.write_buffer(std::as_bytes(std::span(&index, 1)), driver::section::memory_end);

@@ -12,8 +12,10 @@
 
 #include <cstring>
 #include <functional>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -42,18 +44,23 @@ ino_t ns_inode(pid_t pid, const char* name) {
 // Runs `fn` in a child that joined `pid`'s namespace `name`; the child's
 // reply (at most 256 bytes) comes back through a pipe. A child exit code
 // other than 0 carries the errno of the step that failed.
-std::string in_namespace(pid_t pid, const char* name, const std::function<std::string()>& fn,
-                         const std::string& what) {
-    auto path = fmt::format("/proc/{}/ns/{}", pid, name);
-    UniqueFd nsfd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!nsfd) throw_errno("open {}", path);
+std::string in_namespaces(pid_t pid, const std::vector<const char*>& names, const std::function<std::string()>& fn,
+                          const std::string& what) {
+    std::vector<UniqueFd> nsfds;
+    for (const char* n : names) {
+        auto path = fmt::format("/proc/{}/ns/{}", pid, n);
+        nsfds.emplace_back(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!nsfds.back()) throw_errno("open {}", path);
+    }
+    std::string name = fmt::format("{}", fmt::join(names, ","));
     int p[2];
     check(::pipe2(p, O_CLOEXEC), "pipe for the {} namespace helper", name);
     UniqueFd rd(p[0]), wr(p[1]);
     pid_t child = ::fork();
     if (child < 0) throw_errno("fork a helper to {}", what);
     if (child == 0) {
-        if (::setns(nsfd.get(), 0) != 0) ::_exit(errno ? errno : 1);
+        for (auto& fd : nsfds)
+            if (::setns(fd.get(), 0) != 0) ::_exit(errno ? errno : 1);
         errno = 0;
         std::string out;
         try {
@@ -107,42 +114,58 @@ NamespaceState dump_namespaces(pid_t pid, pid_t reference) {
         if (::stat(fmt::format("/proc/{}/ns/{}", reference, k.proc_name).c_str(), &s) != 0) continue;
         if (ns_inode(pid, k.proc_name) != s.st_ino) st.flags |= k.flag;
     }
-    if (st.flags & ns_uts) {
-        auto reply = in_namespace(pid, "uts", [] {
+    // One helper joins both namespaces: a fork is the expensive part.
+    std::vector<const char*> join;
+    if (st.flags & ns_uts) join.push_back("uts");
+    if (st.flags & ns_net) join.push_back("net");
+    if (join.empty()) return st;
+    const bool uts = st.flags & ns_uts, net = st.flags & ns_net;
+    auto reply = in_namespaces(pid, join, [uts, net] {
+        std::string out;
+        if (uts) {
             struct utsname u {};
             if (::uname(&u) != 0) throw SystemError(errno, "uname");
-            return std::string(u.nodename) + '\n' + u.domainname;
-        }, "read the host and domain names");
-        auto nl = reply.find('\n');
-        if (nl == std::string::npos) fail("the uts namespace helper of process {} gave no names", pid);
-        st.hostname = reply.substr(0, nl);
-        st.domainname = reply.substr(nl + 1);
-    }
-    if (st.flags & ns_net) {
-        auto reply = in_namespace(pid, "net", [] {
+            out += std::string(u.nodename) + '\n' + u.domainname + '\n';
+        }
+        if (net) {
             UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
             if (!s) throw SystemError(errno, "socket");
             ifreq req{};
             std::strcpy(req.ifr_name, "lo");
             if (::ioctl(s.get(), SIOCGIFFLAGS, &req) != 0) throw SystemError(errno, "SIOCGIFFLAGS lo");
-            return std::string((req.ifr_flags & IFF_UP) ? "up" : "down");
-        }, "read the loopback state");
-        st.loopback_up = reply == "up";
+            out += (req.ifr_flags & IFF_UP) ? "up\n" : "down\n";
+        }
+        return out;
+    }, "read the host name, domain name and loopback state");
+    std::vector<std::string> lines;
+    size_t pos = 0;
+    while (pos < reply.size()) {
+        auto nl = reply.find('\n', pos);
+        if (nl == std::string::npos) break;
+        lines.push_back(reply.substr(pos, nl - pos));
+        pos = nl + 1;
     }
+    if (lines.size() != (uts ? 2u : 0u) + (net ? 1u : 0u)) fail("the namespace helper of process {} gave a bad reply", pid);
+    if (uts) {
+        st.hostname = lines[0];
+        st.domainname = lines[1];
+    }
+    if (net) st.loopback_up = lines.back() == "up";
     return st;
 }
 
 void restore_namespaces(pid_t pid, const NamespaceState& st) {
-    if (st.flags & ns_uts) {
-        in_namespace(pid, "uts", [&] {
+    std::vector<const char*> join;
+    if (st.flags & ns_uts) join.push_back("uts");
+    if (st.flags & ns_net) join.push_back("net");
+    if (join.empty()) return;
+    in_namespaces(pid, join, [&] {
+        if (st.flags & ns_uts) {
             if (::sethostname(st.hostname.data(), st.hostname.size()) != 0) throw SystemError(errno, "sethostname");
             if (::setdomainname(st.domainname.data(), st.domainname.size()) != 0)
                 throw SystemError(errno, "setdomainname");
-            return std::string();
-        }, fmt::format("set the host name \"{}\" and domain name \"{}\"", st.hostname, st.domainname));
-    }
-    if (st.flags & ns_net) {
-        in_namespace(pid, "net", [&] {
+        }
+        if (st.flags & ns_net) {
             UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
             if (!s) throw SystemError(errno, "socket");
             ifreq req{};
@@ -153,9 +176,10 @@ void restore_namespaces(pid_t pid, const NamespaceState& st) {
                 req.ifr_flags = static_cast<short>(st.loopback_up ? (req.ifr_flags | IFF_UP) : (req.ifr_flags & ~IFF_UP));
                 if (::ioctl(s.get(), SIOCSIFFLAGS, &req) != 0) throw SystemError(errno, "SIOCSIFFLAGS lo");
             }
-            return std::string();
-        }, fmt::format("bring the loopback {}", st.loopback_up ? "up" : "down"));
-    }
+        }
+        return std::string();
+    }, fmt::format("set the host name \"{}\", domain name \"{}\" and loopback {}", st.hostname, st.domainname,
+                   st.loopback_up ? "up" : "down"));
 }
 
 }  // namespace myrt::cr::ns
