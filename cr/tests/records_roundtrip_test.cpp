@@ -38,6 +38,10 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
     for (size_t off = 0; off < big.size(); off += 100000)
         w.append(std::span(big).subspan(off, std::min<size_t>(100000, big.size() - off)));
     w.end_record();
+    w.write<RecordType::fd_table>(image::FdTableRecord{2, 0});
+    w.write<RecordType::fd>(image::FdRecord{4, 1, 1, 0, 11});
+    w.write<RecordType::file>(image::FileRecord{image::file_kind_pipe_end, 0x800, 17, 12, 0, 0, 010600, 0}, 11);
+    w.write<RecordType::pipe>(image::PipeRecord{65536, 0, 0}, 12);
     w.finish();
 }
 
@@ -92,9 +96,26 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
         EXPECT_EQ(got, pattern(n * 4096, seed));
         seen.insert(hdr.type);
     }
+    auto ft = r.expect<RecordType::fd_table>(&hdr);
+    EXPECT_EQ(ft.nr_fds, 2u);
+    seen.insert(hdr.type);
+    auto fd = r.expect<RecordType::fd>(&hdr);
+    EXPECT_EQ(fd.fd, 4);
+    EXPECT_EQ(fd.file_objref, 11u);
+    seen.insert(hdr.type);
+    auto f = r.expect<RecordType::file>(&hdr);
+    EXPECT_EQ(hdr.objref, 11u);
+    EXPECT_EQ(f.pos, 17u);
+    EXPECT_EQ(f.pipe_objref, 12u);
+    seen.insert(hdr.type);
+    auto pp = r.expect<RecordType::pipe>(&hdr);
+    EXPECT_EQ(hdr.objref, 12u);
+    EXPECT_EQ(pp.pipe_size, 65536u);
+    seen.insert(hdr.type);
+
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 8u);
+    EXPECT_EQ(r.tail().record_count, 12u);
     seen.insert(uint32_t(RecordType::tail));
 }
 
