@@ -21,6 +21,7 @@
 #include "cr/image/record_writer.hpp"
 #include "cr/memory/dump_memory.hpp"
 #include "cr/ns/ns_state.hpp"
+#include "cr/ns/tmpfs_contents.hpp"
 #include "cr/objhash/leak_detector.hpp"
 #include "cr/ptrace/seize.hpp"
 #include "cr/task/dump_task.hpp"
@@ -221,6 +222,23 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         writer.write_head(image::make_head(opts.leave_running ? image::head_flag_leave_running : 0));
         auto ns_bytes = driver::encode_namespaces(nsstate);
         writer.write_buffer(ns_bytes, driver::section::ns);
+        if (nsstate.flags & ns::ns_mnt) {
+            std::vector<std::pair<std::string, std::string>> mounts;
+            for (auto& m : st.config.value("mounts", nlohmann::json::array()))
+                mounts.emplace_back(m.value("destination", ""), m.value("type", ""));
+            uint64_t entries = 0, bytes = 0;
+            ns::dump_tmpfs_contents(
+                st.pid, ns::tmpfs_mounts_to_dump(mounts),
+                [&](const ns::TmpfsEntry& e) {
+                    writer.write_buffer(driver::encode_tmpfs_entry(e), driver::section::tmpfs_entry);
+                    ++entries;
+                },
+                [&](std::span<const std::byte> d) {
+                    writer.write_buffer(d, driver::section::tmpfs_data);
+                    bytes += d.size();
+                });
+            log.line(fmt::format("tmpfs contents: {} entries, {} bytes", entries, bytes));
+        }
 
         std::vector<ProcessState> states;
         for (auto& p : tree.processes()) {

@@ -187,4 +187,36 @@ ns::NamespaceState decode_namespaces(std::span<const std::byte> data) {
     return st;
 }
 
+std::vector<std::byte> encode_tmpfs_entry(const ns::TmpfsEntry& e) {
+    Encoder enc;
+    enc.u32(static_cast<uint32_t>(e.kind));
+    enc.u32(e.mode);
+    enc.u32(e.uid);
+    enc.u32(e.gid);
+    enc.str(e.mount);
+    enc.str(e.path);
+    enc.str(e.target);
+    enc.raw(e.size);
+    return std::move(enc.out);
+}
+
+ns::TmpfsEntry decode_tmpfs_entry(std::span<const std::byte> data) {
+    Decoder d(data, "tmpfs entry");
+    ns::TmpfsEntry e;
+    auto kind = d.raw<uint32_t>("kind");
+    if (kind < 1 || kind > 3) fail("tmpfs entry section: unknown kind {}", kind);
+    e.kind = static_cast<ns::TmpfsKind>(kind);
+    e.mode = d.raw<uint32_t>("mode");
+    if (e.mode & ~07777u) fail("tmpfs entry section: mode {:o} has bits beyond 07777", e.mode);
+    e.uid = d.raw<uint32_t>("uid");
+    e.gid = d.raw<uint32_t>("gid");
+    e.mount = d.str("mount");
+    e.path = d.str("path");
+    e.target = d.str("symlink target");
+    e.size = d.raw<uint64_t>("size");
+    if (e.kind != ns::TmpfsKind::file && e.size != 0) fail("tmpfs entry section: {} is not a file but has a size", e.path);
+    d.done();
+    return e;
+}
+
 }  // namespace myrt::cr::driver

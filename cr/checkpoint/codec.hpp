@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cr/ns/ns_state.hpp"
+#include "cr/ns/tmpfs_contents.hpp"
 #include "cr/task/task_state.hpp"
 
 namespace myrt::cr::driver {
@@ -19,5 +20,8 @@ ProcessState decode_process(std::span<const std::byte> data);
 
 std::vector<std::byte> encode_namespaces(const ns::NamespaceState& st);
 ns::NamespaceState decode_namespaces(std::span<const std::byte> data);
+
+std::vector<std::byte> encode_tmpfs_entry(const ns::TmpfsEntry& e);
+ns::TmpfsEntry decode_tmpfs_entry(std::span<const std::byte> data);
 
 }  // namespace myrt::cr::driver

@@ -3,6 +3,9 @@
 // stream (myrt.img):
 //   HEAD
 //   BUFFER section::ns              namespaces (NamespaceState)
+//   for each entry of the container's tmpfs mounts (cr/ns/tmpfs_contents.hpp):
+//     BUFFER section::tmpfs_entry   TmpfsEntry
+//     BUFFER section::tmpfs_data .. a file's contents, entry.size bytes in all
 //   BUFFER section::process  x N    every process's state, root (the container's pid 1) first,
 //                                   parents before children
 //   for each process i, in the same order:
@@ -21,7 +24,12 @@ namespace section {
 inline constexpr uint64_t ns = 0x6d79727400000001ull;          // "myrt" << 32 | 1
 inline constexpr uint64_t process = 0x6d79727400000002ull;
 inline constexpr uint64_t memory_end = 0x6d79727400000003ull;
+inline constexpr uint64_t tmpfs_entry = 0x6d79727400000004ull;
+inline constexpr uint64_t tmpfs_data = 0x6d79727400000005ull;
 }  // namespace section
+
+// BUFFERs with these objrefs belong to the driver; others to the files layer.
+inline constexpr bool is_section_tag(uint64_t objref) { return (objref >> 32) == 0x6d797274ull; }
 
 // objref of the PAGES records of process `index`.
 inline constexpr uint64_t pages_objref(uint32_t index) { return uint64_t{index} + 1; }

@@ -27,8 +27,7 @@ bool is_files_record(const image::RecordHeader& h) {
         case RecordType::pipe:
             return true;
         case RecordType::buffer:
-            return h.objref != driver::section::ns && h.objref != driver::section::process &&
-                   h.objref != driver::section::memory_end;
+            return !driver::is_section_tag(h.objref);
         default:
             return false;
     }
@@ -60,13 +59,24 @@ ImageIndex read_image_index(const std::string& image_file) {
     image::check_cpu_compatible(idx.head);
     bool have_ns = false;
     uint32_t memory_done = 0;
+    uint64_t tmpfs_left = 0;
     while (auto h = reader.next()) {
         auto type = static_cast<image::RecordType>(h->type);
         if (type == image::RecordType::buffer && h->objref == driver::section::ns) {
             if (have_ns || !idx.processes.empty()) reader.fail_at("a namespaces section out of place");
             idx.ns = driver::decode_namespaces(reader.read_buffer());
             have_ns = true;
+        } else if (type == image::RecordType::buffer && h->objref == driver::section::tmpfs_entry) {
+            if (!have_ns || !idx.processes.empty() || tmpfs_left > 0) reader.fail_at("a tmpfs entry out of place");
+            auto e = driver::decode_tmpfs_entry(reader.read_buffer());
+            tmpfs_left = e.size;
+            ++idx.tmpfs_entries;
+        } else if (type == image::RecordType::buffer && h->objref == driver::section::tmpfs_data) {
+            if (h->len > tmpfs_left || h->len == 0) reader.fail_at("tmpfs contents beyond their file's size");
+            tmpfs_left -= h->len;
+            reader.skip_payload();
         } else if (type == image::RecordType::buffer && h->objref == driver::section::process) {
+            if (tmpfs_left > 0) reader.fail_at("a tmpfs file is missing {} bytes of contents", tmpfs_left);
             if (!have_ns || memory_done > 0 || (!idx.pages.empty() && !idx.pages.back().empty()))
                 reader.fail_at("a process section out of place");
             idx.processes.push_back(driver::decode_process(reader.read_buffer()));

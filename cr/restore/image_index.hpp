@@ -23,6 +23,7 @@ struct ImageIndex {
     std::vector<ProcessState> processes;            // root first, parents before children
     std::vector<std::vector<PageRange>> pages;      // per process, ascending
     uint64_t total_pages = 0;
+    uint64_t tmpfs_entries = 0;                     // restored by the second pass
 };
 
 ImageIndex read_image_index(const std::string& image_file);

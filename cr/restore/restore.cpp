@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <set>
 
 #include <chrono>
 #include <fstream>
@@ -17,7 +18,10 @@
 #include "cr/image/record_reader.hpp"
 #include "cr/objhash/objhash.hpp"
 #include "cr/ptrace/inject.hpp"
+#include "cr/checkpoint/codec.hpp"
+#include "cr/checkpoint/sections.hpp"
 #include "cr/ns/ns_state.hpp"
+#include "cr/ns/tmpfs_contents.hpp"
 #include "cr/restore/bundle_check.hpp"
 #include "cr/restore/image_index.hpp"
 #include "cr/restore/restore_tree_streamed.hpp"
@@ -108,6 +112,26 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
         reader.read_head();
         if (!reader.next()) fail("image {} changed while it was being restored", image_file);
         reader.skip_payload();  // namespaces, restored above
+        // tmpfs contents, before any task: a task may map one of those files.
+        auto h = reader.next();
+        {
+            std::set<std::string> allowed;
+            for (auto& m : config.mounts)
+                if (m.type == "tmpfs") allowed.insert(m.destination);
+            ns::TmpfsRestorer tmpfs(res.state.pid, allowed);
+            for (; h && h->objref != driver::section::process; h = reader.next()) {
+                if (h->objref == driver::section::tmpfs_entry) {
+                    tmpfs.end();
+                    tmpfs.begin(driver::decode_tmpfs_entry(reader.read_buffer()));
+                } else if (h->objref == driver::section::tmpfs_data) {
+                    tmpfs.data(reader.read_buffer());
+                } else {
+                    fail("image {} changed while it was being restored", image_file);
+                }
+            }
+            tmpfs.end();
+        }
+        if (!h) fail("image {} changed while it was being restored", image_file);
         std::vector<SeizedProcess> procs;
         TreeRestoreTimings timings;
         {
@@ -120,7 +144,7 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
                                        {caller_stdio[0].get(), caller_stdio[1].get(), caller_stdio[2].get()}};
             std::vector<files::FdTable> tables;
             for (size_t i = 0; i < idx.processes.size(); ++i) {
-                if (!reader.next()) fail("image {} changed while it was being restored", image_file);
+                if (i > 0 && !reader.next()) fail("image {} changed while it was being restored", image_file);
                 reader.skip_payload();  // the process state, decoded by the first pass
                 tables.push_back(files::read_fds(reader, fctx));
             }
