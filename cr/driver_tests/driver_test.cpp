@@ -1,0 +1,210 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "cr/checkpoint/codec.hpp"
+#include "cr/checkpoint/criu_files.hpp"
+#include "cr/ns/tmpfs_contents.hpp"
+#include "util/error.hpp"
+
+namespace myrt::cr {
+namespace {
+
+ProcessState sample_process() {
+    ProcessState st;
+    st.core.ids.pid = 4242;
+    st.core.ids.ns_depth = 2;
+    st.core.ids.ns_pid[0] = 4242;
+    st.core.ids.ns_pid[1] = 1;
+    st.core.creds.cap_permitted = 0x5;
+    st.groups = {1, 2, 3};
+    st.cwd = "/work";
+    st.root = "/";
+    st.exe = "/bin/app";
+    st.auxv = {6, 4096, 0, 0};
+    st.seccomp.push_back({sock_filter{6, 0, 0, 0x7fff0000}});
+    ThreadState t;
+    t.core.tid = 4242;
+    t.core.ns_tid = 1;
+    t.core.fpu_size = 16;
+    t.fpu.assign(16, std::byte{0x11});
+    st.threads.push_back(t);
+    Vma v;
+    v.rec.start = 0x400000;
+    v.rec.end = 0x401000;
+    v.rec.kind = VmaKind::anonymous;
+    v.path = "";
+    st.vmas.push_back(v);
+    Vma f;
+    f.rec.start = 0x500000;
+    f.rec.end = 0x502000;
+    f.rec.kind = VmaKind::file;
+    f.path = "/bin/app";
+    st.vmas.push_back(f);
+    return st;
+}
+
+TEST(Codec, ProcessRoundTrips) {
+    auto st = sample_process();
+    auto back = driver::decode_process(driver::encode_process(st));
+    EXPECT_EQ(back.core.ids.ns_pid[1], 1);
+    EXPECT_EQ(back.groups, st.groups);
+    EXPECT_EQ(back.cwd, "/work");
+    EXPECT_EQ(back.exe, "/bin/app");
+    ASSERT_EQ(back.seccomp.size(), 1u);
+    EXPECT_EQ(back.seccomp[0][0].k, 0x7fff0000u);
+    ASSERT_EQ(back.threads.size(), 1u);
+    EXPECT_EQ(back.threads[0].fpu, st.threads[0].fpu);
+    ASSERT_EQ(back.vmas.size(), 2u);
+    EXPECT_EQ(back.vmas[1].path, "/bin/app");
+}
+
+// Every truncation of a valid section is an Error naming the section, never a crash.
+TEST(Codec, EveryTruncationIsRefused) {
+    auto bytes = driver::encode_process(sample_process());
+    for (size_t n = 0; n < bytes.size(); ++n) {
+        try {
+            driver::decode_process(std::span(bytes.data(), n));
+            ADD_FAILURE() << "a section cut at " << n << " of " << bytes.size() << " bytes was accepted";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("process section"), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(Codec, HostileCountsAndLayoutsAreRefused) {
+    auto st = sample_process();
+    st.core.ids.ns_depth = 9;
+    EXPECT_THROW(driver::decode_process(driver::encode_process(st)), Error);
+    st = sample_process();
+    st.vmas[1].rec.start = 0x400800;  // overlaps the first, unaligned
+    EXPECT_THROW(driver::decode_process(driver::encode_process(st)), Error);
+    st = sample_process();
+    st.threads[0].core.fpu_size = 4096;  // record and bytes disagree
+    EXPECT_THROW(driver::decode_process(driver::encode_process(st)), Error);
+    // A huge group count with nothing behind it: refused before any allocation.
+    auto bytes = driver::encode_process(sample_process());
+    uint32_t huge = 0xffffffff;
+    std::memcpy(bytes.data() + sizeof(ProcessCoreRecord), &huge, sizeof huge);
+    EXPECT_THROW(driver::decode_process(bytes), Error);
+    // Trailing garbage.
+    bytes = driver::encode_process(sample_process());
+    bytes.push_back(std::byte{0});
+    EXPECT_THROW(driver::decode_process(bytes), Error);
+}
+
+TEST(Codec, NamespacesAndTmpfsEntriesRoundTripAndRefuseJunk) {
+    ns::NamespaceState n;
+    n.flags = ns::ns_pid | ns::ns_uts;
+    n.hostname = "box";
+    n.domainname = "dom";
+    n.loopback_up = true;
+    auto back = driver::decode_namespaces(driver::encode_namespaces(n));
+    EXPECT_EQ(back.hostname, "box");
+    EXPECT_TRUE(back.loopback_up);
+    n.flags = 0x100;
+    EXPECT_THROW(driver::decode_namespaces(driver::encode_namespaces(n)), Error);
+
+    ns::TmpfsEntry e;
+    e.kind = ns::TmpfsKind::file;
+    e.mode = 0640;
+    e.mount = "/dev/shm";
+    e.path = "a/b";
+    e.size = 10;
+    EXPECT_EQ(driver::decode_tmpfs_entry(driver::encode_tmpfs_entry(e)).path, "a/b");
+    e.mode = 0100644;  // file type bits are not the image's to set
+    EXPECT_THROW(driver::decode_tmpfs_entry(driver::encode_tmpfs_entry(e)), Error);
+    e.mode = 0644;
+    e.kind = ns::TmpfsKind::dir;  // a directory with contents
+    EXPECT_THROW(driver::decode_tmpfs_entry(driver::encode_tmpfs_entry(e)), Error);
+}
+
+// CRIU image files: magic, magic, length, then the protobuf message.
+TEST(CriuFiles, StatsDumpLayout) {
+    driver::DumpStats s;
+    s.frozen_time_us = 300;  // varint 0xac 0x02
+    auto b = driver::encode_stats_dump(s);
+    ASSERT_GE(b.size(), 12u);
+    uint32_t m0, m1, len;
+    std::memcpy(&m0, b.data(), 4);
+    std::memcpy(&m1, b.data() + 4, 4);
+    std::memcpy(&len, b.data() + 8, 4);
+    EXPECT_EQ(m0, 0x55105940u);
+    EXPECT_EQ(m1, 0x57093306u);
+    EXPECT_EQ(len, b.size() - 12);
+    EXPECT_EQ(b[12], 0x0a);  // stats_entry field 1 (dump), length-delimited
+    const std::vector<uint8_t> frozen = {0x10, 0xac, 0x02};  // dump_stats_entry field 2 = 300
+    EXPECT_NE(std::search(b.begin(), b.end(), frozen.begin(), frozen.end()), b.end());
+    auto inv = driver::encode_inventory();
+    std::memcpy(&m0, inv.data(), 4);
+    EXPECT_EQ(m0, 0x54564319u);
+}
+
+class TempDir {
+public:
+    TempDir() {
+        char tmpl[] = "/tmp/myrt-driver-test-XXXXXX";
+        if (!::mkdtemp(tmpl)) throw_errno("mkdtemp");
+        path = tmpl;
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    std::string path;
+};
+
+ns::TmpfsEntry entry(const std::string& mount, const std::string& path, ns::TmpfsKind kind, uint64_t size = 0) {
+    ns::TmpfsEntry e;
+    e.kind = kind;
+    e.mode = 0644;
+    e.uid = ::getuid();
+    e.gid = ::getgid();
+    e.mount = mount;
+    e.path = path;
+    e.size = size;
+    return e;
+}
+
+TEST(TmpfsRestore, CreatesInsideTheMountOnly) {
+    TempDir outside, mount;
+    ns::TmpfsRestorer r(::getpid(), {mount.path});
+    r.begin(entry(mount.path, "d", ns::TmpfsKind::dir));
+    r.begin(entry(mount.path, "d/f", ns::TmpfsKind::file, 5));
+    r.data(std::as_bytes(std::span("hello", 5)));
+    r.end();
+    std::ifstream f(mount.path + "/d/f");
+    std::string text;
+    f >> text;
+    EXPECT_EQ(text, "hello");
+
+    // Not a mount of the bundle, "..", absolute, empty components: refused.
+    EXPECT_THROW(r.begin(entry(outside.path, "x", ns::TmpfsKind::file)), Error);
+    EXPECT_THROW(r.begin(entry(mount.path, "../x", ns::TmpfsKind::file)), Error);
+    EXPECT_THROW(r.begin(entry(mount.path, "/etc/x", ns::TmpfsKind::file)), Error);
+    EXPECT_THROW(r.begin(entry(mount.path, "d//x", ns::TmpfsKind::file)), Error);
+
+    // A symlink planted by an earlier entry cannot lead out: it resolves
+    // inside the mount (RESOLVE_IN_ROOT), and an existing name is never reused.
+    auto link = entry(mount.path, "escape", ns::TmpfsKind::symlink);
+    link.target = outside.path;
+    r.begin(link);
+    try {
+        r.begin(entry(mount.path, "escape/planted", ns::TmpfsKind::file));  // lands inside, or fails
+    } catch (const Error&) {
+    }
+    EXPECT_FALSE(std::filesystem::exists(outside.path + "/planted"));
+    auto overwrite = entry(mount.path, "escape", ns::TmpfsKind::file);
+    EXPECT_THROW(r.begin(overwrite), Error);
+
+    // More bytes than the size, or fewer: refused.
+    r.begin(entry(mount.path, "g", ns::TmpfsKind::file, 2));
+    EXPECT_THROW(r.data(std::as_bytes(std::span("abc", 3))), Error);
+    EXPECT_THROW(r.end(), Error);
+}
+
+}  // namespace
+}  // namespace myrt::cr
