@@ -1,10 +1,11 @@
 #!/bin/bash
-# Builds myrt and runs a busybox container: create, start, state, exec, pause,
-# resume, then delete. (Checkpoint/restore joins this demo when the driver lands.)
+# Builds myrt and shows a container surviving a checkpoint: a busybox
+# container counts, is checkpointed (and so stopped), deleted, restored from
+# the image, and goes on counting from where it was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
-MYRT=$PWD/build/runtime/myrt
+MYRT=${MYRT:-$PWD/build/runtime/myrt}
 work=$(mktemp -d /tmp/myrt-demo.XXXXXX)
 root=$work/state
 id=demo-$$
@@ -15,21 +16,29 @@ mkdir -p "$work/bundle/rootfs/bin"
 cp /bin/busybox "$work/bundle/rootfs/bin/busybox"
 chroot "$work/bundle/rootfs" /bin/busybox --install -s /bin
 (cd "$work/bundle" && "$MYRT" spec)
-jq '.process.terminal=false | .process.args=["sh","-c","i=0; while true; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.2; done"]' \
-  "$work/bundle/config.json" > "$work/bundle/config.json.new" && mv "$work/bundle/config.json.new" "$work/bundle/config.json"
+jq '.process.terminal=false | .process.args=["sh","-c","i=0; while true; do i=$((i+1)); echo \"tick $i\"; sleep 0.2; done"]' \
+  "$work/bundle/config.json" > "$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
+log=$work/container.log
 
-echo "== myrt run -d $id"
-"$MYRT" --root "$root" run -d --bundle "$work/bundle" "$id" </dev/null >/dev/null 2>&1
-"$MYRT" --root "$root" state "$id"
-sleep 1
-echo "== counter inside the container: $("$MYRT" --root "$root" exec "$id" cat /tmp/counter)"
-"$MYRT" --root "$root" pause "$id"
-a=$("$MYRT" --root "$root" state "$id" | jq -r .status)
-sleep 1
-"$MYRT" --root "$root" resume "$id"
-echo "== status while paused: $a; counter after resume: $("$MYRT" --root "$root" exec "$id" cat /tmp/counter)"
+echo "== myrt run -d $id (its output goes to $log)"
+"$MYRT" --root "$root" run -d --bundle "$work/bundle" "$id" </dev/null >>"$log" 2>&1
+sleep 1.5
+"$MYRT" --root "$root" state "$id" | jq -c '{id, status, pid}'
 "$MYRT" --root "$root" ps "$id"
-"$MYRT" --root "$root" list
-echo "== delete"
+echo "== last line before the checkpoint: $(tail -n1 "$log")"
+
+echo "== myrt checkpoint --image-path $work/image $id"
+"$MYRT" --root "$root" checkpoint --image-path "$work/image" --work-path "$work" "$id"
+"$MYRT" --root "$root" state "$id" | jq -c '{id, status}'
+echo "   image: $(du -sh "$work/image" | cut -f1); last line now: $(tail -n1 "$log")"
+"$MYRT" --root "$root" delete "$id"
+"$MYRT" image inspect --summary "$work/image" | jq -c "{records, bytes, types: (.types | keys)}"
+
+echo "== myrt restore -d --image-path $work/image $id"
+"$MYRT" --root "$root" restore -d --bundle "$work/bundle" --image-path "$work/image" --work-path "$work" "$id" </dev/null >>"$log" 2>&1
+sleep 1.5
+"$MYRT" --root "$root" state "$id" | jq -c '{id, status, pid}'
+echo "== the same counter, continuing after the restore:"
+tail -n 4 "$log"
 "$MYRT" --root "$root" delete --force "$id"
 echo "demo finished"
