@@ -347,13 +347,20 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
     };
     in_each_thread([&](Injector& inj, const ThreadState& t) { restore_thread_local(inj, area, t.core); });
     queue_pending(leader, area, state);
+    // Seccomp as late as possible: a container filter may forbid what restore
+    // still does. Without no_new_privs, installing a filter needs
+    // CAP_SYS_ADMIN, which the restored credentials may no longer have: then
+    // the filters go in first, as runc loads them before dropping
+    // capabilities (the profile must allow the credential syscalls, which
+    // the default profiles do). Otherwise the final munmap runs through the
+    // vDSO's syscall (now at its dumped place), so the filters only see that
+    // one munmap, which libc itself needs anyway.
+    const auto& creds = state.core.creds;
+    const bool filters_need_admin =
+        !creds.no_new_privs && !(creds.cap_effective & (1ull << CAP_SYS_ADMIN)) && !state.seccomp.empty();
+    if (filters_need_admin) install_seccomp(leader, area.scratch, state);
     in_each_thread([&](Injector& inj, const ThreadState&) { restore_creds(inj, area, state); });
-
-    // Seccomp last but one: a container filter may forbid what restore still
-    // does. The programs are copied in from the restorer scratch; the final
-    // munmap then runs through the vDSO's syscall (now at its dumped place),
-    // so the filters only see that one munmap, which libc itself needs anyway.
-    install_seccomp(leader, area.scratch, state);
+    if (!filters_need_admin) install_seccomp(leader, area.scratch, state);
     bool have_vdso = std::any_of(state.vmas.begin(), state.vmas.end(), [](auto& v) { return v.rec.kind == VmaKind::vdso; });
     // Without a vDSO the restorer page unmaps itself: the syscall completes
     // and the final registers are set before the thread returns to user.
