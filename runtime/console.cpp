@@ -28,6 +28,19 @@ UniqueFd connect_console_socket(const std::string& path) {
     return s;
 }
 
+ConsoleChannel open_console_channel(const std::string& console_socket) {
+    ConsoleChannel c;
+    if (!console_socket.empty()) {
+        c.to_container = connect_console_socket(console_socket);
+        return c;
+    }
+    int sv[2];
+    check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair for the terminal");
+    c.to_container.reset(sv[0]);
+    c.ours.reset(sv[1]);
+    return c;
+}
+
 void send_fd(int sock, int fd, const std::string& name) {
     msghdr msg{};
     iovec iov{const_cast<char*>(name.data()), name.size()};

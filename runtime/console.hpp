@@ -10,6 +10,15 @@
 namespace myrt::runtime {
 
 UniqueFd connect_console_socket(const std::string& path);
+
+// Where a new terminal's master goes: the caller's --console-socket, or, when
+// there is none (foreground run/exec), one end of a socketpair whose other
+// end (`ours`) we keep to receive the master and proxy it.
+struct ConsoleChannel {
+    UniqueFd to_container;
+    UniqueFd ours;
+};
+ConsoleChannel open_console_channel(const std::string& console_socket);
 void send_fd(int sock, int fd, const std::string& name);
 UniqueFd receive_fd(int sock);
 

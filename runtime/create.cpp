@@ -115,17 +115,11 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
         fifo_fd.reset(check(::open(fifo.c_str(), O_PATH | O_CLOEXEC), "open exec fifo {}", fifo));
     }
 
-    UniqueFd console;
-    UniqueFd console_peer;  // our end when we proxy the terminal ourselves
+    UniqueFd console, console_peer;  // console_peer: our end when we proxy the terminal ourselves
     if (proc.terminal) {
-        if (!opts.console_socket.empty()) {
-            console = connect_console_socket(opts.console_socket);
-        } else {
-            int sv[2];
-            check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair for the terminal");
-            console.reset(sv[0]);
-            console_peer.reset(sv[1]);
-        }
+        auto ch = open_console_channel(opts.console_socket);
+        console = std::move(ch.to_container);
+        console_peer = std::move(ch.ours);
     }
 
     // pid and time namespaces given by path apply to our children: join them

@@ -69,16 +69,11 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
     int ns_flags = namespaces_to_join(st.pid);
     auto cg = cgroup::Cgroup::from_json(st.cgroup);
 
-    UniqueFd console, console_peer;
+    UniqueFd console, console_peer;  // console_peer: our end when we proxy the terminal ourselves
     if (proc.terminal) {
-        if (!opts.console_socket.empty()) {
-            console = connect_console_socket(opts.console_socket);
-        } else {
-            int sv[2];
-            check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair for the terminal");
-            console.reset(sv[0]);
-            console_peer.reset(sv[1]);
-        }
+        auto ch = open_console_channel(opts.console_socket);
+        console = std::move(ch.to_container);
+        console_peer = std::move(ch.ours);
     }
     // The exec'd process is a grandchild (it must fork to enter the pid
     // namespace); as subreaper we still get its exit status in the foreground.
