@@ -11,6 +11,7 @@
 #include <map>
 
 #include "cr/checkpoint/sections.hpp"
+#include "cr/task/tree.hpp"
 #include "cr/ptrace/inject.hpp"
 #include "cr/task/restore_task.hpp"
 #include "util/error.hpp"
@@ -62,41 +63,6 @@ private:
     uint32_t index_;
     const std::vector<PageRange>& ranges_;
 };
-
-// A child of `parent` with pid `ns_pid` in the container's pid namespace:
-// clone3 with set_tid injected into the parent, so parentage is the dumped one.
-pid_t fork_child(SeizedProcess& parent, int32_t ns_pid) {
-    Injector inj(parent.pid());
-    RemoteScratch scratch(inj, 4096);
-    uint64_t tid_at = scratch.put(512, ns_pid);
-    clone_args args{};
-    args.exit_signal = SIGCHLD;
-    args.set_tid = tid_at;
-    args.set_tid_size = 1;
-    scratch.put(0, args);
-    inj.checked(fmt::format("clone3 of child process {}", ns_pid), SYS_clone3, scratch.addr(), sizeof args);
-    auto child = inj.last_clone_child();
-    if (!child) fail("clone3 of child {} reported no PTRACE_EVENT_FORK", ns_pid);
-    for (;;) {
-        int st = 0;
-        if (::waitpid(*child, &st, __WALL) < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("waiting for the new child {} to stop", *child);
-        }
-        if (WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_STOP) break;
-        if (!WIFSTOPPED(st)) fail("new child {} died before it stopped", *child);
-        ::ptrace(PTRACE_CONT, *child, nullptr, nullptr);
-    }
-    {
-        // fork copied the parent's scratch into the child: unmap it there too.
-        Injector cinj(*child);
-        cinj.checked("unmapping the inherited scratch", SYS_munmap, scratch.addr(), scratch.size());
-        cinj.finish();
-    }
-    scratch.release();
-    inj.finish();
-    return *child;
-}
 
 void inject_checked(SeizedProcess& p, const std::string& what, long nr, uint64_t a1 = 0, uint64_t a2 = 0) {
     Injector inj(p.pid());

@@ -18,6 +18,8 @@ namespace {
 
 int32_t ns_pid_of(const ProcessState& s) { return s.core.ids.ns_pid[s.core.ids.ns_depth - 1]; }
 
+}  // namespace
+
 pid_t fork_child(SeizedProcess& parent, int32_t ns_pid) {
     Injector inj(parent.pid());
     RemoteScratch scratch(inj, 4096);
@@ -51,8 +53,6 @@ pid_t fork_child(SeizedProcess& parent, int32_t ns_pid) {
     inj.finish();
     return *child;
 }
-
-}  // namespace
 
 std::vector<ProcessImage> dump_tree(SeizedTree& tree) {
     std::vector<ProcessImage> out;

@@ -16,6 +16,11 @@ struct ProcessImage {
 };
 
 // Dumps every process of a seized tree (root first, parents before children).
+// A child of `parent` with pid `ns_pid` in the parent's pid namespace: clone3
+// with set_tid injected into the parent, so parentage is the dumped one. The
+// child is returned seized and stopped.
+pid_t fork_child(SeizedProcess& parent, int32_t ns_pid);
+
 std::vector<ProcessImage> dump_tree(SeizedTree& tree);
 
 // `root` is the placeholder for images[0], seized in restore mode. Children
