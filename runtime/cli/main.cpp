@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <algorithm>
 #include <map>
 
 #include "myrt_version.hpp"
@@ -29,6 +30,23 @@ int report(const std::string& msg) {
     return 1;
 }
 
+// The first argument that is not a global option (or its value).
+std::string command_name(int argc, char** argv) {
+    static const char* valued[] = {"--root", "--log", "--log-format", "--criu", "--rootless", "--config",
+                                   "-root", "-log", "-log-format", "-criu", "-rootless", "-config"};
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a.empty() || a[0] != '-') return a;
+        if (a.find('=') != std::string::npos) continue;
+        for (const char* v : valued)
+            if (a == v) {
+                ++i;
+                break;
+            }
+    }
+    return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -49,25 +67,21 @@ int main(int argc, char** argv) {
     app.add_option("--config", g.config_file, "runtime configuration file (default /etc/myrt/myrt.yaml)");
     (void)rootless_ignored;
 
+    // Only the command being run is registered (every command for help or an
+    // unknown name): each one costs allocations on every start of myrt.
+    using Adder = cli::Runner (*)(CLI::App&, cli::GlobalOptions&);
+    static const std::pair<const char*, Adder> commands[] = {
+        {"create", cli::add_create},     {"start", cli::add_start},   {"run", cli::add_run},
+        {"state", cli::add_state},       {"kill", cli::add_kill},     {"delete", cli::add_delete},
+        {"list", cli::add_list},         {"exec", cli::add_exec},     {"ps", cli::add_ps},
+        {"pause", cli::add_pause},       {"resume", cli::add_resume}, {"update", cli::add_update},
+        {"spec", cli::add_spec},         {"features", cli::add_features},
+        {"checkpoint", cli::add_checkpoint}, {"restore", cli::add_restore}, {"image", cli::add_image}};
+    std::string wanted = command_name(argc, argv);
+    bool known = std::any_of(std::begin(commands), std::end(commands), [&](auto& c) { return wanted == c.first; });
     std::map<std::string, cli::Runner> runners;
-    auto add = [&](const char* name, cli::Runner r) { runners[name] = std::move(r); };
-    add("create", cli::add_create(app, g));
-    add("start", cli::add_start(app, g));
-    add("run", cli::add_run(app, g));
-    add("state", cli::add_state(app, g));
-    add("kill", cli::add_kill(app, g));
-    add("delete", cli::add_delete(app, g));
-    add("list", cli::add_list(app, g));
-    add("exec", cli::add_exec(app, g));
-    add("ps", cli::add_ps(app, g));
-    add("pause", cli::add_pause(app, g));
-    add("resume", cli::add_resume(app, g));
-    add("update", cli::add_update(app, g));
-    add("spec", cli::add_spec(app, g));
-    add("features", cli::add_features(app, g));
-    add("checkpoint", cli::add_checkpoint(app, g));
-    add("restore", cli::add_restore(app, g));
-    add("image", cli::add_image(app, g));
+    for (auto& [name, adder] : commands)
+        if (!known || wanted == name) runners[name] = adder(app, g);
 
     std::vector<std::string> args(argv + 1, argv + argc);
     args = cli::normalize_args(app, args);
