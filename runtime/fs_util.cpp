@@ -62,14 +62,14 @@ void write_file(const std::string& path, std::string_view data) {
 }
 
 void mkdir_p(const std::string& path, unsigned mode) {
-    if (path.empty()) return;
-    size_t pos = 0;
-    while (pos != std::string::npos) {
-        pos = path.find('/', pos + 1);
-        std::string part = path.substr(0, pos);
-        if (part.empty()) continue;
-        if (::mkdir(part.c_str(), mode) != 0 && errno != EEXIST) throw_errno("mkdir {}", part);
-    }
+    if (path.empty() || path == "/") return;
+    // Most paths exist already, or lack only their last parts: try the whole
+    // path first and climb only as far as needed.
+    if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return;
+    if (errno != ENOENT) throw_errno("mkdir {}", path);
+    auto slash = path.find_last_of('/', path.size() - 1);
+    if (slash != std::string::npos && slash > 0) mkdir_p(path.substr(0, slash), mode);
+    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) throw_errno("mkdir {}", path);
 }
 
 bool exists(const std::string& path) {

@@ -128,12 +128,14 @@ std::map<std::string, uint64_t> read_keyed(const std::string& dir, const std::st
 
 void mkdir_p(const std::string& dir) {
     if (dir.empty() || dir[0] != '/') fail("cgroup directory \"{}\" is not an absolute path", dir);
-    std::string cur;
-    for (auto& part : split(dir, '/')) {
-        if (part.empty()) continue;
-        cur += "/" + part;
-        if (::mkdir(cur.c_str(), 0755) < 0 && errno != EEXIST) throw_errno("cannot create cgroup directory {}", cur);
-    }
+    // The hierarchy's root and the parent usually exist: try the leaf first
+    // and climb only on ENOENT (each mkdir in a v1 hierarchy is a syscall per
+    // controller on every create).
+    if (::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST) return;
+    if (errno != ENOENT) throw_errno("cannot create cgroup directory {}", dir);
+    auto slash = dir.find_last_of('/');
+    if (slash > 0) mkdir_p(dir.substr(0, slash));
+    if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) throw_errno("cannot create cgroup directory {}", dir);
 }
 
 std::vector<std::string> subtree_bottom_up(const std::string& dir) {
