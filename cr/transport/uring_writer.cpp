@@ -1,5 +1,6 @@
 #include "cr/transport/uring_writer.hpp"
 
+#include "cr/transport/uring_buffers.hpp"
 #include "util/error.hpp"
 
 #include <sys/mman.h>
@@ -24,21 +25,7 @@ UringWriter::UringWriter(int fd, Target target, std::string name, UringBufferCon
     int rc = io_uring_queue_init(8, &ring_, 0);
     if (rc < 0) throw SystemError(-rc, fmt::format("io_uring setup for {}", name_));
     ring_ready_ = true;
-    size_t total = config_.buffer_size * config_.buffer_count;
-    void* mem = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) throw_errno("allocating {} bytes of stream buffers for {}", total, name_);
-    buffers_ = Mapping(mem, total);
-    std::vector<iovec> iov(config_.buffer_count);
-    for (unsigned i = 0; i < config_.buffer_count; ++i) {
-        iov[i].iov_base = static_cast<char*>(mem) + i * config_.buffer_size;
-        iov[i].iov_len = config_.buffer_size;
-        free_buffers_.push_back(static_cast<int>(config_.buffer_count - 1 - i));
-    }
-    rc = io_uring_register_buffers(&ring_, iov.data(), static_cast<unsigned>(iov.size()));
-    if (rc < 0) {
-        io_uring_queue_exit(&ring_);
-        throw SystemError(-rc, fmt::format("registering io_uring buffers for {}", name_));
-    }
+    buffers_ = register_stream_buffers(ring_, config_.buffer_count, config_.buffer_size, free_buffers_, name_);
 }
 
 UringWriter::~UringWriter() {

@@ -1,0 +1,34 @@
+#include "cr/transport/uring_buffers.hpp"
+
+#include <sys/mman.h>
+#include <sys/uio.h>
+
+#include "util/error.hpp"
+
+namespace myrt::cr::transport {
+
+Mapping register_stream_buffers(io_uring& ring, unsigned count, size_t size, std::vector<int>& free_list,
+                                const std::string& name) {
+    size_t total = size * count;
+    void* mem = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        int e = errno;
+        io_uring_queue_exit(&ring);
+        throw SystemError(e, fmt::format("allocating {} bytes of stream buffers for {}", total, name));
+    }
+    Mapping buffers(mem, total);
+    std::vector<iovec> iov(count);
+    for (unsigned i = 0; i < count; ++i) {
+        iov[i].iov_base = static_cast<char*>(mem) + i * size;
+        iov[i].iov_len = size;
+        free_list.push_back(static_cast<int>(count - 1 - i));
+    }
+    int rc = io_uring_register_buffers(&ring, iov.data(), count);
+    if (rc < 0) {
+        io_uring_queue_exit(&ring);
+        throw SystemError(-rc, fmt::format("registering io_uring buffers for {}", name));
+    }
+    return buffers;
+}
+
+}  // namespace myrt::cr::transport
