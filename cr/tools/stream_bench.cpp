@@ -14,6 +14,7 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
+#include <cstdlib>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -31,12 +32,21 @@ using namespace myrt::cr;
 
 namespace {
 
-constexpr size_t chunk = 1 << 20;
+// Bytes per PAGES record and per plain write()/send(): STREAM_CHUNK_MIB (default
+// 1). A checkpoint writes memory in runs of up to dump_memory's 16 MiB buffer.
+const size_t chunk = [] {
+    const char* e = std::getenv("STREAM_CHUNK_MIB");
+    size_t mib = e ? std::strtoul(e, nullptr, 10) : 1;
+    return (mib ? mib : 1) << 20;
+}();
 constexpr uint32_t page_shift = 12;
+
+uint64_t records_for(uint64_t mib) { return std::max<uint64_t>(1, (mib << 20) / chunk); }
 
 uint64_t stream_bytes_for(uint64_t mib) {
     return sizeof(image::RecordHeader) + sizeof(image::HeadRecord) +
-           mib * (sizeof(image::RecordHeader) + sizeof(image::PagesRecord) + chunk) + sizeof(image::RecordHeader) +
+           records_for(mib) * (sizeof(image::RecordHeader) + sizeof(image::PagesRecord) + chunk) +
+           sizeof(image::RecordHeader) +
            sizeof(image::TailRecord);
 }
 
@@ -49,7 +59,7 @@ std::vector<std::byte> page_data() {
 void write_stream(transport::Sink& sink, uint64_t mib, const std::vector<std::byte>& data) {
     image::RecordWriter w(sink);
     w.write_head(image::make_head(0));
-    for (uint64_t i = 0; i < mib; ++i) w.write_pages(0x7f0000000000ull + i * chunk, page_shift, data);
+    for (uint64_t i = 0; i < records_for(mib); ++i) w.write_pages(0x7f0000000000ull + i * chunk, page_shift, data);
     w.finish();
 }
 
