@@ -121,8 +121,8 @@ private:
     bool frozen_ = false;
 };
 
-// Objects reachable through the container's fds 0-2: the caller's stdio,
-// shared with the outside on purpose.
+// Objects reachable through fds 0-2 of the given processes. For the init,
+// these are the caller's stdio, shared with the outside on purpose.
 std::set<std::pair<uint64_t, uint64_t>> stdio_objects(const std::vector<pid_t>& pids) {
     std::set<std::pair<uint64_t, uint64_t>> out;
     for (pid_t p : pids)
@@ -135,13 +135,16 @@ std::set<std::pair<uint64_t, uint64_t>> stdio_objects(const std::vector<pid_t>& 
 
 // Collect pass and leak check; on return `hash` is in its dump phase with
 // reverse-leak checks on, ready for the files layer.
-void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, WorkLog& log) {
+void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, pid_t init, WorkLog& log) {
     objhash::LeakDetector detector(hash);
     detector.collect(pids);
     objhash::LeakOptions opts;
     opts.ignore_pids.insert(::getpid());
     opts.declare_namespaces_of(::getpid());
-    auto stdio = stdio_objects(pids);
+    // Only the init's stdio is the caller's: a pipe between two processes of
+    // the container is their own even where it is some child's stdin, and a
+    // host process holding it is a leak.
+    auto stdio = stdio_objects({init});
     opts.is_external = [stdio](const objhash::Object& o) {
         return (o.key.kind == objhash::kind::file || o.key.kind == objhash::kind::pipe) &&
                stdio.count({o.key.dev, o.key.ino});
@@ -199,7 +202,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             if (!in_tree.count(p))
                 fail("process {} is in the container's cgroup but not a descendant of its init {}", p, st.pid);
         objhash::ObjHash objs;
-        check_leaks(objs, cg_pids, log);
+        check_leaks(objs, cg_pids, st.pid, log);
         // The container's stdio is what create handed its init: the same
         // objects at fd 0-2 of any task are re-attached to the restorer's.
         auto init_stdio = stdio_objects({st.pid});
