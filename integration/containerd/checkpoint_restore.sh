@@ -11,7 +11,7 @@ shared=$TEST_TMP/shared
 mkdir -p "$shared"
 new_id ID
 c run -d --snapshotter native --runc-binary "$MYRT" --mount "type=bind,src=$shared,dst=/shared,options=rbind:rw" \
-    "$CTR_IMAGE" "$ID" sh -c 'i=0; while true; do i=$((i+1)); echo $i > /shared/c; sleep 0.1; done' \
+    "$CTR_IMAGE" "$ID" sh -c 'i=0; while true; do i=$((i+1)); echo $i > /shared/c.new; mv -f /shared/c.new /shared/c; sleep 0.1; done' \
     </dev/null >/dev/null 2>"$TEST_TMP/err" || fail "ctr run -d: $(cat "$TEST_TMP/err")"
 sleep 3
 c container checkpoint --task "$ID" "$ID-ckpt" >/dev/null 2>"$TEST_TMP/err" ||

@@ -8,7 +8,7 @@ require_root
 
 B=$TEST_TMP/bundle
 mkdir -p "$B.shared"
-make_bundle "$B" sh -c 'echo start >>/shared/starts; echo up >/shared/ready; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo $i >/shared/n; sleep 0.05; done; exit 7'
+make_bundle "$B" sh -c 'echo start >>/shared/starts; echo up >/shared/ready; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo $i >/shared/n.new; mv -f /shared/n.new /shared/n; sleep 0.05; done; exit 7'
 add_bind "$B" "$B.shared" /shared
 new_id ID
 run_detached "$ID" "$B"

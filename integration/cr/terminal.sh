@@ -9,7 +9,7 @@ require_root
 recv=$(console_recv_bin)
 B=$TEST_TMP/bundle
 mkdir -p "$B.shared"
-make_bundle "$B" sh -c 'i=0; while :; do i=$((i+1)); echo tick $i; echo $i >/shared/n; sleep 0.05; done'
+make_bundle "$B" sh -c 'i=0; while :; do i=$((i+1)); echo tick $i; echo $i >/shared/n.new; mv -f /shared/n.new /shared/n; sleep 0.05; done'
 add_bind "$B" "$B.shared" /shared
 edit_config "$B" '.process.terminal = true'
 "$recv" "$TEST_TMP/c1.sock" "$TEST_TMP/c1.out" 60 >"$TEST_TMP/r1.ready" 2>&1 &
