@@ -6,6 +6,8 @@ source "$(dirname "$0")/../lib.sh"
 B=$TEST_TMP/bundle
 make_bundle "$B" sleep 600
 cgpath="/myrt-integ-$$/ctr"
+# delete removes the container's cgroups; the parent this test named is ours to remove.
+on_exit "for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do rmdir \"\${h}myrt-integ-$$\"; done"
 edit_config "$B" '.linux.cgroupsPath = $p | .linux.resources += {
     "memory": {"limit": 67108864},
     "pids": {"limit": 42},
