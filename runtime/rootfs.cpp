@@ -10,8 +10,8 @@
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/devices.hpp"
 #include "runtime/fs_util.hpp"
-#include "runtime/mount_options.hpp"
 #include "runtime/path_resolve.hpp"
+#include "spec/mount_options.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -58,20 +58,20 @@ void create_mount_point(const std::string& dst, bool as_file) {
     }
 }
 
-void bind_mount(const std::string& src, const std::string& dst, const MountOptions& o) {
+void bind_mount(const std::string& src, const std::string& dst, const spec::MountFlags& o) {
     struct stat st;
     if (::stat(src.c_str(), &st) != 0) throw_errno("bind-mount source {}", src);
     create_mount_point(dst, !S_ISDIR(st.st_mode));
-    do_mount(src, dst, "", MS_BIND | (o.recursive_bind ? MS_REC : 0), "");
+    do_mount(src, dst, "", MS_BIND | (o.flags & MS_REC), "");
     unsigned long extra = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     if (extra != 0) do_mount("", dst, "", MS_BIND | MS_REMOUNT | extra | kept_flags(dst), "");
 }
 
 void mount_one(const RootfsPlan& plan, const spec::Mount& m) {
     std::string dst = resolve_in_root(plan.rootfs, m.destination);
-    MountOptions o = parse_mount_options(m.options);
+    spec::MountFlags o = spec::parse_mount_flags(m.options);
     std::string type = m.type;
-    if (type == "bind" || (o.bind && type != "cgroup")) {
+    if (type == "bind" || (o.bind() && type != "cgroup")) {
         bind_mount(m.source, dst, o);
     } else if (type == "cgroup" || type == "cgroup2") {
         create_mount_point(dst, false);
@@ -80,8 +80,8 @@ void mount_one(const RootfsPlan& plan, const spec::Mount& m) {
     } else if (type == "sysfs" && plan.new_user_ns && !plan.new_net_ns) {
         // sysfs can only be mounted by the owner of the network namespace:
         // without a new one, bind the host's /sys as runc does.
-        MountOptions b = o;
-        b.recursive_bind = true;
+        spec::MountFlags b = o;
+        b.flags |= MS_BIND | MS_REC;
         bind_mount("/sys", dst, b);
     } else {
         create_mount_point(dst, false);
@@ -89,8 +89,7 @@ void mount_one(const RootfsPlan& plan, const spec::Mount& m) {
         if (::mount(m.source.c_str(), dst.c_str(), type.c_str(), flags, o.data.empty() ? nullptr : o.data.c_str()) != 0) {
             int e = errno;
             if (type == "mqueue" && (e == EPERM || e == EBUSY)) {
-                MountOptions b = o;
-                bind_mount("/dev/mqueue", dst, b);
+                bind_mount("/dev/mqueue", dst, o);
             } else {
                 throw SystemError(e, "mount " + type + " on " + m.destination +
                                          (o.data.empty() ? "" : " with options " + o.data));
@@ -98,13 +97,20 @@ void mount_one(const RootfsPlan& plan, const spec::Mount& m) {
         }
     }
     for (unsigned long p : o.propagation) do_mount("", dst, "", p, "");
+    if (o.recursive()) {
+        // rro, rnosuid...: the attributes reach every submount of the tree.
+        mount_attr attr{};
+        attr.attr_set = o.attr_set;
+        attr.attr_clr = o.attr_clr;
+        if (::mount_setattr(AT_FDCWD, dst.c_str(), AT_RECURSIVE, &attr, sizeof attr) != 0)
+            throw_errno("set recursive mount attributes on {}", m.destination);
+    }
 }
 
 bool dev_is_bind_mounted(const spec::Config& c) {
     for (auto& m : c.mounts) {
         if (m.destination != "/dev") continue;
-        auto o = parse_mount_options(m.options);
-        if (m.type == "bind" || o.bind) return true;
+        if (m.type == "bind" || spec::parse_mount_flags(m.options).bind()) return true;
     }
     return false;
 }

@@ -49,3 +49,17 @@ pass "readonly root not written"
 # the container's mounts stay in its own mount namespace
 if grep -q "$B/rootfs" /proc/self/mountinfo; then fail "container mounts leaked into the host mount namespace"; fi
 pass "no mount leaked to the host"
+
+# Recursive options (features lists them): rbind + rro makes a submount of the
+# source read-only too, where plain ro would reach only the top mount.
+tree=$TEST_TMP/tree
+mkdir -p "$tree/sub"
+mount -t tmpfs -o size=1m tmpfs "$tree/sub" || fail "host tmpfs for the rro test"
+on_exit "umount -l '$tree/sub'"
+B2=$TEST_TMP/bundle-rro
+make_bundle "$B2" sh -c 'echo a >/tree/sub/f 2>/dev/null && echo sub-writable || echo sub-refused'
+edit_config "$B2" '.root.readonly = false'
+add_bind "$B2" "$tree" /tree '["rbind","rro"]'
+assert_eq sub-refused "$(run_fg "$B2")" "rro reaches the submount of a bind mount"
+[ ! -e "$tree/sub/f" ] || fail "the submount was written through an rro mount"
+pass "recursive read-only bind mount"
