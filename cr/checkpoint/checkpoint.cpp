@@ -14,6 +14,7 @@
 
 #include "cr/checkpoint/codec.hpp"
 #include "cr/checkpoint/criu_files.hpp"
+#include "cr/checkpoint/fd_kinds_all.hpp"
 #include "cr/checkpoint/sections.hpp"
 #include "cr/checkpoint/work_log.hpp"
 #include "cr/files/files.hpp"
@@ -158,6 +159,7 @@ void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, pid_t i
 
 CheckpointReport checkpoint_container(const runtime::StateStore& store, const CheckpointOptions& opts) {
     const auto t0 = Clock::now();
+    driver::register_fd_kinds();
     CheckpointReport report;
     std::string work = opts.work_path.empty() ? opts.image_path : opts.work_path;
     driver::make_directories(opts.image_path);
@@ -213,6 +215,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                                            init_stdio.count({s.st_dev, s.st_ino}) > 0;
                                 },
                                 {}};
+        fctx.init_pid = st.pid;
         std::vector<pid_t> tgids;
         for (auto& p : tree.processes()) {
             files::check_fds(p.live_tid(), fctx);

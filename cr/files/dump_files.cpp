@@ -52,7 +52,7 @@ bool is_inherited(pid_t pid, const OpenFd& fd, const DumpContext& ctx, const std
     if (ctx.inherited_stdio) return ctx.inherited_stdio(pid, fd.fd);
     if (fd.kind == FdKind::pipe || fd.link.starts_with("socket:["))
         return std::find(ctx.outside_inodes.begin(), ctx.outside_inodes.end(), fd.st.st_ino) != ctx.outside_inodes.end();
-    if (fd.kind == FdKind::unsupported) return false;  // an eventfd at fd 1 is the container's own
+    if (fd.kind == FdKind::unsupported || fd.kind == FdKind::extension) return false;  // an eventfd at fd 1 is the container's own
     return fd.mnt_id >= 0 && std::find(task_mounts.begin(), task_mounts.end(), fd.mnt_id) == task_mounts.end();
 }
 
@@ -204,7 +204,17 @@ uint64_t dump_file(pid_t pid, const OpenFd& fd, DumpContext& ctx, int root_fd, c
         case FdKind::chardev: rec.kind = img::file_kind_chardev; rec.rdev = fd.st.st_rdev; break;
         case FdKind::deleted: rec.kind = img::file_kind_deleted; rec.size = static_cast<uint64_t>(fd.st.st_size); break;
         case FdKind::fifo: rec.kind = img::file_kind_fifo; rec.pipe_objref = fifo_data; rec.pos = 0; break;
+        case FdKind::extension: rec.kind = fd.ops->file_kind(); rec.pos = 0; break;
         default: fail("fd {} of pid {}: internal error, {} is not a file", fd.fd, pid, fd.link);
+        }
+        if (fd.kind == FdKind::extension) {
+            // No path: the kind's own records say how to recreate it.
+            w.write_objref(obj.objref, objhash::kind::file);
+            w.write<img::RecordType::file>(rec, obj.objref);
+            fd.ops->dump(pid, fd, obj.objref, ctx, w);
+            ctx.objs.mark_dumped(obj.objref);
+            ctx.objs.mark_visited(obj.objref);
+            return obj.objref;
         }
         if (fd.kind == FdKind::deleted) {
             path = path_below(fd.link, prefix);
@@ -232,12 +242,14 @@ void mark_inherited_visited(const OpenFd& fd, DumpContext& ctx) {
 
 }  // namespace
 
-void check_fds(pid_t pid, const DumpContext& ctx) {
+void check_fds(pid_t pid, DumpContext& ctx) {
     auto fds = scan_fds(pid);
     std::vector<int> mounts;
     if (!ctx.inherited_stdio) mounts = mount_ids(pid);
-    for (const OpenFd& fd : fds)
+    for (const OpenFd& fd : fds) {
         if (fd.kind == FdKind::unsupported && !is_inherited(pid, fd, ctx, mounts)) fail("{}", unsupported_message(pid, fd));
+        if (fd.kind == FdKind::extension && !is_inherited(pid, fd, ctx, mounts)) fd.ops->check(pid, fd, ctx);
+    }
 }
 
 void check_fd_tables_unshared(std::span<const pid_t> pids) {

@@ -1,4 +1,5 @@
 #include "cr/files/fd_scan.hpp"
+#include "cr/files/fd_kind_ops.hpp"
 
 #include "util/error.hpp"
 
@@ -118,6 +119,10 @@ std::vector<OpenFd> scan_fds(pid_t pid) {
         fd.link = read_link(path);
         read_fdinfo(pid, fd);
         classify(fd);
+        if (fd.kind == FdKind::unsupported) {
+            fd.ops = FdKindRegistry::global().claim(fd);
+            if (fd.ops) fd.kind = FdKind::extension;
+        }
         out.push_back(std::move(fd));
     }
     std::sort(out.begin(), out.end(), [](const OpenFd& a, const OpenFd& b) { return a.fd < b.fd; });

@@ -10,7 +10,10 @@
 
 namespace myrt::cr::files {
 
-enum class FdKind { regular, directory, chardev, deleted, pipe, fifo, unsupported };
+class FdKindOps;
+
+// extension: a kind registered in fd_kind_ops.hpp (eventfd, socket, pty...) owns it.
+enum class FdKind { regular, directory, chardev, deleted, pipe, fifo, extension, unsupported };
 
 struct OpenFd {
     int fd = -1;
@@ -20,10 +23,12 @@ struct OpenFd {
     uint32_t flags = 0;     // fdinfo, O_CLOEXEC included
     int mnt_id = -1;        // fdinfo
     FdKind kind = FdKind::unsupported;
-    std::string what;       // unsupported: "eventfd", "socket", "pty"...
+    std::string what;       // unsupported or extension: "eventfd", "socket", "pty"...
+    const FdKindOps* ops = nullptr;  // extension: the kind that owns it
 };
 
-// Reads /proc/PID/fd and /proc/PID/fdinfo; fds in ascending order.
+// Reads /proc/PID/fd and /proc/PID/fdinfo; fds in ascending order. An fd no
+// built-in kind takes is offered to the registered kinds (FdKindRegistry::global()).
 std::vector<OpenFd> scan_fds(pid_t pid);
 
 // The error text for an unsupported fd, naming fd, pid and kind.

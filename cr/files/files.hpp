@@ -16,6 +16,7 @@
 //   installs it into the seized task. The restorer's copies of the objects live
 //   in ctx.objs: destroy the ObjHash before the tasks run, or a restored reader
 //   never sees EOF on a pipe whose write end the restorer still holds.
+#include "cr/files/fd_kind_ops.hpp"
 #include "cr/image/record_reader.hpp"
 #include "cr/image/record_writer.hpp"
 #include "cr/objhash/objhash.hpp"
@@ -23,6 +24,7 @@
 
 #include <sys/types.h>
 
+#include <any>
 #include <array>
 #include <functional>
 #include <map>
@@ -67,12 +69,22 @@ struct DumpContext {
         uint64_t dev = 0, ino = 0, objref = 0;
     };
     std::vector<FifoData> fifos{};
+    // The container's init (its namespaces are the container's), 0 if unknown.
+    pid_t init_pid = 0;
+    // Per fd kind (FdKindOps::file_kind) state a kind keeps across the dump,
+    // e.g. the sockets' peers found through sock_diag.
+    std::map<uint32_t, std::any> kind_state{};
+    template <class T> T& state_of(uint32_t file_kind) {
+        auto& slot = kind_state[file_kind];
+        if (!slot.has_value()) slot = T{};
+        return std::any_cast<T&>(slot);
+    }
 };
 
 // Throws a myrt::Error naming the fd, the pid and the object kind if any fd of
 // `pid` is of a kind this layer cannot restore (sockets, eventfd, epoll,
 // signalfd, timerfd, inotify, fanotify, io_uring, pidfd, ptys, memfds...).
-void check_fds(pid_t pid, const DumpContext& ctx);
+void check_fds(pid_t pid, DumpContext& ctx);
 
 // Throws naming both processes if two of `pids` share one fd table
 // (clone(CLONE_FILES) without CLONE_THREAD): not restorable yet.
@@ -89,6 +101,16 @@ struct RestoreContext {
     std::string root;
     // The restorer's fds that stand for the container's inherited stdio.
     std::array<int, 3> caller_stdio{0, 1, 2};
+    // The container's init, already in the container's namespaces (a kind
+    // that must create its object inside them, e.g. a bound socket, joins them).
+    pid_t init_pid = 0;
+    // Per fd kind state across the restore (see DumpContext::kind_state).
+    std::map<uint32_t, std::any> kind_state{};
+    template <class T> T& state_of(uint32_t file_kind) {
+        auto& slot = kind_state[file_kind];
+        if (!slot.has_value()) slot = T{};
+        return std::any_cast<T&>(slot);
+    }
 };
 
 struct FdEntry {
@@ -99,6 +121,7 @@ struct FdEntry {
     uint64_t file_objref = 0;
     bool controlling_tty = false; // /dev/tty: opened by the task itself
     uint32_t flags = 0;           // open flags, for controlling_tty
+    const FdKindOps* ops = nullptr; // a registered kind's description: its after_install runs
 };
 
 struct FdTable {

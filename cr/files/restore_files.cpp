@@ -30,6 +30,7 @@ struct OpenDescription {
     UniqueFd fd;               // invalid for the controlling tty
     bool controlling_tty = false;
     uint32_t flags = 0;
+    const FdKindOps* ops = nullptr;  // a registered kind's description
 };
 
 struct PipeEnds {
@@ -206,6 +207,17 @@ void read_file_object(img::RecordReader& r, RestoreContext& ctx, uint64_t objref
     if (rec.flags & ~known_file_flags) r.fail_at("FILE objref {}: unknown open flags {:o}", objref, rec.flags & ~known_file_flags);
     if ((rec.flags & O_ACCMODE) == O_ACCMODE) r.fail_at("FILE objref {}: invalid access mode", objref);
     const uint32_t type = rec.mode & S_IFMT;
+    if (const FdKindOps* ops = FdKindRegistry::global().find(rec.kind)) {
+        if (rec.pipe_objref != 0 || rec.size != 0 || rec.pos != 0 || rec.rdev != 0)
+            r.fail_at("FILE objref {} ({}): fields set that only plain files use", objref, ops->name());
+        OpenDescription d;
+        d.flags = rec.flags;
+        d.ops = ops;
+        d.fd = ops->restore(r, ctx, objref, rec);
+        if (!d.fd) r.fail_at("FILE objref {} ({}): the kind gave no descriptor", objref, ops->name());
+        ctx.objs.install(objref, objhash::kind::file, std::move(d));
+        return;
+    }
     switch (rec.kind) {
     case img::file_kind_regular:
     case img::file_kind_deleted:
@@ -315,6 +327,7 @@ FdTable read_fds(img::RecordReader& r, RestoreContext& ctx) {
                     e.file_objref = rec.file_objref;
                     e.controlling_tty = d.controlling_tty;
                     e.flags = d.flags;
+                    e.ops = d.ops;
                 } else {
                     r.fail_at("FD {}: unknown fd kind {}", rec.fd, rec.kind);
                 }
@@ -358,6 +371,8 @@ void restore_fds(pid_t pid, Injector& inj, RestoreContext& ctx, const FdTable& t
     }
     channel.close();
     scratch.release();
+    for (const auto& e : table.fds)
+        if (e.ops) e.ops->after_install(pid, inj, ctx, e);
 }
 
 }  // namespace myrt::cr::files

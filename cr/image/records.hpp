@@ -47,6 +47,8 @@ enum class RecordType : uint32_t {
     file = 302,      // FileRecord (header.objref: the description); STRING path, then BUFFERs of a deleted file's contents
     pipe = 303,      // PipeRecord (header.objref: the pipe); BUFFERs of the data in flight follow
     // --- cr/files (end) ---
+    // 310-349: fd kinds of cr/files/fd_kind_ops.hpp (eventfd, epoll, signalfd, timerfd, inotify...)
+    // 350-399: task state beyond the process section (timers, file locks)
     // 400-499: namespaces
     // 500-599: SysV and POSIX IPC
     // 600-699: ttys and ptys

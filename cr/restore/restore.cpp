@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "cr/checkpoint/criu_files.hpp"
+#include "cr/checkpoint/fd_kinds_all.hpp"
 #include "cr/checkpoint/work_log.hpp"
 #include "cr/files/files.hpp"
 #include "cr/image/record_reader.hpp"
@@ -74,6 +75,7 @@ std::array<UniqueFd, 3> stdio_of(pid_t pid) {
 
 RestoreReport restore_container(const runtime::StateStore& store, const RestoreOptions& opts) {
     const auto t0 = Clock::now();
+    driver::register_fd_kinds();
     RestoreReport report;
     std::string work = opts.work_path.empty() ? opts.image_path : opts.work_path;
     driver::make_directories(work);
@@ -142,6 +144,7 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
             auto caller_stdio = stdio_of(res.state.pid);
             files::RestoreContext fctx{objs, fmt::format("/proc/{}/root", res.state.pid),
                                        {caller_stdio[0].get(), caller_stdio[1].get(), caller_stdio[2].get()}};
+            fctx.init_pid = res.state.pid;
             std::vector<files::FdTable> tables;
             for (size_t i = 0; i < idx.processes.size(); ++i) {
                 if (i > 0 && !reader.next()) fail("image {} changed while it was being restored", image_file);
