@@ -27,6 +27,21 @@ cr_bundle() {
     add_bind "$b" "$b.shared" /shared
 }
 
+# cr_bundle_bin DIR BINARY [ARGS...]: like cr_bundle, for another static
+# workload (one per C/R area: objects, ipc, tty, unix sockets); BINARY goes
+# into the rootfs as /bin/<its name> and runs with ARGS.
+cr_bundle_bin() {
+    local b=$1 bin=$2
+    shift 2
+    [ -x "$bin" ] || fail "workload $bin is not built"
+    local name
+    name=$(basename "$bin")
+    make_bundle "$b" "/bin/$name" "$@"
+    cp "$bin" "$b/rootfs/bin/$name" || fail "copy $name into $b"
+    mkdir -p "$b.shared"
+    add_bind "$b" "$b.shared" /shared
+}
+
 # cr_checkpoint ID IMAGE_DIR [flags...]
 cr_checkpoint() {
     local id=$1 dir=$2
