@@ -395,8 +395,11 @@ TOML
         sleep 0.1
     done
     c version >/dev/null 2>&1 || fail "containerd did not answer on $CTD_DIR/containerd.sock"
-    make_rootfs "$TEST_TMP/ctd-rootfs"
-    make_oci_archive "$TEST_TMP/ctd-rootfs" "$TEST_TMP/image.tar" "$CTR_IMAGE"
+    # A second node in the same test shares the image archive.
+    if [ ! -e "$TEST_TMP/image.tar" ]; then
+        make_rootfs "$TEST_TMP/ctd-rootfs"
+        make_oci_archive "$TEST_TMP/ctd-rootfs" "$TEST_TMP/image.tar" "$CTR_IMAGE"
+    fi
     c image import --snapshotter native "$TEST_TMP/image.tar" >/dev/null 2>"$TEST_TMP/import.err" ||
         fail "ctr image import: $(cat "$TEST_TMP/import.err")"
 }
