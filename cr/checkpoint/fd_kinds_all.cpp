@@ -3,6 +3,7 @@
 #include "cr/checkpoint/fd_kinds_all.hpp"
 
 #include "cr/files/fd_kind_ops.hpp"
+#include "cr/files/object_kinds.hpp"  // objects area
 
 #include <mutex>
 
@@ -13,6 +14,15 @@ void register_fd_kinds() {
     std::call_once(once, [] {
         [[maybe_unused]] auto& registry = files::FdKindRegistry::global();
         // registry.add(files::make_eventfd_kind());  -- one line per kind, as they come
+        // --- objects (begin) ---
+        registry.add(files::make_eventfd_kind());
+        registry.add(files::make_epoll_kind());
+        registry.add(files::make_signalfd_kind());
+        registry.add(files::make_timerfd_kind());
+        registry.add(files::make_inotify_kind());
+        registry.add(files::make_memfd_kind());
+        registry.add(files::make_pidfd_kind());
+        // --- objects (end) ---
     });
 }
 

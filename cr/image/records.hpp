@@ -48,11 +48,41 @@ enum class RecordType : uint32_t {
     pipe = 303,      // PipeRecord (header.objref: the pipe); BUFFERs of the data in flight follow
     // --- cr/files (end) ---
     // 310-349: fd kinds of cr/files/fd_kind_ops.hpp (eventfd, epoll, signalfd, timerfd, inotify...)
+    // --- objects (begin): see docs/cr-files.md "Kernel objects" ---
+    eventfd = 310,        // EventfdRecord (header.objref: the description)
+    epoll = 311,          // EpollRecord; nr_targets EPOLL_TARGET records follow
+    epoll_target = 312,   // EpollTargetRecord: one registration
+    signalfd = 313,       // SignalfdRecord
+    timerfd = 314,        // TimerfdRecord
+    inotify = 315,        // InotifyRecord; nr_watches INOTIFY_WATCH records follow
+    inotify_watch = 316,  // InotifyWatchRecord, then a STRING: the watched path below the container root
+    memfd = 317,          // MemfdRecord, then a STRING (the name); BUFFERs of the contents when it owns the inode
+    pidfd = 318,          // PidfdRecord
+    // --- objects (end) ---
     // 350-399: task state beyond the process section (timers, file locks)
     // 400-499: namespaces
     // 500-599: SysV and POSIX IPC
+    // --- cr/ipc (begin) ---
+    ipc_ns = 500,      // IpcNsRecord: the IPC namespace as a whole; its objects follow (docs/cr-ipc.md)
+    ipc_shm = 501,     // IpcShmRecord (header.objref: the segment); PAGES (vaddr = offset in the segment) follow
+    ipc_msq = 502,     // IpcMsqRecord (header.objref: the queue); qnum IPC_MSG follow, oldest first
+    ipc_msg = 503,     // IpcMsgRecord; a BUFFER with the text follows when len > 0
+    ipc_sem = 504,     // IpcSemRecord; one BUFFER of nsems IpcSemValue follows
+    ipc_mq = 505,      // IpcMqRecord (a POSIX queue); STRING name, then curmsgs IPC_MQ_MSG in receive order
+    ipc_mq_msg = 506,  // IpcMqMsgRecord; a BUFFER with the text follows when len > 0
+    // --- cr/ipc (end) ---
     // 600-699: ttys and ptys
+    // --- cr/tty (begin): see docs/cr-tty.md ---
+    pty = 600,       // PtyRecord (header.objref: the pty pair); STRING devpts mount point, then TTY master, TTY slave
+    tty = 601,       // TtyRecord (header.objref: the pty pair): one end's state; BUFFERs of its unread input follow
+    pty_file = 602,  // PtyFileRecord (header.objref: the description): which pty and which end it opens
+    // --- cr/tty (end) ---
     // 700-799: network
+    // --- cr/net (begin): see docs/cr-net.md ---
+    unix_file = 700,     // UnixFileRecord (header.objref: the description): which socket of the table it is
+    unix_socket = 701,   // UnixSocketRecord: one AF_UNIX socket of the container's table
+    unix_message = 702,  // UnixMessageRecord: one message (or stream chunk) in a receive queue; a BUFFER follows
+    // --- cr/net (end) ---
 };
 
 // Record header: precedes every payload. `len` counts payload bytes only;
@@ -129,6 +159,62 @@ struct PagesRecord {
 };
 static_assert(sizeof(PagesRecord) == 24);
 
+// --- cr/net (begin): AF_UNIX sockets, see docs/cr-net.md ---
+inline constexpr uint32_t file_kind_unix_socket = 40;
+
+// The first socket description of the image carries the whole table
+// (nr_table UNIX_SOCKET records, each followed by its messages); every
+// description names its socket by the id it has in the table.
+struct UnixFileRecord {
+    uint64_t sock_id;          // UnixSocketRecord::id of this description
+    uint32_t nr_table;         // >0 only on the description that carries the table
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(UnixFileRecord) == 16);
+
+inline constexpr uint32_t unix_flag_bound = 1u << 0;         // holds a name of its own (bind or autobind)
+inline constexpr uint32_t unix_flag_path_present = 1u << 1;  // bound path still led to this socket at checkpoint
+inline constexpr uint32_t unix_flag_external_peer = 1u << 2; // peer outside the container (--ext-unix-sk)
+inline constexpr uint32_t unix_flag_accepted = 1u << 3;      // came out of accept(): its name is the listener's
+inline constexpr uint32_t unix_flag_embryo = 1u << 4;        // a connection not yet accepted (listener_id's queue)
+inline constexpr uint32_t unix_flag_passcred = 1u << 5;      // SO_PASSCRED
+inline constexpr uint32_t unix_flag_orphan = 1u << 6;        // connected stream whose peer was closed
+inline constexpr uint32_t known_unix_flags = (1u << 7) - 1;
+inline constexpr uint32_t unix_name_max = 108;               // sizeof(sockaddr_un::sun_path)
+
+struct UnixSocketRecord {
+    uint64_t id;               // the socket's inode at checkpoint; unique and non-zero in the table
+    uint64_t peer_id;          // connected peer's id, 0 = none
+    uint64_t listener_id;      // unix_flag_embryo: the listener holding it; else 0
+    uint32_t type;             // SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET
+    uint32_t state;            // TCP_ESTABLISHED, TCP_CLOSE or TCP_LISTEN as unix_diag reports it
+    uint32_t flags;            // unix_flag_*
+    uint32_t shutdown;         // sk_shutdown: 1 receive, 2 send
+    uint32_t backlog;          // listen() backlog
+    uint32_t nr_messages;      // UNIX_MESSAGE records that follow
+    uint32_t sndbuf;           // SO_SNDBUF as getsockopt reports it
+    uint32_t rcvbuf;           // SO_RCVBUF
+    int32_t peek_off;          // SO_PEEK_OFF, -1 = off
+    uint32_t reserved;         // zero
+    int64_t rcvtimeo_us;       // SO_RCVTIMEO, 0 = none
+    int64_t sndtimeo_us;       // SO_SNDTIMEO
+    uint32_t name_len;         // bytes of name (sun_path; abstract names start with NUL); 0 = unnamed
+    uint32_t peer_name_len;    // external peer's name (dgram reconnect), 0 = unknown
+    char name[unix_name_max];
+    char peer_name[unix_name_max];
+};
+static_assert(sizeof(UnixSocketRecord) == 304);
+
+struct UnixMessageRecord {
+    uint64_t len;              // bytes in the BUFFER that follows (<= max_buffer_len)
+    uint64_t sender_id;        // dgram: the table socket that sent it, 0 = its peer or an unbound/closed sender
+    uint32_t sender_name_len;  // dgram: the address recvfrom() reports, 0 = unnamed sender
+    char sender_name[unix_name_max];
+    uint32_t reserved[2];      // zero
+};
+static_assert(sizeof(UnixMessageRecord) == 136);
+// --- cr/net (end) ---
+
 // --- cr/files (begin): see docs/cr-files.md ---
 inline constexpr uint32_t fd_kind_file = 1;       // FdRecord::file_objref names the description
 inline constexpr uint32_t fd_kind_inherited = 2;  // the container's stdio from outside: re-attached to the restorer's
@@ -175,6 +261,202 @@ struct PipeRecord {
 static_assert(sizeof(PipeRecord) == 16);
 // --- cr/files (end) ---
 
+// --- objects (begin): fd kinds of cr/files/kind_*.cpp, see docs/cr-files.md ---
+inline constexpr uint32_t file_kind_eventfd = 10;
+inline constexpr uint32_t file_kind_epoll = 11;
+inline constexpr uint32_t file_kind_signalfd = 12;
+inline constexpr uint32_t file_kind_timerfd = 13;
+inline constexpr uint32_t file_kind_inotify = 14;
+inline constexpr uint32_t file_kind_memfd = 15;
+inline constexpr uint32_t file_kind_pidfd = 16;
+
+struct EventfdRecord {
+    uint64_t count;
+    uint32_t semaphore;        // 0 or 1 (EFD_SEMAPHORE)
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(EventfdRecord) == 16);
+
+struct EpollRecord {
+    uint32_t nr_targets;
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(EpollRecord) == 8);
+
+struct EpollTargetRecord {
+    int32_t fd;                // the target's fd number in the task that holds the epoll fd
+    uint32_t events;           // EPOLL* mask, EPOLLET/EPOLLONESHOT/EPOLLEXCLUSIVE/EPOLLWAKEUP included
+    uint64_t data;
+};
+static_assert(sizeof(EpollTargetRecord) == 16);
+
+struct SignalfdRecord {
+    uint64_t sigmask;          // bit n-1 = signal n
+};
+static_assert(sizeof(SignalfdRecord) == 8);
+
+struct TimerfdRecord {
+    int32_t clockid;
+    uint32_t settime_flags;    // TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET
+    uint64_t ticks;            // expirations not yet read
+    int64_t value_sec;         // time left to the next expiry at checkpoint; 0/0: disarmed
+    int64_t value_nsec;
+    int64_t interval_sec;
+    int64_t interval_nsec;
+    int64_t dump_clock_sec;    // the timer's clock when it was read (absolute timers keep their deadline)
+    int64_t dump_clock_nsec;
+};
+static_assert(sizeof(TimerfdRecord) == 64);
+
+struct InotifyRecord {
+    uint32_t nr_watches;
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(InotifyRecord) == 8);
+
+struct InotifyWatchRecord {
+    uint32_t mask;             // IN_* as inotify_add_watch takes it
+    int32_t wd;                // the watch descriptor the task knows it by (must come back the same)
+};
+static_assert(sizeof(InotifyWatchRecord) == 8);
+
+struct MemfdRecord {
+    uint64_t size;             // bytes; the contents follow in BUFFERs when inode_objref is 0
+    uint64_t pos;              // this description's offset
+    uint64_t inode_objref;     // 0: this description introduces the memfd; else the objref of one that did
+    uint32_t seals;            // F_SEAL_*
+    uint32_t mode;             // permission bits
+};
+static_assert(sizeof(MemfdRecord) == 32);
+
+struct PidfdRecord {
+    int32_t pid;               // in the container's pid namespace
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(PidfdRecord) == 8);
+// --- objects (end) ---
+
+// --- cr/ipc (begin): see docs/cr-ipc.md ---
+struct IpcNsRecord {
+    uint32_t nr_shm;           // IPC_SHM records that follow, ids ascending
+    uint32_t nr_msq;
+    uint32_t nr_sem;
+    uint32_t nr_mq;
+};
+static_assert(sizeof(IpcNsRecord) == 16);
+
+struct IpcPermRecord {
+    int32_t id;                // shmid/msqid/semid: restored exactly (kernel.*_next_id)
+    int32_t key;               // IPC_PRIVATE = 0
+    uint32_t uid, gid, cuid, cgid;
+    uint32_t mode;             // permission bits, and SHM_DEST / SHM_LOCKED for segments
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(IpcPermRecord) == 32);
+
+struct IpcShmRecord {
+    IpcPermRecord perm;
+    uint64_t segsz;
+    int64_t atime, dtime, ctime;  // informational: the kernel offers no way to set them
+    int32_t cpid, lpid;           // informational, as seen by the checkpointer
+    uint64_t nattch;              // at checkpoint time
+};
+static_assert(sizeof(IpcShmRecord) == 80);
+
+struct IpcMsqRecord {
+    IpcPermRecord perm;
+    uint64_t qbytes;           // msg_qbytes, restored
+    uint64_t cbytes;           // sum of the message lengths that follow
+    uint64_t qnum;             // IPC_MSG records that follow
+    int64_t stime, rtime, ctime;
+    int32_t lspid, lrpid;
+};
+static_assert(sizeof(IpcMsqRecord) == 88);
+
+struct IpcMsgRecord {
+    int64_t mtype;             // > 0
+    uint64_t len;
+};
+static_assert(sizeof(IpcMsgRecord) == 16);
+
+struct IpcSemRecord {
+    IpcPermRecord perm;
+    uint32_t nsems;
+    uint32_t reserved;         // zero
+    int64_t otime, ctime;
+};
+static_assert(sizeof(IpcSemRecord) == 56);
+
+struct IpcSemValue {           // the BUFFER after IPC_SEM is an array of these
+    int32_t value;             // semval, 0..32767
+    int32_t pid;               // sempid, informational
+};
+static_assert(sizeof(IpcSemValue) == 8);
+
+struct IpcMqRecord {
+    int64_t maxmsg, msgsize, curmsgs;
+    uint32_t mode, uid, gid;
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(IpcMqRecord) == 40);
+
+struct IpcMqMsgRecord {
+    uint32_t prio;
+    uint32_t reserved;         // zero
+    uint64_t len;
+};
+static_assert(sizeof(IpcMqMsgRecord) == 16);
+// --- cr/ipc (end) ---
+
+// --- cr/tty (begin): pseudo terminals, see docs/cr-tty.md ---
+inline constexpr uint32_t file_kind_pty_master = 30;  // a /dev/ptmx description: FILE, PTY_FILE
+inline constexpr uint32_t file_kind_pty_slave = 31;   // a /dev/pts/N description (or the container console)
+
+inline constexpr uint32_t pty_flag_locked = 1u << 0;   // TIOCGPTLCK: the slave cannot be opened yet
+inline constexpr uint32_t pty_flag_packet = 1u << 1;   // TIOCGPKT on the master
+inline constexpr uint32_t pty_flag_console = 1u << 2;  // the container console: restored onto the restore's new pty
+inline constexpr uint32_t known_pty_flags = (1u << 3) - 1;
+
+inline constexpr uint32_t tty_end_master = 1;
+inline constexpr uint32_t tty_end_slave = 2;
+inline constexpr uint32_t tty_flag_exclusive = 1u << 0;  // TIOCGEXCL
+inline constexpr uint32_t known_tty_flags = 1;
+inline constexpr uint32_t pty_file_hung_up = 1u << 0;    // the description was hung up (read 0, anything else EIO)
+inline constexpr uint32_t tty_ncc = 19;                  // termios2 c_cc entries (NCCS of asm/termbits.h)
+inline constexpr uint32_t tty_input_max = 4096;          // N_TTY_BUF_SIZE: unread input one end can hold
+
+struct PtyRecord {
+    uint32_t index;              // N of /dev/pts/N in its devpts instance (TIOCGPTN)
+    uint32_t flags;              // pty_flag_*
+    uint64_t master_file_objref; // reserved: the ptmx description restore opens (seed 001's file_objref)
+    uint64_t devpts_dev;         // st_dev of the devpts instance at checkpoint (messages only)
+    int32_t session;             // session (pid in the container) whose controlling terminal it is; 0 = none
+    int32_t fg_pgrp;             // that session's foreground process group; 0 = none
+};
+static_assert(sizeof(PtyRecord) == 32);
+
+struct TtyRecord {
+    uint32_t end;                // tty_end_master or tty_end_slave; master first
+    uint32_t flags;              // tty_flag_*
+    uint32_t iflag, oflag, cflag, lflag;  // termios2, all 32 bits
+    uint32_t ispeed, ospeed;
+    uint8_t line;                // c_line (the ldisc number termios reports)
+    uint8_t cc[tty_ncc];
+    uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;  // TIOCGWINSZ
+    uint32_t ldisc;              // TIOCGETD: must be N_TTY (0)
+    uint32_t input_len;          // bytes waiting to be read on this end, in the BUFFERs that follow (<= tty_input_max)
+    uint32_t reserved;           // zero
+};
+static_assert(sizeof(TtyRecord) == 72);
+
+struct PtyFileRecord {
+    uint64_t pty_objref;         // the PTY this description opens
+    uint32_t end;                // tty_end_master or tty_end_slave
+    uint32_t flags;              // pty_file_*
+};
+static_assert(sizeof(PtyFileRecord) == 16);
+// --- cr/tty (end) ---
+
 // Length limits: an image is untrusted, so no length it states is allocated
 // or believed beyond these.
 inline constexpr uint64_t max_buffer_len = 16ull << 20;
@@ -205,12 +487,33 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::objref, "OBJREF", PayloadShape::fixed, sizeof(ObjrefRecord), sizeof(ObjrefRecord), false},
     {RecordType::vma, "VMA", PayloadShape::fixed, sizeof(VmaRecord), sizeof(VmaRecord), false},
     {RecordType::pages, "PAGES", PayloadShape::fixed_then_bulk, sizeof(PagesRecord), sizeof(PagesRecord) + max_pages_payload, false},
+    // --- cr/net (begin) ---
+    {RecordType::unix_file, "UNIX_FILE", PayloadShape::fixed, sizeof(UnixFileRecord), sizeof(UnixFileRecord), false},
+    {RecordType::unix_socket, "UNIX_SOCKET", PayloadShape::fixed, sizeof(UnixSocketRecord), sizeof(UnixSocketRecord), false},
+    {RecordType::unix_message, "UNIX_MESSAGE", PayloadShape::fixed, sizeof(UnixMessageRecord), sizeof(UnixMessageRecord), false},
+    // --- cr/net (end) ---
     // --- cr/files (begin) ---
     {RecordType::fd_table, "FD_TABLE", PayloadShape::fixed, sizeof(FdTableRecord), sizeof(FdTableRecord), false},
     {RecordType::fd, "FD", PayloadShape::fixed, sizeof(FdRecord), sizeof(FdRecord), false},
     {RecordType::file, "FILE", PayloadShape::fixed, sizeof(FileRecord), sizeof(FileRecord), false},
     {RecordType::pipe, "PIPE", PayloadShape::fixed, sizeof(PipeRecord), sizeof(PipeRecord), false},
     // --- cr/files (end) ---
+    // --- objects (begin) ---
+    {RecordType::eventfd, "EVENTFD", PayloadShape::fixed, sizeof(EventfdRecord), sizeof(EventfdRecord), false},
+    {RecordType::epoll, "EPOLL", PayloadShape::fixed, sizeof(EpollRecord), sizeof(EpollRecord), false},
+    {RecordType::epoll_target, "EPOLL_TARGET", PayloadShape::fixed, sizeof(EpollTargetRecord), sizeof(EpollTargetRecord), false},
+    {RecordType::signalfd, "SIGNALFD", PayloadShape::fixed, sizeof(SignalfdRecord), sizeof(SignalfdRecord), false},
+    {RecordType::timerfd, "TIMERFD", PayloadShape::fixed, sizeof(TimerfdRecord), sizeof(TimerfdRecord), false},
+    {RecordType::inotify, "INOTIFY", PayloadShape::fixed, sizeof(InotifyRecord), sizeof(InotifyRecord), false},
+    {RecordType::inotify_watch, "INOTIFY_WATCH", PayloadShape::fixed, sizeof(InotifyWatchRecord), sizeof(InotifyWatchRecord), false},
+    {RecordType::memfd, "MEMFD", PayloadShape::fixed, sizeof(MemfdRecord), sizeof(MemfdRecord), false},
+    {RecordType::pidfd, "PIDFD", PayloadShape::fixed, sizeof(PidfdRecord), sizeof(PidfdRecord), false},
+    // --- objects (end) ---
+    // --- cr/tty (begin) ---
+    {RecordType::pty, "PTY", PayloadShape::fixed, sizeof(PtyRecord), sizeof(PtyRecord), false},
+    {RecordType::tty, "TTY", PayloadShape::fixed, sizeof(TtyRecord), sizeof(TtyRecord), false},
+    {RecordType::pty_file, "PTY_FILE", PayloadShape::fixed, sizeof(PtyFileRecord), sizeof(PtyFileRecord), false},
+    // --- cr/tty (end) ---
 };
 
 constexpr const RecordTypeInfo* find_record_type(uint32_t type) {
@@ -232,12 +535,33 @@ template <> struct PayloadOf<RecordType::tail> { using type = TailRecord; };
 template <> struct PayloadOf<RecordType::objref> { using type = ObjrefRecord; };
 template <> struct PayloadOf<RecordType::vma> { using type = VmaRecord; };
 template <> struct PayloadOf<RecordType::pages> { using type = PagesRecord; };
+// --- cr/net (begin) ---
+template <> struct PayloadOf<RecordType::unix_file> { using type = UnixFileRecord; };
+template <> struct PayloadOf<RecordType::unix_socket> { using type = UnixSocketRecord; };
+template <> struct PayloadOf<RecordType::unix_message> { using type = UnixMessageRecord; };
+// --- cr/net (end) ---
 // --- cr/files (begin) ---
 template <> struct PayloadOf<RecordType::fd_table> { using type = FdTableRecord; };
 template <> struct PayloadOf<RecordType::fd> { using type = FdRecord; };
 template <> struct PayloadOf<RecordType::file> { using type = FileRecord; };
 template <> struct PayloadOf<RecordType::pipe> { using type = PipeRecord; };
 // --- cr/files (end) ---
+// --- objects (begin) ---
+template <> struct PayloadOf<RecordType::eventfd> { using type = EventfdRecord; };
+template <> struct PayloadOf<RecordType::epoll> { using type = EpollRecord; };
+template <> struct PayloadOf<RecordType::epoll_target> { using type = EpollTargetRecord; };
+template <> struct PayloadOf<RecordType::signalfd> { using type = SignalfdRecord; };
+template <> struct PayloadOf<RecordType::timerfd> { using type = TimerfdRecord; };
+template <> struct PayloadOf<RecordType::inotify> { using type = InotifyRecord; };
+template <> struct PayloadOf<RecordType::inotify_watch> { using type = InotifyWatchRecord; };
+template <> struct PayloadOf<RecordType::memfd> { using type = MemfdRecord; };
+template <> struct PayloadOf<RecordType::pidfd> { using type = PidfdRecord; };
+// --- objects (end) ---
+// --- cr/tty (begin) ---
+template <> struct PayloadOf<RecordType::pty> { using type = PtyRecord; };
+template <> struct PayloadOf<RecordType::tty> { using type = TtyRecord; };
+template <> struct PayloadOf<RecordType::pty_file> { using type = PtyFileRecord; };
+// --- cr/tty (end) ---
 
 template <class T>
 concept ImagePayload = std::is_trivially_copyable_v<T> && std::has_unique_object_representations_v<T> &&
