@@ -514,6 +514,15 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::tty, "TTY", PayloadShape::fixed, sizeof(TtyRecord), sizeof(TtyRecord), false},
     {RecordType::pty_file, "PTY_FILE", PayloadShape::fixed, sizeof(PtyFileRecord), sizeof(PtyFileRecord), false},
     // --- cr/tty (end) ---
+    // --- cr/ipc (begin) ---
+    {RecordType::ipc_ns, "IPC_NS", PayloadShape::fixed, sizeof(IpcNsRecord), sizeof(IpcNsRecord), false},
+    {RecordType::ipc_shm, "IPC_SHM", PayloadShape::fixed, sizeof(IpcShmRecord), sizeof(IpcShmRecord), false},
+    {RecordType::ipc_msq, "IPC_MSQ", PayloadShape::fixed, sizeof(IpcMsqRecord), sizeof(IpcMsqRecord), false},
+    {RecordType::ipc_msg, "IPC_MSG", PayloadShape::fixed, sizeof(IpcMsgRecord), sizeof(IpcMsgRecord), false},
+    {RecordType::ipc_sem, "IPC_SEM", PayloadShape::fixed, sizeof(IpcSemRecord), sizeof(IpcSemRecord), false},
+    {RecordType::ipc_mq, "IPC_MQ", PayloadShape::fixed, sizeof(IpcMqRecord), sizeof(IpcMqRecord), false},
+    {RecordType::ipc_mq_msg, "IPC_MQ_MSG", PayloadShape::fixed, sizeof(IpcMqMsgRecord), sizeof(IpcMqMsgRecord), false},
+    // --- cr/ipc (end) ---
 };
 
 constexpr const RecordTypeInfo* find_record_type(uint32_t type) {
@@ -563,6 +572,15 @@ template <> struct PayloadOf<RecordType::tty> { using type = TtyRecord; };
 template <> struct PayloadOf<RecordType::pty_file> { using type = PtyFileRecord; };
 // --- cr/tty (end) ---
 
+// --- cr/ipc (begin) ---
+template <> struct PayloadOf<RecordType::ipc_ns> { using type = IpcNsRecord; };
+template <> struct PayloadOf<RecordType::ipc_shm> { using type = IpcShmRecord; };
+template <> struct PayloadOf<RecordType::ipc_msq> { using type = IpcMsqRecord; };
+template <> struct PayloadOf<RecordType::ipc_msg> { using type = IpcMsgRecord; };
+template <> struct PayloadOf<RecordType::ipc_sem> { using type = IpcSemRecord; };
+template <> struct PayloadOf<RecordType::ipc_mq> { using type = IpcMqRecord; };
+template <> struct PayloadOf<RecordType::ipc_mq_msg> { using type = IpcMqMsgRecord; };
+// --- cr/ipc (end) ---
 template <class T>
 concept ImagePayload = std::is_trivially_copyable_v<T> && std::has_unique_object_representations_v<T> &&
                        sizeof(T) % 8 == 0;
