@@ -3,6 +3,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "cr/task/posix_timers.hpp"
 #include "util/error.hpp"
 
 namespace myrt::cr::driver {
@@ -18,6 +19,8 @@ constexpr uint32_t max_filter_insns = 4096;  // BPF_MAXINSNS
 constexpr uint32_t max_threads = 65536;
 constexpr uint32_t max_fpu = 1u << 16;
 constexpr uint32_t max_vmas = 1u << 20;
+constexpr uint32_t max_timers = 1u << 16;
+constexpr uint32_t max_file_locks = 1u << 16;
 
 class Encoder {
 public:
@@ -113,6 +116,8 @@ std::vector<std::byte> encode_process(const ProcessState& st) {
         e.raw(v.rec);
         e.str(v.path);
     }
+    e.vec(st.posix_timers);
+    e.vec(st.file_locks);
     return std::move(e.out);
 }
 
@@ -162,6 +167,12 @@ ProcessState decode_process(std::span<const std::byte> data) {
         prev_end = v.rec.end;
         st.vmas.push_back(std::move(v));
     }
+    st.posix_timers = d.vec<PosixTimerRecord>("POSIX timers", max_timers);
+    for (auto& t : st.posix_timers) check_posix_timer(t);
+    st.file_locks = d.vec<FileLockRecord>("file locks", max_file_locks);
+    for (auto& l : st.file_locks)
+        if (l.fd < 0 || l.kind < 1 || l.kind > 3 || l.write > 1 || l.start < 0 || l.end < -1 || (l.end >= 0 && l.end < l.start))
+            fail("process section: file lock on fd {} of process {} is invalid", l.fd, ids.pid);
     d.done();
     return st;
 }

@@ -90,7 +90,16 @@ void normalize_interrupted_syscall(user_regs_struct& regs, bool for_image) {
             break;
         case kErestartRestartBlock:
             if (for_image) {
-                regs.rax = static_cast<unsigned long long>(-EINTR);
+                // The kernel's restart_block (the absolute expiry) does not
+                // survive, so the syscall is run again instead of failing
+                // with EINTR. A relative nanosleep with a `rem` pointer has
+                // had the time left copied there: it sleeps on from that.
+                // The other users (poll, futex, nanosleep without `rem`)
+                // wait their whole timeout again.
+                if (regs.orig_rax == SYS_nanosleep && regs.rsi) regs.rdi = regs.rsi;
+                if (regs.orig_rax == SYS_clock_nanosleep && regs.r10) regs.rdx = regs.r10;
+                regs.rax = regs.orig_rax;
+                regs.rip -= 2;
             } else {
                 regs.rax = SYS_restart_syscall;
                 regs.rip -= 2;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <sstream>
 #include <utility>
 
 #include "cr/ptrace/proc_scan.hpp"
@@ -22,6 +23,21 @@ long options_for(SeizeMode mode) {
 
 bool is_stop_signal(int sig) {
     return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+// Field 52 of /proc/PID/stat: the wait status a zombie leaves for its parent.
+int zombie_exit_code(pid_t pid) {
+    try {
+        auto stat = read_proc_file(fmt::format("/proc/{}/stat", pid));
+        auto close = stat.rfind(')');
+        if (close == std::string::npos) return -1;
+        std::istringstream in(stat.substr(close + 2));
+        std::string field;
+        for (int i = 3; i <= 52 && (in >> field); ++i)
+            if (i == 52) return std::stoi(field);
+    } catch (const std::exception&) {
+    }
+    return -1;
 }
 
 }  // namespace
@@ -186,7 +202,12 @@ SeizedTree::SeizedTree(pid_t root, SeizeMode mode) {
                     procs_.emplace_back(child, mode);
                     found_new = true;
                 } catch (const Error&) {
-                    if (task_state_letter(child) != 0) throw;  // still there: a real failure
+                    char state = task_state_letter(child);
+                    if (state == 'Z')
+                        fail("not supported yet: process {} is a zombie child of process {} (exit status {:#x}) "
+                             "that was not reaped; a checkpoint needs it reaped first",
+                             child, procs_[i].pid(), zombie_exit_code(child));
+                    if (state != 0) throw;  // still there: a real failure
                 }
             }
         }

@@ -13,6 +13,7 @@
 #include "cr/ptrace/proc_scan.hpp"
 #include "cr/ptrace/registers.hpp"
 #include "cr/ptrace/thread_info.hpp"
+#include "cr/task/posix_timers.hpp"
 #include "cr/task/proc_status.hpp"
 #include "util/error.hpp"
 
@@ -147,6 +148,7 @@ ProcessState dump_process_state(SeizedProcess& proc) {
             auto it = scratch.get<itimerval>(0);
             core.itimers[which] = {it.it_interval.tv_sec, it.it_interval.tv_usec, it.it_value.tv_sec, it.it_value.tv_usec};
         }
+        dump_posix_timers(pid, ps, inj, scratch);
         for (size_t i = 0; i < ps.threads.size(); ++i) {
             if (i == 0) {
                 dump_thread_injected(ps.threads[0].core, inj, scratch);
@@ -160,6 +162,13 @@ ProcessState dump_process_state(SeizedProcess& proc) {
         inj.finish();
     }
     ps.vmas = read_vmas(live);
+    // The file is gone, so neither its path nor (for MAP_PRIVATE) the pages
+    // never written can be found at restore: refused while the container
+    // still runs. memfd mappings belong to cr/files (kind_memfd).
+    for (const auto& v : ps.vmas)
+        if (v.rec.kind == VmaKind::file && v.rec.deleted && v.path.rfind("/memfd:", 0) != 0)
+            fail("not supported yet: process {} maps the deleted file {} at {:#x}-{:#x} ({})", pid, v.path, v.rec.start,
+                 v.rec.end, v.rec.shared ? "MAP_SHARED" : "MAP_PRIVATE");
     return ps;
 }
 

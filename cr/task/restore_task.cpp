@@ -25,6 +25,7 @@
 #include "cr/ptrace/registers.hpp"
 #include "cr/ptrace/remote_memory.hpp"
 #include "cr/ptrace/thread_info.hpp"
+#include "cr/task/posix_timers.hpp"
 #include "cr/task/proc_status.hpp"
 #include "util/error.hpp"
 
@@ -347,6 +348,9 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
     };
     in_each_thread([&](Injector& inj, const ThreadState& t) { restore_thread_local(inj, area, t.core); });
     queue_pending(leader, area, state);
+    // Once every thread exists (a timer may signal one of them); armed with
+    // what they had left, so they go on counting from there.
+    restore_posix_timers(leader, area.scratch, state);
     // Seccomp as late as possible: a container filter may forbid what restore
     // still does. Without no_new_privs, installing a filter needs
     // CAP_SYS_ADMIN, which the restored credentials may no longer have: then

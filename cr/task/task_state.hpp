@@ -104,6 +104,32 @@ struct ThreadCoreRecord {
     char comm[16];
 };
 
+// One POSIX timer (timer_create) of the process, from /proc/PID/timers and
+// an injected timer_gettime/timer_getoverrun. Times are relative: what was
+// left to run when the process was frozen.
+struct PosixTimerRecord {
+    int32_t id;          // the kernel's timer id, the program's timer_t
+    int32_t clock;       // clockid_t given to timer_create
+    int32_t signo;
+    int32_t notify;      // SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID | SIGEV_SIGNAL
+    int32_t target;      // thread (SIGEV_THREAD_ID) or process, innermost pid namespace id
+    int32_t overrun;     // timer_getoverrun at dump time (the kernel has no way to set it back)
+    uint64_t sival;      // sigev_value
+    int64_t interval_sec, interval_nsec, value_sec, value_nsec;
+};
+
+// One file lock held by the process through one of its fds, from the
+// `lock:` lines of /proc/PID/fdinfo/FD (docs/cr-process.md, "File locks").
+struct FileLockRecord {
+    int32_t fd;
+    uint32_t kind;       // FileLockKind
+    uint32_t write;      // 1 exclusive (WRITE), 0 shared (READ)
+    uint32_t pad;
+    int64_t start;
+    int64_t end;         // -1: to EOF
+};
+enum class FileLockKind : uint32_t { flock = 1, posix = 2, ofd = 3 };
+
 static_assert(std::is_trivially_copyable_v<ProcessCoreRecord>);
 static_assert(std::is_trivially_copyable_v<ThreadCoreRecord>);
 static_assert(sizeof(siginfo_t) == 128);
@@ -123,6 +149,8 @@ struct ProcessState {
     std::vector<std::vector<sock_filter>> seccomp;   // index 0 = installed first (oldest)
     std::vector<ThreadState> threads;                // leader first (absent if leader_exited)
     std::vector<Vma> vmas;
+    std::vector<PosixTimerRecord> posix_timers;      // id order
+    std::vector<FileLockRecord> file_locks;          // only with --file-locks
 };
 
 }  // namespace myrt::cr
