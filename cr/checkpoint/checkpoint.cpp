@@ -21,6 +21,7 @@
 #include "cr/image/host_info.hpp"
 #include "cr/image/record_writer.hpp"
 #include "cr/memory/dump_memory.hpp"
+#include "cr/net/unix_socket.hpp"  // cr/net
 #include "cr/ns/ns_state.hpp"
 #include "cr/ns/tmpfs_contents.hpp"
 #include "cr/objhash/leak_detector.hpp"
@@ -216,6 +217,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                                 },
                                 {}};
         fctx.init_pid = st.pid;
+        net::allow_external_unix_peers(fctx, opts.ext_unix_sk);  // cr/net
         std::vector<pid_t> tgids;
         for (auto& p : tree.processes()) {
             files::check_fds(p.live_tid(), fctx);

@@ -13,6 +13,7 @@ struct CheckpointOptions {
     std::string id;
     std::string image_path = "checkpoint";  // created if missing; myrt.img, inventory.img
     std::string work_path;                  // dump.log, stats-dump; "" = image_path
+    bool ext_unix_sk = false;               // cr/net: --ext-unix-sk, unix sockets with a peer outside are dumped
     bool leave_running = false;
 };
 

@@ -52,6 +52,7 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
         o.id = a->id;
         if (!a->image_path.empty()) o.image_path = a->image_path;
         o.work_path = a->work_path;
+        o.ext_unix_sk = a->ext_unix_sk;  // cr/net
         o.leave_running = a->leave_running;
         auto store = g.store();
         cr::checkpoint_container(store, o);

@@ -1,0 +1,324 @@
+#include "cr/net/unix_restore.hpp"
+
+#include "cr/net/in_container_ns.hpp"
+#include "util/error.hpp"
+
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <set>
+
+namespace myrt::cr::net {
+
+namespace img = myrt::cr::image;
+
+namespace {
+
+// While queues are refilled, buffers are made large enough for any queue the
+// table allows; the dumped sizes are set again afterwards.
+constexpr int fill_buffer = 64 << 20;
+
+struct Address {
+    sockaddr_un sun{};
+    socklen_t len = 0;
+};
+
+Address address_of(const std::string& name) {
+    Address a;
+    a.sun.sun_family = AF_UNIX;
+    std::memcpy(a.sun.sun_path, name.data(), name.size());
+    // A path is passed with its NUL, an abstract name exactly as long as it is.
+    a.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size() + (name[0] == '\0' ? 0 : 1));
+    if (a.len > sizeof(sockaddr_un)) a.len = sizeof(sockaddr_un);
+    return a;
+}
+
+class Builder {
+public:
+    explicit Builder(const UnixTable& t) : t_(t) {
+        for (const auto& s : t_) by_id_[s.id] = &s;
+    }
+
+    std::map<uint64_t, UniqueFd> run() {
+        create_sockets();
+        listen_all();
+        accept_connections();
+        pending_connections();
+        fill_queues();  // before datagram connects: a connected socket takes only its peer's datagrams
+        connect_datagrams();
+        helpers_.clear();  // a closed or external peer hangs up now: EOF after the data
+        shutdowns();
+        options();
+        unlink_deleted_paths();
+        return std::move(fds_);
+    }
+
+private:
+    const UnixSocket& sock(uint64_t id) const { return *by_id_.at(id); }
+
+    UniqueFd new_socket(const UnixSocket& s) {
+        UniqueFd fd(::socket(AF_UNIX, static_cast<int>(s.type) | SOCK_CLOEXEC, 0));
+        if (!fd) throw_errno("creating {}", describe(s));
+        return fd;
+    }
+
+    // A stale socket file at the path (the old container's) goes first, or
+    // bind fails with EADDRINUSE; the path is removed again at the end if it
+    // was gone at checkpoint time.
+    void bind_name(int fd, const UnixSocket& s, const std::string& name, bool present) {
+        if (name[0] != '\0') {
+            struct stat st {};
+            if (::lstat(name.c_str(), &st) == 0) {
+                if (!S_ISSOCK(st.st_mode))
+                    fail("restoring {}: {} exists in the container and is not a socket file", describe(s), name);
+                check(::unlink(name.c_str()), "removing the stale socket file {} before binding {}", name, describe(s));
+            }
+        }
+        Address a = address_of(name);
+        check(::bind(fd, reinterpret_cast<sockaddr*>(&a.sun), a.len), "binding {} to {}", describe(s), printable_name(name));
+        if (name[0] != '\0' && !present) {
+            struct stat st {};
+            check(::lstat(name.c_str(), &st), "stat of {} after binding it", name);
+            unlink_after_.emplace_back(name, st.st_ino);
+        }
+    }
+
+    void connect_name(int fd, const std::string& name, const std::string& what) {
+        int fl = check(::fcntl(fd, F_GETFL), "F_GETFL");
+        check(::fcntl(fd, F_SETFL, fl | O_NONBLOCK), "F_SETFL");
+        Address a = address_of(name);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&a.sun), a.len) < 0)
+            throw_errno("connecting {} to {}{}", what, printable_name(name),
+                        errno == EAGAIN ? " (the listener's backlog is full)" : "");
+        check(::fcntl(fd, F_SETFL, fl), "F_SETFL");
+    }
+
+    const UnixSocket* listener_named(const UnixSocket& s) const {
+        for (const auto& l : t_)
+            if (l.state == TCP_LISTEN && l.type == s.type && l.name == s.name) return &l;
+        return nullptr;
+    }
+
+    // Phase 1: every socket a task holds, except the accepted ends (accept makes them).
+    void create_sockets() {
+        for (const auto& s : t_) {
+            if (s.has(img::unix_flag_embryo) || s.has(img::unix_flag_accepted) || fds_.count(s.id)) continue;
+            const bool orphan = s.has(img::unix_flag_orphan) || (s.has(img::unix_flag_external_peer) && s.connection_oriented());
+            if (orphan && !s.has(img::unix_flag_bound)) {
+                // The far end stands in for the closed or outside peer while the queue is filled.
+                int sv[2];
+                check(::socketpair(AF_UNIX, static_cast<int>(s.type) | SOCK_CLOEXEC, 0, sv), "socketpair for {}", describe(s));
+                fds_[s.id] = UniqueFd(sv[0]);
+                helpers_[s.id] = UniqueFd(sv[1]);
+                continue;
+            }
+            if (s.peer_id && !s.has(img::unix_flag_bound)) {
+                const UnixSocket& p = sock(s.peer_id);
+                bool mutual = p.peer_id == s.id && p.id != s.id;
+                if (mutual && !p.has(img::unix_flag_bound) && !p.has(img::unix_flag_accepted) && !p.has(img::unix_flag_embryo)) {
+                    int sv[2];
+                    check(::socketpair(AF_UNIX, static_cast<int>(s.type) | SOCK_CLOEXEC, 0, sv), "socketpair for {}", describe(s));
+                    fds_[s.id] = UniqueFd(sv[0]);
+                    fds_[p.id] = UniqueFd(sv[1]);
+                    continue;
+                }
+            }
+            UniqueFd fd = new_socket(s);
+            if (s.has(img::unix_flag_bound)) bind_name(fd.get(), s, s.name, s.has(img::unix_flag_path_present));
+            if (orphan) {
+                // A bound end whose peer is gone: connected to a throwaway listener.
+                UniqueFd tl = new_socket(s);
+                Address any{};
+                any.sun.sun_family = AF_UNIX;
+                check(::bind(tl.get(), reinterpret_cast<sockaddr*>(&any.sun), sizeof(sa_family_t)), "autobind of a stand-in peer");
+                check(::listen(tl.get(), 1), "listen");
+                Address tla{};
+                tla.len = sizeof tla.sun;
+                check(::getsockname(tl.get(), reinterpret_cast<sockaddr*>(&tla.sun), &tla.len), "getsockname");
+                check(::connect(fd.get(), reinterpret_cast<sockaddr*>(&tla.sun), tla.len), "connecting {} to a stand-in peer", describe(s));
+                helpers_[s.id] = UniqueFd(check(::accept4(tl.get(), nullptr, nullptr, SOCK_CLOEXEC), "accept of a stand-in peer"));
+            }
+            fds_[s.id] = std::move(fd);
+        }
+    }
+
+    void listen_all() {
+        for (const auto& s : t_)
+            if (s.state == TCP_LISTEN)
+                check(::listen(fds_.at(s.id).get(), static_cast<int>(s.backlog)), "listen on {} (backlog {})", describe(s), s.backlog);
+    }
+
+    // Phase 3: listener, connecting side, accepting side: connect then accept
+    // at once, so accept returns this very connection.
+    void accept_connections() {
+        for (const auto& a : t_) {
+            if (!a.has(img::unix_flag_accepted)) continue;
+            UniqueFd temp_listener;
+            int lfd;
+            if (const UnixSocket* l = listener_named(a)) {
+                lfd = fds_.at(l->id).get();
+            } else {
+                // The listener is closed: a temporary one at its name.
+                temp_listener = new_socket(a);
+                bool present = false;
+                bind_name(temp_listener.get(), a, a.name, present);
+                check(::listen(temp_listener.get(), 1), "listen on a temporary listener for {}", describe(a));
+                lfd = temp_listener.get();
+            }
+            if (a.peer_id) {
+                connect_name(fds_.at(a.peer_id).get(), a.name, describe(sock(a.peer_id)));
+            } else {
+                UniqueFd h = new_socket(a);
+                connect_name(h.get(), a.name, fmt::format("a stand-in peer of {}", describe(a)));
+                helpers_[a.id] = std::move(h);
+            }
+            fds_[a.id] = UniqueFd(check(::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC), "accept of {}", describe(a)));
+        }
+    }
+
+    // Phase 4: connections not yet accepted, in the listener's queue order.
+    void pending_connections() {
+        for (const auto& e : t_)
+            if (e.has(img::unix_flag_embryo))
+                connect_name(fds_.at(e.peer_id).get(), sock(e.listener_id).name, describe(sock(e.peer_id)));
+    }
+
+    void connect_datagrams() {
+        for (const auto& s : t_) {
+            if (s.type != SOCK_DGRAM) continue;
+            if (s.peer_id) {
+                const UnixSocket& p = sock(s.peer_id);
+                if (p.name.empty()) continue;  // a socketpair, connected at birth
+                connect_name(fds_.at(s.id).get(), p.name, describe(s));
+            } else if (s.has(img::unix_flag_external_peer) && !s.peer_name.empty()) {
+                // Outside peers are reconnected by name when the name is there again; else left unconnected.
+                Address a = address_of(s.peer_name);
+                (void)::connect(fds_.at(s.id).get(), reinterpret_cast<sockaddr*>(&a.sun), a.len);
+            }
+        }
+    }
+
+    void send_all(int fd, const UnixMessage& m, const Address* to, const UnixSocket& x) {
+        size_t off = 0;
+        do {
+            ssize_t n = ::sendto(fd, m.data.data() + off, m.data.size() - off, MSG_DONTWAIT | MSG_NOSIGNAL,
+                                 to ? reinterpret_cast<const sockaddr*>(&to->sun) : nullptr, to ? to->len : 0);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw_errno("putting {} bytes in flight back into {}", m.data.size(), describe(x));
+            off += static_cast<size_t>(n);
+        } while (off < m.data.size() && x.type == SOCK_STREAM);
+    }
+
+    void grow_buffers(int fd) {
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &fill_buffer, sizeof fill_buffer);
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &fill_buffer, sizeof fill_buffer);
+    }
+
+    // Phase 6: each queue is written by the socket that sent it.
+    void fill_queues() {
+        for (auto& [id, fd] : fds_) grow_buffers(fd.get());
+        for (auto& [id, fd] : helpers_) grow_buffers(fd.get());
+        for (const auto& x : t_) {
+            if (x.queue.empty()) continue;
+            if (x.connection_oriented()) {
+                int from = -1;
+                if (x.peer_id && fds_.count(x.peer_id)) from = fds_.at(x.peer_id).get();
+                else if (helpers_.count(x.id)) from = helpers_.at(x.id).get();
+                else fail("restoring {}: no socket to send its {} messages in flight from", describe(x), x.queue.size());
+                for (const auto& m : x.queue) send_all(from, m, nullptr, x);
+                continue;
+            }
+            for (const auto& m : x.queue) send_datagram(x, m);
+        }
+    }
+
+    void send_datagram(const UnixSocket& x, const UnixMessage& m) {
+        const bool x_named = !x.name.empty();
+        Address xa = x_named ? address_of(x.name) : Address{};
+        if (m.sender_id) {
+            const UnixSocket& from = sock(m.sender_id);
+            if (x_named) send_all(fds_.at(from.id).get(), m, &xa, x);
+            else if (from.peer_id == x.id && x.peer_id == from.id) send_all(fds_.at(from.id).get(), m, nullptr, x);
+            else fail("restoring {}: a datagram from {} to an unnamed socket it is not connected to", describe(x), describe(from));
+            return;
+        }
+        if (!x_named) {
+            // Unnamed: only its socketpair peer, or a stand-in for a closed one, can reach it.
+            if (helpers_.count(x.id)) send_all(helpers_.at(x.id).get(), m, nullptr, x);
+            else if (x.peer_id && sock(x.peer_id).peer_id == x.id) send_all(fds_.at(x.peer_id).get(), m, nullptr, x);
+            else fail("restoring {}: a datagram in flight to an unnamed socket from a sender that is gone", describe(x));
+            return;
+        }
+        // A sender that is gone: a throwaway socket, bound to its name when it had one,
+        // so recvfrom() reports the same address.
+        UniqueFd tmp = new_socket(x);
+        if (!m.sender_name.empty()) {
+            UnixSocket stand_in;
+            stand_in.id = 0;
+            stand_in.name = m.sender_name;
+            bind_name(tmp.get(), stand_in, m.sender_name, false);
+        }
+        grow_buffers(tmp.get());
+        send_all(tmp.get(), m, &xa, x);
+    }
+
+    void shutdowns() {
+        for (const auto& s : t_) {
+            if (s.shutdown == 0 || !fds_.count(s.id)) continue;
+            int how = s.shutdown == 3 ? SHUT_RDWR : s.shutdown == 1 ? SHUT_RD : SHUT_WR;
+            if (::shutdown(fds_.at(s.id).get(), how) < 0 && errno != ENOTCONN) throw_errno("shutdown({}) of {}", how, describe(s));
+        }
+    }
+
+    void options() {
+        for (const auto& s : t_) {
+            if (!fds_.count(s.id)) continue;
+            int fd = fds_.at(s.id).get();
+            // The kernel doubles what it is given; the dump read the doubled value.
+            int snd = static_cast<int>(s.sndbuf / 2), rcv = static_cast<int>(s.rcvbuf / 2);
+            check(::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof snd), "SO_SNDBUF on {}", describe(s));
+            check(::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv), "SO_RCVBUF on {}", describe(s));
+            timeval rt{static_cast<time_t>(s.rcvtimeo_us / 1000000), static_cast<suseconds_t>(s.rcvtimeo_us % 1000000)};
+            timeval st{static_cast<time_t>(s.sndtimeo_us / 1000000), static_cast<suseconds_t>(s.sndtimeo_us % 1000000)};
+            check(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO_OLD, &rt, sizeof rt), "SO_RCVTIMEO on {}", describe(s));
+            check(::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO_OLD, &st, sizeof st), "SO_SNDTIMEO on {}", describe(s));
+            int peek = s.peek_off;
+            check(::setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &peek, sizeof peek), "SO_PEEK_OFF on {}", describe(s));
+            // Last: SO_PASSCRED autobinds an unnamed socket that connects or sends.
+            int on = s.has(img::unix_flag_passcred) ? 1 : 0;
+            check(::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on), "SO_PASSCRED on {}", describe(s));
+        }
+    }
+
+    // Paths that were deleted while bound: removed again, if still our file.
+    void unlink_deleted_paths() {
+        for (const auto& [path, ino] : unlink_after_) {
+            struct stat st {};
+            if (::lstat(path.c_str(), &st) == 0 && st.st_ino == ino) ::unlink(path.c_str());
+        }
+    }
+
+    const UnixTable& t_;
+    std::map<uint64_t, const UnixSocket*> by_id_;
+    std::map<uint64_t, UniqueFd> fds_;
+    std::map<uint64_t, UniqueFd> helpers_;
+    std::vector<std::pair<std::string, ino_t>> unlink_after_;
+};
+
+}  // namespace
+
+std::map<uint64_t, UniqueFd> recreate_unix_sockets(const UnixTable& table, pid_t init_pid) {
+    if (init_pid <= 0) fail("restoring unix sockets: the container's init is not known");
+    std::map<uint64_t, UniqueFd> out;
+    run_in_container_ns(init_pid, true, [&] { out = Builder(table).run(); });
+    return out;
+}
+
+}  // namespace myrt::cr::net

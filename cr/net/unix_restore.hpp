@@ -1,0 +1,20 @@
+#pragma once
+// Restore side of the AF_UNIX sockets: the whole table at once, inside the
+// container's network and mount namespaces, in the order the kernel needs
+// (docs/cr-net.md): sockets and names, listeners, accepted connections
+// (connect + accept), pending connections (connect only, oldest first),
+// datagram connects, data in flight, shutdowns, options, deleted paths.
+#include "cr/net/unix_table.hpp"
+#include "util/fd.hpp"
+
+#include <sys/types.h>
+
+#include <map>
+
+namespace myrt::cr::net {
+
+// The restorer's fd of every table socket held by a task (pending
+// connections live only in their listener's queue).
+std::map<uint64_t, UniqueFd> recreate_unix_sockets(const UnixTable& table, pid_t init_pid);
+
+}  // namespace myrt::cr::net
