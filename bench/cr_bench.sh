@@ -23,7 +23,7 @@ STATE=$WORK/state
 ID=crbench-$$
 cleanup() {
     "$MYRT" --root "$STATE" delete --force "$ID" >/dev/null 2>&1 || true
-    rm -rf "$WORK"
+    [ -n "${KEEP:-}" ] && echo "kept $WORK" >&2 || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -58,7 +58,7 @@ for mib in "${SIZES[@]}"; do
     rt run -d --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
     for ((i = 0; i < 1200; i++)); do [ -s "$B.shared/ready" ] && break; sleep 0.05; done
     IMG=$WORK/img
-    rm -rf "$IMG" "$IMG.work"
+    rm -rf "$IMG" "$IMG.work" "$IMG.rwork"
     timed "$MYRT" --root "$STATE" checkpoint --image-path "$IMG" --work-path "$IMG.work" "$ID"
     ckpt_ms=$WALL_MS ckpt_rss=$((PEAK_KB / 1024))
     frozen_us=$(crit decode -i "$IMG.work/stats-dump" 2>/dev/null | grep -o '"frozen_time": *[0-9]*' | grep -o '[0-9]*$' || echo 0)

@@ -264,15 +264,13 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         const auto mem_start = Clock::now();
         for (size_t i = 0; i < states.size(); ++i) {
             auto objref = driver::pages_objref(static_cast<uint32_t>(i));
-            // The read buffer is pre-faulted: a small process gets a small one.
+            // stream: pipelined, the next buffer is read while the previous ones are
+            // written; the read buffers are pre-faulted, so a small process gets small ones.
             uint64_t mapped = 0;
             for (auto& v : states[i].vmas)
                 if (!v.is_special()) mapped += v.size();
-            size_t buffer = static_cast<size_t>(std::clamp<uint64_t>(mapped, 256u << 10, 16u << 20));
-            auto stats = dump_memory(
-                tree.processes()[i].live_tid(), states[i].vmas,
-                [&](const Vma&, uint64_t addr, std::span<const std::byte> data) { writer.write_pages(addr, 12, data, objref); },
-                buffer);
+            auto stats = dump_memory_to_image(tree.processes()[i].live_tid(), states[i].vmas, writer, objref,
+                                              dump_buffers_for(mapped));
             report.pages += stats.pages;
             uint32_t index = static_cast<uint32_t>(i);
             writer.write_buffer(std::as_bytes(std::span(&index, 1)), driver::section::memory_end);

@@ -80,6 +80,24 @@ void RecordWriter::write_pages(uint64_t vaddr, uint32_t page_shift, std::span<co
     end_record();
 }
 
+uint64_t RecordWriter::write_pages_borrowed(uint64_t vaddr, uint32_t page_shift, std::span<const std::byte> contents,
+                                            uint64_t objref) {
+    if (page_shift < 12 || page_shift > 21 || contents.size() % (uint64_t{1} << page_shift) != 0)
+        fail("PAGES at {:#x}: {} bytes is not a whole number of {}-byte pages", vaddr, contents.size(), uint64_t{1} << page_shift);
+    begin_pages(vaddr, contents.size() >> page_shift, page_shift, objref);
+    uint64_t ticket = 0;
+    if (contents.size() < unbuffered_threshold) {
+        append(contents);
+    } else {
+        ticket = sink_.write_borrowed(contents);
+        checksum_.update(contents);
+        bytes_ += contents.size();
+        current_written_ += contents.size();
+    }
+    end_record();
+    return ticket;
+}
+
 void RecordWriter::begin_pages(uint64_t vaddr, uint64_t nr_pages, uint32_t page_shift, uint64_t objref) {
     PagesRecord p{vaddr, nr_pages, page_shift, 0};
     uint64_t contents = 0;

@@ -32,6 +32,14 @@ public:
     // One PAGES record; `contents` goes to the sink without a copy through the writer.
     void write_pages(uint64_t vaddr, uint32_t page_shift, std::span<const std::byte> contents, uint64_t objref = 0);
 
+    // The same record, but `contents` is handed to the sink without waiting
+    // (Sink::write_borrowed): it must stay untouched until wait_released() of
+    // the returned ticket (0: nothing to wait for). The checksum is taken here,
+    // while the kernel already writes the bytes.
+    uint64_t write_pages_borrowed(uint64_t vaddr, uint32_t page_shift, std::span<const std::byte> contents,
+                                  uint64_t objref = 0);
+    void wait_released(uint64_t ticket) { sink_.wait_released(ticket); }
+
     // A record whose payload arrives in pieces (page contents read in chunks):
     // begin with the total length, append exactly that many bytes, end.
     void begin_record(RecordType type, uint64_t len, uint64_t objref = 0, uint32_t flags = 0);

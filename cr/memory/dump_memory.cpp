@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 
@@ -17,26 +18,39 @@ namespace {
 struct Pending {
     const Vma* vma;
     uint64_t addr;
-    size_t offset;  // in the local buffer
+    size_t offset;  // in the current buffer
     size_t len;
 };
 
+// Fills one buffer with as many remote runs as fit (one process_vm_readv),
+// hands every run to the consumer and moves on to the next buffer, waiting
+// only if the consumer still holds that one.
 class BatchReader {
 public:
-    BatchReader(pid_t pid, size_t cap, const ChunkSink& sink, MemoryDumpStats& stats)
-        : pid_(pid), sink_(sink), stats_(stats) {
-        // A pre-faulted mapping: a fresh heap buffer makes process_vm_readv
-        // take a page fault per local page on the first pass.
-        void* m = ::mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        if (m == MAP_FAILED) throw_errno("mapping a {}-byte memory dump buffer", cap);
-        map_ = Mapping(m, cap);
-        buf_ = std::span(static_cast<std::byte*>(m), cap);
+    BatchReader(pid_t pid, DumpBuffers config, ChunkConsumer& consumer, MemoryDumpStats& stats)
+        : pid_(pid), size_(config.bytes), consumer_(consumer), stats_(stats), tickets_(config.count, 0) {
+        // Pre-faulted: a fresh heap buffer makes process_vm_readv take a page
+        // fault per local page on the first pass.
+        size_t total = config.bytes * config.count;
+        void* m = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (m == MAP_FAILED) throw_errno("mapping {} memory dump buffers of {} bytes", config.count, config.bytes);
+        map_ = Mapping(m, total);
     }
+
+    // The consumer may still be reading our buffers: they must outlive that.
+    ~BatchReader() {
+        try {
+            consumer_.wait_released(*std::max_element(tickets_.begin(), tickets_.end()));
+        } catch (...) {
+        }
+    }
+    BatchReader(const BatchReader&) = delete;
+    BatchReader& operator=(const BatchReader&) = delete;
 
     void add(const Vma& vma, uint64_t addr, size_t len) {
         while (len > 0) {
-            if (used_ == buf_.size() || pending_.size() == IOV_MAX) flush();
-            size_t take = std::min(len, buf_.size() - used_);
+            if (used_ == size_ || pending_.size() == IOV_MAX) flush();
+            size_t take = std::min(len, size_ - used_);
             pending_.push_back({&vma, addr, used_, take});
             used_ += take;
             addr += take;
@@ -46,15 +60,17 @@ public:
 
     void flush() {
         if (pending_.empty()) return;
-        std::vector<iovec> remote;
-        remote.reserve(pending_.size());
+        consumer_.wait_released(tickets_[current_]);
+        tickets_[current_] = 0;
+        std::byte* buf = static_cast<std::byte*>(map_.data()) + current_ * size_;
+        remote_.clear();
         size_t total = 0;
         for (const auto& p : pending_) {
-            remote.push_back({reinterpret_cast<void*>(p.addr), p.len});
+            remote_.push_back({reinterpret_cast<void*>(p.addr), p.len});
             total += p.len;
         }
-        iovec local{buf_.data(), total};
-        ssize_t n = ::process_vm_readv(pid_, &local, 1, remote.data(), remote.size(), 0);
+        iovec local{buf, total};
+        ssize_t n = ::process_vm_readv(pid_, &local, 1, remote_.data(), remote_.size(), 0);
         ++stats_.readv_calls;
         size_t got = n > 0 ? static_cast<size_t>(n) : 0;
         for (const auto& p : pending_) {
@@ -62,32 +78,51 @@ public:
             // racing fault) is read through /proc/PID/mem, which forces access.
             if (p.offset + p.len > got) {
                 size_t have = got > p.offset ? got - p.offset : 0;
-                remote_read(pid_, p.addr + have, std::span(buf_.data() + p.offset + have, p.len - have));
+                remote_read(pid_, p.addr + have, std::span(buf + p.offset + have, p.len - have));
             }
-            sink_(*p.vma, p.addr, std::span<const std::byte>(buf_.data() + p.offset, p.len));
+            uint64_t t = consumer_.take(*p.vma, p.addr, std::span<const std::byte>(buf + p.offset, p.len));
+            tickets_[current_] = std::max(tickets_[current_], t);
             ++stats_.chunks;
         }
         pending_.clear();
         used_ = 0;
+        current_ = (current_ + 1) % tickets_.size();
     }
 
 private:
     pid_t pid_;
-    Mapping map_;
-    std::span<std::byte> buf_;
-    const ChunkSink& sink_;
+    size_t size_;
+    ChunkConsumer& consumer_;
     MemoryDumpStats& stats_;
+    Mapping map_;
+    std::vector<uint64_t> tickets_;  // per buffer: what the consumer must release before it is reused
+    size_t current_ = 0;
     std::vector<Pending> pending_;
+    std::vector<iovec> remote_;
     size_t used_ = 0;
+};
+
+class CallbackConsumer : public ChunkConsumer {
+public:
+    explicit CallbackConsumer(const ChunkSink& sink) : sink_(sink) {}
+    uint64_t take(const Vma& vma, uint64_t addr, std::span<const std::byte> data) override {
+        sink_(vma, addr, data);
+        return 0;
+    }
+    void wait_released(uint64_t) override {}
+
+private:
+    const ChunkSink& sink_;
 };
 
 }  // namespace
 
-MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, const ChunkSink& sink, size_t buffer_bytes) {
-    if (buffer_bytes < kPageSize) fail("memory dump buffer of {} bytes is smaller than a page", buffer_bytes);
+MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsumer& consumer, DumpBuffers buffers) {
+    if (buffers.bytes < kPageSize) fail("memory dump buffer of {} bytes is smaller than a page", buffers.bytes);
+    if (buffers.count == 0) fail("memory dump of pid {} needs at least one buffer", pid);
     MemoryDumpStats stats;
     Pagemap pagemap(pid);
-    BatchReader reader(pid, buffer_bytes, sink, stats);
+    BatchReader reader(pid, buffers, consumer, stats);
     for (const auto& vma : vmas) {
         auto runs = pagemap.dumpable_runs(vma);
         if (runs.empty()) continue;
@@ -99,6 +134,18 @@ MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, const Chunk
     }
     reader.flush();
     return stats;
+}
+
+MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, const ChunkSink& sink, size_t buffer_bytes) {
+    CallbackConsumer consumer(sink);
+    return dump_memory(pid, vmas, consumer, DumpBuffers{buffer_bytes, 1});
+}
+
+DumpBuffers dump_buffers_for(uint64_t mapped_bytes) {
+    DumpBuffers b;
+    uint64_t total = std::clamp<uint64_t>(mapped_bytes, 256u << 10, uint64_t{b.bytes} * b.count);
+    b.bytes = static_cast<size_t>((total / b.count + kPageSize - 1) / kPageSize * kPageSize);
+    return b;
 }
 
 uint64_t MemoryContents::bytes() const {

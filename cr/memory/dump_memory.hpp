@@ -1,8 +1,10 @@
 #pragma once
 // Streaming a process's memory out: VMAs are walked in address order and the
-// dumpable pages read with process_vm_readv into one bounded buffer (many
-// remote runs per call); each contiguous run is handed to a callback. Memory
-// is never staged whole, whatever the process size.
+// dumpable pages read with process_vm_readv into a few bounded buffers (many
+// remote runs per call); each contiguous run is handed to a consumer. A
+// consumer may keep a buffer (an io_uring write in flight) while the next one
+// is read, so reading and writing overlap. Memory is never staged whole,
+// whatever the process size.
 #include <sys/types.h>
 
 #include <cstddef>
@@ -11,12 +13,23 @@
 #include <span>
 #include <vector>
 
+#include "cr/image/record_writer.hpp"
 #include "cr/memory/vma.hpp"
 
 namespace myrt::cr {
 
 // One contiguous range of pages inside one VMA, valid only during the call.
 using ChunkSink = std::function<void(const Vma& vma, uint64_t addr, std::span<const std::byte> data)>;
+
+// A consumer that may go on reading a chunk after take() returns: the chunk's
+// bytes stay untouched until wait_released() of the ticket take() returned (or
+// of a later one). Ticket 0: the chunk was consumed during the call.
+class ChunkConsumer {
+public:
+    virtual ~ChunkConsumer() = default;
+    virtual uint64_t take(const Vma& vma, uint64_t addr, std::span<const std::byte> data) = 0;
+    virtual void wait_released(uint64_t ticket) = 0;
+};
 
 struct MemoryDumpStats {
     uint64_t vmas = 0;
@@ -25,8 +38,42 @@ struct MemoryDumpStats {
     uint64_t readv_calls = 0;
 };
 
+// The read buffers: `count` buffers of `bytes` each (pre-faulted).
+struct DumpBuffers {
+    size_t bytes = 4u << 20;
+    unsigned count = 4;
+};
+
+MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsumer& consumer, DumpBuffers buffers);
+
+// With a consumer that is done with each chunk when the callback returns (one buffer).
 MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, const ChunkSink& sink,
                             size_t buffer_bytes = 16u << 20);
+
+// PAGES records into `writer` (objref on each), pipelined: at most
+// buffers.count * buffers.bytes of the process is held at a time.
+// (Inline: the image library is linked by the caller, not by this one.)
+class PagesConsumer : public ChunkConsumer {
+public:
+    PagesConsumer(image::RecordWriter& writer, uint64_t objref) : writer_(writer), objref_(objref) {}
+    uint64_t take(const Vma&, uint64_t addr, std::span<const std::byte> data) override {
+        return writer_.write_pages_borrowed(addr, 12, data, objref_);
+    }
+    void wait_released(uint64_t ticket) override { writer_.wait_released(ticket); }
+
+private:
+    image::RecordWriter& writer_;
+    uint64_t objref_;
+};
+inline MemoryDumpStats dump_memory_to_image(pid_t pid, const std::vector<Vma>& vmas, image::RecordWriter& writer,
+                                            uint64_t objref, DumpBuffers buffers) {
+    PagesConsumer consumer(writer, objref);
+    return dump_memory(pid, vmas, consumer, buffers);
+}
+
+// The buffers for a process that maps `mapped_bytes` (not special): a small
+// process gets small ones, as they are pre-faulted.
+DumpBuffers dump_buffers_for(uint64_t mapped_bytes);
 
 // A simple in-memory store of dumped chunks (tests, small processes).
 struct StoredChunk {

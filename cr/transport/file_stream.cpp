@@ -35,6 +35,11 @@ void FileSink::write_unbuffered(std::span<const std::byte> data,
     writer_->write_unbuffered(data, while_in_flight);
 }
 
+uint64_t FileSink::write_borrowed(std::span<const std::byte> data) {
+    if (finished_) fail("image file {} is already complete: nothing may be written after finish", path_);
+    return writer_->write_borrowed(data);
+}
+
 void FileSink::finish() {
     if (finished_) return;
     writer_->flush();

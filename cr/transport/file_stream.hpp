@@ -20,6 +20,8 @@ public:
     void write(std::span<const std::byte> data) override;
     void write_unbuffered(std::span<const std::byte> data,
                           const std::function<void(std::span<const std::byte>)>& while_in_flight) override;
+    uint64_t write_borrowed(std::span<const std::byte> data) override;
+    void wait_released(uint64_t ticket) override { writer_->wait_released(ticket); }
     void finish() override;
     std::string describe() const override { return path_; }
     const std::string& partial_path() const { return partial_; }

@@ -3,6 +3,7 @@
 // `finish()` is the only way to make the stream count as complete, so a
 // writer that dies or throws leaves nothing that looks like a whole image.
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
@@ -24,6 +25,20 @@ public:
         if (while_in_flight) while_in_flight(data);
         write(data);
     }
+
+    // Appends bytes without a copy and without waiting: the sink may still read
+    // `data` after the call returns, until wait_released() of the returned
+    // ticket (or of a later one) has returned; until then the caller must
+    // neither change nor free it. Several hand-offs may be in flight at once:
+    // that is how a producer fills its next buffer while earlier ones are
+    // written. Ticket 0 means the data was copied and is released already.
+    virtual uint64_t write_borrowed(std::span<const std::byte> data) {
+        write(data);
+        return 0;
+    }
+    // Returns once the hand-off with `ticket` and every earlier one no longer
+    // reference the caller's memory. Throws if one of them failed.
+    virtual void wait_released(uint64_t ticket) { (void)ticket; }
 
     // Sends everything still buffered, makes it durable and marks the stream
     // complete (a file sink renames NAME.partial to NAME). Throws on failure.

@@ -34,6 +34,8 @@ public:
                           const std::function<void(std::span<const std::byte>)>& while_in_flight) override {
         writer_->write_unbuffered(data, while_in_flight);
     }
+    uint64_t write_borrowed(std::span<const std::byte> data) override { return writer_->write_borrowed(data); }
+    void wait_released(uint64_t ticket) override { writer_->wait_released(ticket); }
     // Sends what is buffered, then shuts the write side down so the receiver sees end of stream.
     void finish() override;
     std::string describe() const override { return name_; }
