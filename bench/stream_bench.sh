@@ -8,7 +8,10 @@
 #                       bests are printed (on a busy 2-CPU machine the best is the
 #                       closer estimate of what each side can do)
 #   FILE_DIR=/dev/shm   where the file runs write (tmpfs by default; a disk path measures the disk)
-#   STREAM_CHUNK_MIB=1  bytes per PAGES record and per plain write (a checkpoint writes runs of up to 16)
+#   STREAM_CHUNK_MIB=4  bytes per PAGES record and per plain write (a checkpoint writes runs of up to
+#                       dump_memory's buffer, 4 MiB)
+#   STREAM_BUFFERS=4    producer slots handed off and in flight at once, as dump_memory's buffers
+#                       (0: the synchronous write_pages, one record at a time)
 #
 # The TCP runs go over loopback to a receiver process that drains the socket.
 # Peak RSS is the streaming process's own ru_maxrss (the receiver is a child).

@@ -33,10 +33,10 @@ using namespace myrt::cr;
 namespace {
 
 // Bytes per PAGES record and per plain write()/send(): STREAM_CHUNK_MIB (default
-// 1). A checkpoint writes memory in runs of up to dump_memory's 16 MiB buffer.
+// 4). A checkpoint writes memory in runs of up to dump_memory's buffer (4 MiB).
 const size_t chunk = [] {
     const char* e = std::getenv("STREAM_CHUNK_MIB");
-    size_t mib = e ? std::strtoul(e, nullptr, 10) : 1;
+    size_t mib = e ? std::strtoul(e, nullptr, 10) : 4;
     return (mib ? mib : 1) << 20;
 }();
 constexpr uint32_t page_shift = 12;
@@ -56,10 +56,29 @@ std::vector<std::byte> page_data() {
     return data;
 }
 
+// Like a checkpoint (dump_memory_to_image): each record's contents are handed
+// off (write_borrowed) and a producer slot is reused only once its write is
+// released, STREAM_BUFFERS (default 4) slots deep. STREAM_BUFFERS=0: the
+// synchronous write_pages, one record at a time.
+const unsigned depth = [] {
+    const char* e = std::getenv("STREAM_BUFFERS");
+    return e ? static_cast<unsigned>(std::strtoul(e, nullptr, 10)) : 4u;
+}();
+
 void write_stream(transport::Sink& sink, uint64_t mib, const std::vector<std::byte>& data) {
     image::RecordWriter w(sink);
     w.write_head(image::make_head(0));
-    for (uint64_t i = 0; i < records_for(mib); ++i) w.write_pages(0x7f0000000000ull + i * chunk, page_shift, data);
+    std::vector<uint64_t> slots(std::max(depth, 1u), 0);
+    for (uint64_t i = 0; i < records_for(mib); ++i) {
+        uint64_t vaddr = 0x7f0000000000ull + i * chunk;
+        if (depth == 0) {
+            w.write_pages(vaddr, page_shift, data);
+            continue;
+        }
+        uint64_t& slot = slots[i % slots.size()];
+        w.wait_released(slot);  // the producer would now refill this slot
+        slot = w.write_pages_borrowed(vaddr, page_shift, data);
+    }
     w.finish();
 }
 
