@@ -18,6 +18,9 @@ int32_t inner_pid(const ProcessState& s) { return s.core.ids.ns_pid[s.core.ids.n
 
 bool is_files_record(const image::RecordHeader& h) {
     using image::RecordType;
+    // --- objects (begin): the fd kinds' own records (310-349) belong to the files section ---
+    if (h.type >= 310 && h.type <= 349) return true;
+    // --- objects (end) ---
     switch (static_cast<RecordType>(h.type)) {
         case RecordType::objref:
         case RecordType::string:
