@@ -107,8 +107,15 @@ void restore_process_wide(Injector& inj, const RestorerArea& area, const Process
     }
     for (int which = 0; which < 3; ++which) {
         const auto& t = core.itimers[which];
-        if (!t.value_sec && !t.value_usec) continue;
         itimerval v{{t.interval_sec, t.interval_usec}, {t.value_sec, t.value_usec}};
+        // A periodic ITIMER_REAL that fired while the task was frozen reads
+        // as 0 left: the kernel re-arms it only when SIGALRM is dequeued
+        // (the signal itself is re-queued with the others). Arming it one
+        // interval ahead keeps it periodic.
+        if (!t.value_sec && !t.value_usec) {
+            if (!t.interval_sec && !t.interval_usec) continue;
+            v.it_value = v.it_interval;
+        }
         put(pid, area.scratch, v);
         inj.checked(fmt::format("setitimer({})", which), SYS_setitimer, which, area.scratch, 0);
     }
