@@ -27,6 +27,7 @@
 #include "cr/objhash/leak_detector.hpp"
 #include "cr/ptrace/seize.hpp"
 #include "cr/task/dump_task.hpp"
+#include "cr/task/file_locks.hpp"
 #include "cr/tools/image_layout.hpp"
 #include "cr/transport/file_stream.hpp"
 #include "runtime/cgroup/cgroup.hpp"
@@ -251,6 +252,8 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         std::vector<ProcessState> states;
         for (auto& p : tree.processes()) {
             states.push_back(dump_process_state(p));
+            // task: file locks, refused by name unless --file-locks
+            states.back().file_locks = dump_file_locks(p.live_tid(), opts.file_locks);
             auto bytes = driver::encode_process(states.back());
             if (bytes.size() > image::max_buffer_len)
                 fail("process {} state is {} bytes, over the image's {} byte record limit", p.pid(), bytes.size(),

@@ -26,6 +26,7 @@
 #include "cr/restore/bundle_check.hpp"
 #include "cr/restore/image_index.hpp"
 #include "cr/restore/restore_tree_streamed.hpp"
+#include "cr/task/file_locks.hpp"
 #include "cr/tools/image_layout.hpp"
 #include "cr/transport/open_stream.hpp"
 #include "runtime/lifecycle.hpp"
@@ -160,6 +161,9 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
         }
         report.forking_ms = timings.forking_ms;
         report.restore_ms = timings.restore_ms;
+        // task: file locks once every fd and mapping is in place (closing any
+        // fd of a file, as mapping it does, would drop a POSIX lock).
+        for (size_t i = 0; i < procs.size(); ++i) restore_file_locks(procs[i].live_tid(), idx.processes[i].file_locks);
         for (auto& p : procs) p.detach();
         log.line(fmt::format("tasks restored: forking {:.1f} ms, state and memory {:.1f} ms ({} bytes)",
                              timings.forking_ms, timings.restore_ms, timings.bytes));

@@ -53,7 +53,7 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
         if (a->auto_dedup) fail("not supported yet: --auto-dedup");
         if (!a->empty_ns.empty()) fail("not supported yet: --empty-ns {}", a->empty_ns.front());
         if (!a->external.empty()) fail("not supported yet: --external {}", a->external.front());
-        // --tcp-established, --ext-unix-sk, --shell-job and --file-locks only
+        // --tcp-established, --ext-unix-sk and --shell-job only
         // permit objects the dump refuses anyway until their layers exist
         // (any fd beyond stdio fails with "not supported yet").
         cr::CheckpointOptions o;
@@ -62,6 +62,7 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
         o.work_path = a->work_path;
         o.ext_unix_sk = a->ext_unix_sk;  // cr/net
         o.leave_running = a->leave_running;
+        o.file_locks = a->file_locks;
         auto store = g.store();
         cr::checkpoint_container(store, o);
         if (a->status_fd >= 0) {
