@@ -20,6 +20,7 @@
 #include "cr/files/files.hpp"
 #include "cr/image/host_info.hpp"
 #include "cr/image/record_writer.hpp"
+#include "cr/ipc/dump_ipc.hpp"  // cr/ipc
 #include "cr/memory/dump_memory.hpp"
 #include "cr/net/unix_socket.hpp"  // cr/net
 #include "cr/ns/ns_state.hpp"
@@ -248,6 +249,16 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                 });
             log.line(fmt::format("tmpfs contents: {} entries, {} bytes", entries, bytes));
         }
+        // --- cr/ipc (begin): the IPC namespace as a whole, before the processes ---
+        {
+            ipc::IpcCheckInput ipc_in{st.pid, cg_pids, (nsstate.flags & ns::ns_ipc) != 0};
+            auto is = ipc::dump_ipc_namespace(ipc_in, writer, [&](const std::string& l) { log.line(l); });
+            if (ipc_in.own_ns)
+                log.line(fmt::format("IPC namespace: {} segments ({} bytes of contents), {} queues, {} semaphore sets, {} "
+                                     "POSIX queues, {} messages",
+                                     is.shm, is.shm_bytes, is.msq, is.sem, is.mq, is.messages));
+        }
+        // --- cr/ipc (end) ---
 
         std::vector<ProcessState> states;
         for (auto& p : tree.processes()) {

@@ -15,6 +15,7 @@ constexpr size_t kEntriesPerRead = 65536;  // 512 KiB of entries covers 256 MiB
 
 bool vma_may_need_contents(const Vma& vma) {
     if (vma.is_special()) return false;
+    if (vma.rec.kind == VmaKind::sysv_shm) return false;  // cr/ipc dumps the segment once, in the IPC section
     if (vma.rec.vm_flags & (vm_io | vm_pfnmap)) return false;
     if (vma.is_file() && vma.rec.shared) return false;
     return true;

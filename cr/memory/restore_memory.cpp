@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
@@ -29,6 +30,25 @@ constexpr uint64_t kLowest = 0x10000ull;
 bool is_vdso_group(const Vma& v) {
     return v.rec.kind == VmaKind::vdso || v.rec.kind == VmaKind::vvar || v.rec.kind == VmaKind::vvar_vclock;
 }
+
+// --- cr/ipc (begin) ---
+// A SysV segment VMA: the segment (same shmid) was recreated with its
+// contents by cr/ipc before the tasks; the task attaches it where it was,
+// read-only if it could not write, and mprotect gives the exact protection.
+void attach_sysv_segment(Injector& inj, const Vma& v) {
+    const uint64_t shmid = v.rec.inode;
+    const bool writable = v.rec.vm_flags & vm_maywrite;
+    uint64_t flags = (writable ? 0 : SHM_RDONLY) | ((v.rec.prot & PROT_EXEC) ? SHM_EXEC : 0);
+    long got = inj.checked(fmt::format("shmat of SysV segment {} at {:#x} in task {}", shmid, v.rec.start, inj.tid()),
+                           SYS_shmat, shmid, v.rec.start, flags);
+    if (static_cast<uint64_t>(got) != v.rec.start)
+        fail("SysV segment {} attached at {:#x}, not {:#x}", shmid, static_cast<uint64_t>(got), v.rec.start);
+    uint32_t as_attached = PROT_READ | (writable ? PROT_WRITE : 0) | (v.rec.prot & PROT_EXEC);
+    if (as_attached != v.rec.prot)
+        inj.checked(fmt::format("protection of SysV segment {} at {:#x}", shmid, v.rec.start), SYS_mprotect,
+                    v.rec.start, v.size(), v.rec.prot);
+}
+// --- cr/ipc (end) ---
 
 }  // namespace
 
@@ -127,6 +147,10 @@ void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& d
         }
         if (v.rec.start < area.base + area.size() && area.base < v.rec.end)
             fail("dumped VMA {:#x}-{:#x} overlaps the restorer area", v.rec.start, v.rec.end);
+        if (v.rec.kind == VmaKind::sysv_shm) {
+            attach_sysv_segment(inj, v);  // cr/ipc: the segment exists already, with its contents
+            continue;
+        }
         uint64_t prot = v.rec.prot;
         if (has(v)) prot |= PROT_READ | PROT_WRITE;
         uint64_t flags = MAP_FIXED | (v.rec.shared ? MAP_SHARED : MAP_PRIVATE);

@@ -37,6 +37,7 @@ VmaKind kind_for(const std::string& path, uint64_t inode) {
     if (path == "[vvar_vclock]") return VmaKind::vvar_vclock;
     if (path == "[vsyscall]") return VmaKind::vsyscall;
     if (!path.empty() && path[0] == '[') return VmaKind::other;
+    if (path.rfind("/SYSV", 0) == 0) return VmaKind::sysv_shm;  // cr/ipc: inode is the shmid (0 is valid)
     // Shared anonymous memory shows as "/dev/zero (deleted)" or "/SYSV..." on
     // an internal shmem inode; only a real path with an inode is a file.
     if (path.empty() || inode == 0) return VmaKind::anonymous;

@@ -19,6 +19,9 @@ enum class VmaKind : uint32_t {
     vvar_vclock = 7,  // [vvar_vclock]
     vsyscall = 8,     // [vsyscall]: fixed by the kernel, never touched
     other = 9,        // another special mapping ([uprobes], ...): refused on restore
+    // --- cr/ipc: a whole SysV shared memory segment; inode is its shmid, its contents
+    // are in the image's IPC section and the restore attaches it with shmat ---
+    sysv_shm = 10,
 };
 
 // VmFlags letters (fs/proc/task_mmu.c show_smap_vma_flags) that a restore acts on.

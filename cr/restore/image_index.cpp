@@ -8,6 +8,7 @@
 #include "cr/checkpoint/sections.hpp"
 #include "cr/image/host_info.hpp"
 #include "cr/image/record_reader.hpp"
+#include "cr/ipc/restore_ipc.hpp"  // cr/ipc
 #include "cr/transport/open_stream.hpp"
 #include "util/error.hpp"
 
@@ -63,14 +64,23 @@ ImageIndex read_image_index(const std::string& image_file) {
     bool have_ns = false;
     uint32_t memory_done = 0;
     uint64_t tmpfs_left = 0;
+    ipc::IpcParser ipc_parser(idx.ipc);  // cr/ipc
     while (auto h = reader.next()) {
         auto type = static_cast<image::RecordType>(h->type);
+        // --- cr/ipc (begin): after the namespaces and tmpfs, before the processes ---
+        if (ipc::is_ipc_record(*h)) {
+            if (!have_ns || !idx.processes.empty() || tmpfs_left > 0) reader.fail_at("an IPC record out of place");
+            ipc_parser.feed(reader, *h);
+            continue;
+        }
+        // --- cr/ipc (end) ---
         if (type == image::RecordType::buffer && h->objref == driver::section::ns) {
             if (have_ns || !idx.processes.empty()) reader.fail_at("a namespaces section out of place");
             idx.ns = driver::decode_namespaces(reader.read_buffer());
             have_ns = true;
         } else if (type == image::RecordType::buffer && h->objref == driver::section::tmpfs_entry) {
-            if (!have_ns || !idx.processes.empty() || tmpfs_left > 0) reader.fail_at("a tmpfs entry out of place");
+            if (!have_ns || !idx.processes.empty() || tmpfs_left > 0 || ipc_parser.seen())  // cr/ipc: IPC after tmpfs
+                reader.fail_at("a tmpfs entry out of place");
             auto e = driver::decode_tmpfs_entry(reader.read_buffer());
             tmpfs_left = e.size;
             ++idx.tmpfs_entries;
@@ -82,6 +92,7 @@ ImageIndex read_image_index(const std::string& image_file) {
             if (tmpfs_left > 0) reader.fail_at("a tmpfs file is missing {} bytes of contents", tmpfs_left);
             if (!have_ns || memory_done > 0 || (!idx.pages.empty() && !idx.pages.back().empty()))
                 reader.fail_at("a process section out of place");
+            if (idx.processes.empty()) ipc_parser.finish(reader);  // cr/ipc: the section is complete
             idx.processes.push_back(driver::decode_process(reader.read_buffer()));
             idx.pages.emplace_back();
         } else if (type == image::RecordType::pages) {
@@ -123,6 +134,7 @@ ImageIndex read_image_index(const std::string& image_file) {
     if (memory_done != idx.processes.size())
         fail("image {} has memory for {} of its {} processes", image_file, memory_done, idx.processes.size());
     check_tree(idx);
+    for (auto& p : idx.processes) ipc::check_vmas(idx.ipc, p.vmas, inner_pid(p));  // cr/ipc
     return idx;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cr/image/records.hpp"
+#include "cr/ipc/ipc_parser.hpp"  // cr/ipc
 #include "cr/ns/ns_state.hpp"
 #include "cr/task/task_state.hpp"
 
@@ -24,6 +25,7 @@ struct ImageIndex {
     std::vector<std::vector<PageRange>> pages;      // per process, ascending
     uint64_t total_pages = 0;
     uint64_t tmpfs_entries = 0;                     // restored by the second pass
+    ipc::IpcIndex ipc;                              // cr/ipc: the IPC section's objects, checked
 };
 
 ImageIndex read_image_index(const std::string& image_file);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <optional>
 #include <set>
 
 #include <chrono>
@@ -17,6 +18,8 @@
 #include "cr/checkpoint/work_log.hpp"
 #include "cr/files/files.hpp"
 #include "cr/image/record_reader.hpp"
+#include "cr/ipc/restore_ipc.hpp"  // cr/ipc
+#include "cr/objhash/deferred_queue.hpp"
 #include "cr/objhash/objhash.hpp"
 #include "cr/ptrace/inject.hpp"
 #include "cr/checkpoint/codec.hpp"
@@ -82,6 +85,7 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
     driver::make_directories(work);
     WorkLog log(work, "restore.log");
     bool created = false;
+    objhash::DeferredQueue deferred;  // work that waits for the whole restore (cr/ipc: IPC_RMID of deleted segments)
     try {
         auto image_file = tools::image_stream_path(opts.image_path);
         log.line(fmt::format("restore of container {} from {}", opts.create.id, image_file));
@@ -122,8 +126,12 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
             for (auto& m : config.mounts)
                 if (m.type == "tmpfs") allowed.insert(m.destination);
             ns::TmpfsRestorer tmpfs(res.state.pid, allowed);
+            std::optional<ipc::IpcRestorer> ipc_restorer;  // cr/ipc
             for (; h && h->objref != driver::section::process; h = reader.next()) {
-                if (h->objref == driver::section::tmpfs_entry) {
+                if (ipc::is_ipc_record(*h)) {  // cr/ipc: checked against the namespace before the first object
+                    if (!ipc_restorer) ipc_restorer.emplace(res.state.pid, idx.ipc, deferred);
+                    ipc_restorer->feed(reader, *h);
+                } else if (h->objref == driver::section::tmpfs_entry) {
                     tmpfs.end();
                     tmpfs.begin(driver::decode_tmpfs_entry(reader.read_buffer()));
                 } else if (h->objref == driver::section::tmpfs_data) {
@@ -133,6 +141,12 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
                 }
             }
             tmpfs.end();
+            // --- cr/ipc (begin) ---
+            if (ipc_restorer) {
+                ipc_restorer->finish(reader);
+                log.line(fmt::format("IPC namespace restored: {}", ipc_restorer->summary()));
+            }
+            // --- cr/ipc (end) ---
         }
         if (!h) fail("image {} changed while it was being restored", image_file);
         std::vector<SeizedProcess> procs;
@@ -159,6 +173,7 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
                                               inj.finish();
                                           });
         }
+        deferred.run();  // cr/ipc: every task is restored, deleted segments are attached again
         report.forking_ms = timings.forking_ms;
         report.restore_ms = timings.restore_ms;
         // task: file locks once every fd and mapping is in place (closing any
