@@ -1,10 +1,13 @@
 #include "cr/ptrace/seize.hpp"
 
+#include <sched.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 #include <utility>
 
@@ -40,12 +43,37 @@ int zombie_exit_code(pid_t pid) {
     return -1;
 }
 
+// Tasks a seize would fail on or hang in, refused with what they are doing.
+void refuse_unseizable(pid_t tid) {
+    try {
+        auto text = read_proc_file(fmt::format("/proc/{}/status", tid));
+        std::istringstream in(text);
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("TracerPid:", 0) == 0 && std::stol(line.substr(10)) != 0)
+                fail("not supported yet: task {} is traced by process {} (a debugger); a checkpoint needs it detached",
+                     tid, std::stol(line.substr(10)));
+        // A vfork parent waits (killable, not interruptible) until its child
+        // execs or exits: PTRACE_INTERRUPT would never stop it.
+        std::istringstream sc(read_proc_file(fmt::format("/proc/{}/syscall", tid)));
+        std::string nr, flags;
+        sc >> nr >> flags;
+        bool in_vfork = nr == std::to_string(SYS_vfork) ||
+                        (nr == std::to_string(SYS_clone) && (std::stoull(flags, nullptr, 16) & CLONE_VFORK));
+        if (in_vfork)
+            fail("not supported yet: process {} is inside vfork, waiting for its child to exec or exit", tid);
+    } catch (const SystemError&) {
+        // gone meanwhile: the seize reports it
+    }
+}
+
 }  // namespace
 
 std::optional<SeizedTask> SeizedTask::try_seize(pid_t tid, SeizeMode mode) {
     char before = task_state_letter(tid);
     if (before == 0) return std::nullopt;
     if (before == 'Z' || before == 'X') fail("task {} is a zombie and cannot be seized", tid);
+    refuse_unseizable(tid);
     if (::ptrace(PTRACE_SEIZE, tid, nullptr, options_for(mode)) != 0) {
         if (errno == ESRCH) return std::nullopt;
         throw_errno("PTRACE_SEIZE of task {}", tid);

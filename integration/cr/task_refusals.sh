@@ -1,21 +1,29 @@
 #!/bin/bash
 # What the task layer does not restore fails the checkpoint up front, naming
-# the object and the process, and the container keeps running: a mapping of
-# a deleted file.
+# the object and the process, and the container keeps running (its workload
+# still verifies): a mapping of a deleted file, a process inside vfork, a
+# child in a ptrace stop under a debugger in the container.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/cr_lib.sh"
 require_root
 
-B=$TEST_TMP/bundle
-cr_bundle_bin "$B" "${CR_TASK_WORKLOAD:-}" deleted_map
-new_id ID
-run_detached "$ID" "$B"
-wait_file "$B.shared/ready" 20
-if cr_checkpoint "$ID" "$TEST_TMP/img"; then fail "checkpoint of a deleted-file mapping succeeded"; fi
-err=$(cat "$TEST_TMP/ckpt.err")
-assert_contains "$err" "/tmp/deleted.f" "the refusal names the file"
-assert_contains "$err" "process " "the refusal names the process"
-assert_eq running "$(state_of "$ID" status)" "status after the refused checkpoint"
-cr_untraced "$(state_of "$ID" pid)"
-cr_verify "$ID" "$B.shared"
-pass "a deleted-file mapping is refused ($err) and the container runs on"
+refused() {
+    local mode=$1 want=$2
+    local B=$TEST_TMP/bundle.$mode
+    cr_bundle_bin "$B" "${CR_TASK_WORKLOAD:-}" "$mode"
+    new_id ID
+    run_detached "$ID" "$B"
+    wait_file "$B.shared/ready" 20
+    if cr_checkpoint "$ID" "$TEST_TMP/img.$mode"; then fail "$mode: the checkpoint succeeded"; fi
+    local err
+    err=$(cat "$TEST_TMP/ckpt.err")
+    assert_contains "$err" "$want" "$mode: the refusal says what and who"
+    assert_eq running "$(state_of "$ID" status)" "$mode: status after the refused checkpoint"
+    cr_untraced "$(state_of "$ID" pid)"
+    cr_verify "$ID" "$B.shared"
+    pass "$mode refused ($err); the container runs on"
+}
+
+refused deleted_map "maps the deleted file"
+refused vfork "is inside vfork"
+refused traced "is traced by process"

@@ -31,6 +31,9 @@
  *                (needs --file-locks)
  *   deleted_map  a mapping of a file that was deleted (the checkpoint must
  *                refuse it)
+ *   vfork        a child process inside vfork (the checkpoint must refuse it)
+ *   traced       a child in a ptrace stop, traced by the init (the
+ *                checkpoint must refuse it)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -540,6 +543,46 @@ static void mode_deleted_map(void) {
     finish();
 }
 
+/* ---- vfork ---- */
+static void mode_vfork(void) {
+    install_usr1();
+    pid_t parent = fork();
+    if (parent == 0) {
+        if (vfork() == 0) {
+            struct timespec ts = {3600, 0};
+            syscall(SYS_nanosleep, &ts, NULL);
+            _exit(0);
+        }
+        _exit(0);
+    }
+    sleep_ms(300);
+    ready();
+    wait_usr1();
+    CHECK(proc_state(parent) == 'D', "the vfork parent is in state %c", proc_state(parent));
+    kill(parent, SIGKILL);
+    finish();
+}
+
+/* ---- traced ---- */
+#include <sys/ptrace.h>
+static void mode_traced(void) {
+    install_usr1();
+    pid_t child = fork();
+    if (child == 0) {
+        ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+        raise(SIGSTOP);
+        for (;;) sleep_ms(1000);
+    }
+    int st = 0;
+    waitpid(child, &st, 0); /* the child sits in a ptrace stop, traced by us */
+    ready();
+    wait_usr1();
+    CHECK(proc_state(child) == 't', "the traced child is in state %c", proc_state(child));
+    kill(child, SIGKILL);
+    waitpid(child, &st, 0);
+    finish();
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: taskwork MODE\n");
@@ -554,6 +597,8 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "shm")) mode_shm();
     if (!strcmp(m, "locks")) mode_locks();
     if (!strcmp(m, "deleted_map")) mode_deleted_map();
+    if (!strcmp(m, "vfork")) mode_vfork();
+    if (!strcmp(m, "traced")) mode_traced();
     fprintf(stderr, "unknown mode %s\n", m);
     return 2;
 }
