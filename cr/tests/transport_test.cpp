@@ -67,6 +67,25 @@ void write_image(transport::Sink& sink, const image::HeadRecord& head, uint64_t 
     w.finish();
 }
 
+// As a checkpoint's dump_memory: `slots` producer buffers handed off with
+// write_borrowed, each refilled (with contents unique to its record) only after
+// wait_released; a buffer released too early shows up as wrong bytes.
+void write_image_pipelined(transport::Sink& sink, const image::HeadRecord& head, uint64_t records, unsigned slots) {
+    image::RecordWriter w(sink);
+    w.write_head(head);
+    std::vector<std::vector<std::byte>> buffers(slots, std::vector<std::byte>(1 << 20));
+    std::vector<uint64_t> tickets(slots, 0);
+    for (uint64_t i = 0; i < records; ++i) {
+        auto& buf = buffers[i % slots];
+        w.wait_released(tickets[i % slots]);
+        for (size_t j = 0; j < buf.size(); j += 512) buf[j] = static_cast<std::byte>(i * 7 + j / 512);
+        size_t n = (i % 4 == 3) ? 8192 : buf.size() - 4096 * (i % 5);  // some below the copy threshold
+        if (i % 6 == 0) w.write_string(fmt::format("vma {}", i), i + 1);
+        tickets[i % slots] = w.write_pages_borrowed(0x7f0000000000ull + (i << 20), 12, std::span(buf).first(n), i + 1);
+    }
+    w.finish();
+}
+
 std::string error_of(const std::function<void()>& f) {
     try {
         f();
@@ -154,6 +173,37 @@ TEST(Transport, LoopbackTcpStreamArrivesIdentical) {
     EXPECT_EQ(result.bytes, expected.bytes().size());
     EXPECT_TRUE(file_bytes(result.path) == expected.bytes());
     EXPECT_FALSE(fs::exists(result.path + ".partial"));
+}
+
+TEST(Transport, PipelinedHandOffsArriveIdenticalToAFileAndOverTcp) {
+    auto head = image::make_head(0);
+    transport::MemorySink expected;
+    write_image_pipelined(expected, head, 40, 3);
+    TempDir dir;
+    {
+        auto path = (dir / "myrt.img").string();
+        transport::FileSink sink(path);
+        write_image_pipelined(sink, head, 40, 3);
+        EXPECT_TRUE(file_bytes(path) == expected.bytes()) << "file";
+    }
+    fs::create_directories(dir / "rx");
+    transport::TcpListener listener("127.0.0.1:0");
+    tools::ReceiveResult result;
+    std::exception_ptr receive_error;
+    std::thread receiver([&] {
+        try {
+            result = tools::receive_image(listener, (dir / "rx").string());
+        } catch (...) {
+            receive_error = std::current_exception();
+        }
+    });
+    {
+        transport::TcpSink sink(fmt::format("tcp://127.0.0.1:{}", listener.port()));
+        write_image_pipelined(sink, head, 40, 3);
+    }
+    receiver.join();
+    ASSERT_FALSE(receive_error);
+    EXPECT_TRUE(file_bytes(result.path) == expected.bytes()) << "tcp";
 }
 
 TEST(Transport, ReceiverRejectsACorruptStreamAndTheSenderHearsOfIt) {
