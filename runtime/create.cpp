@@ -171,7 +171,10 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     for (;;) {
         auto [msg, payload] = parent_end.recv();
         if (msg == SyncMsg::run_prestart_hooks) {
-            store.save(state);
+            // A hook may ask `myrt state` about the container being created;
+            // without hooks the state is written once, when it is created.
+            const auto& h = config.hooks;
+            if (!h.prestart.empty() || !h.create_runtime.empty() || !h.create_container.empty()) store.save(state);
             std::string sj = oci_state(state, Status::creating).dump();
             hooks::run(hooks::Kind::prestart, config.hooks.prestart, sj);
             hooks::run(hooks::Kind::create_runtime, config.hooks.create_runtime, sj);
