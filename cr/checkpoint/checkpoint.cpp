@@ -28,6 +28,7 @@
 #include "cr/objhash/leak_detector.hpp"
 #include "cr/ptrace/seize.hpp"
 #include "cr/task/dump_task.hpp"
+#include "cr/tty/pty.hpp"  // cr/tty
 #include "cr/task/file_locks.hpp"
 #include "cr/tools/image_layout.hpp"
 #include "cr/transport/file_stream.hpp"
@@ -149,9 +150,11 @@ void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, pid_t i
     // the container is their own even where it is some child's stdin, and a
     // host process holding it is a leak.
     auto stdio = stdio_objects({init});
-    opts.is_external = [stdio](const objhash::Object& o) {
-        return (o.key.kind == objhash::kind::file || o.key.kind == objhash::kind::pipe) &&
-               stdio.count({o.key.dev, o.key.ino});
+    auto terminal = tty::find_stdio_terminal(init);  // cr/tty: the console (conmon holds its master) or the caller's
+    opts.is_external = [stdio, terminal](const objhash::Object& o) {
+        return ((o.key.kind == objhash::kind::file || o.key.kind == objhash::kind::pipe) &&
+                stdio.count({o.key.dev, o.key.ino})) ||
+               terminal.is_object(o);
     };
     detector.check_leaks(opts);
     for (auto& [pid, why] : detector.uninspectable())
@@ -206,16 +209,24 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         for (pid_t p : cg_pids)
             if (!in_tree.count(p))
                 fail("process {} is in the container's cgroup but not a descendant of its init {}", p, st.pid);
+        // --- cr/tty (begin): a terminal at the stdio is the console (dumped as a pty) or the caller's ---
+        auto terminal = tty::find_stdio_terminal(st.pid);
+        if (terminal.present && !terminal.in_container && !opts.shell_job)
+            fail("the stdio of container \"{}\" (fd {} of its init {}) is the caller's terminal {}: checkpoint it with "
+                 "--shell-job, and restore it onto a terminal the same way",
+                 opts.id, terminal.fd, st.pid, terminal.link);
+        // --- cr/tty (end) ---
         objhash::ObjHash objs;
         check_leaks(objs, cg_pids, st.pid, log);
         // The container's stdio is what create handed its init: the same
         // objects at fd 0-2 of any task are re-attached to the restorer's.
         auto init_stdio = stdio_objects({st.pid});
         files::DumpContext fctx{objs, fmt::format("/proc/{}/root", st.pid),
-                                [init_stdio](pid_t pid, int fd) {
+                                [init_stdio, terminal](pid_t pid, int fd) {
                                     struct stat s {};
                                     return fd <= 2 && ::stat(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), &s) == 0 &&
-                                           init_stdio.count({s.st_dev, s.st_ino}) > 0;
+                                           init_stdio.count({s.st_dev, s.st_ino}) > 0 &&
+                                           !terminal.is_console_file(s.st_dev, s.st_ino);  // cr/tty: dumped as a pty
                                 },
                                 {}};
         fctx.init_pid = st.pid;

@@ -15,6 +15,7 @@ struct CheckpointOptions {
     std::string work_path;                  // dump.log, stats-dump; "" = image_path
     bool ext_unix_sk = false;               // cr/net: --ext-unix-sk, unix sockets with a peer outside are dumped
     bool leave_running = false;
+    bool shell_job = false;                 // cr/tty: --shell-job, the container's stdio may be the caller's terminal
     bool file_locks = false;                // --file-locks: save held file locks (else a held lock fails)
 };
 

@@ -3,6 +3,7 @@
 #include "cr/checkpoint/fd_kinds_all.hpp"
 
 #include "cr/files/fd_kind_ops.hpp"
+#include "cr/tty/pty.hpp"             // cr/tty
 #include "cr/net/unix_socket.hpp"  // cr/net
 #include "cr/files/object_kinds.hpp"  // objects area
 
@@ -25,6 +26,11 @@ void register_fd_kinds() {
         registry.add(files::make_memfd_kind());
         registry.add(files::make_pidfd_kind());
         // --- objects (end) ---
+        // --- cr/tty (begin) ---
+        registry.add(tty::make_pty_master_kind());
+        registry.add(tty::make_pty_slave_kind());
+        objhash::KindRegistry::global().add(tty::make_pty_leak_kind());
+        // --- cr/tty (end) ---
     });
 }
 

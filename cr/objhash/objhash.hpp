@@ -29,6 +29,9 @@ inline constexpr uint32_t pipe = 2;     // a pipe inode (both ends)
 inline constexpr uint32_t mm = 3;       // an address space (tasks sharing it via CLONE_VM)
 inline constexpr uint32_t ns = 4;       // a namespace
 inline constexpr uint32_t mapping = 5;  // a file mapped MAP_SHARED
+// --- cr/tty (begin) ---
+inline constexpr uint32_t pty = 30;     // a pseudo terminal pair (devpts instance, index): both ends
+// --- cr/tty (end) ---
 }  // namespace kind
 
 struct ObjectKey {

@@ -29,6 +29,11 @@ bool is_files_record(const image::RecordHeader& h) {
         case RecordType::fd:
         case RecordType::file:
         case RecordType::pipe:
+        // --- cr/tty (begin) ---
+        case RecordType::pty:
+        case RecordType::tty:
+        case RecordType::pty_file:
+        // --- cr/tty (end) ---
             return true;
         case RecordType::buffer:
             return !driver::is_section_tag(h.objref);

@@ -62,6 +62,7 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
         o.work_path = a->work_path;
         o.ext_unix_sk = a->ext_unix_sk;  // cr/net
         o.leave_running = a->leave_running;
+        o.shell_job = a->shell_job;  // cr/tty
         o.file_locks = a->file_locks;
         auto store = g.store();
         cr::checkpoint_container(store, o);
