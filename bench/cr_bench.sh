@@ -36,15 +36,19 @@ cp "$WORK/crwork" "$B/rootfs/bin/crwork"
 (cd "$B" && "$MYRT" spec)
 
 rt() { "$MYRT" --root "$STATE" "$@"; }
-# timed CMD...: runs it under /usr/bin/time; sets WALL_MS and PEAK_KB.
+# timed CMD...: runs it under /usr/bin/time; sets WALL_MS, CPU_MS (user+system, io-wq
+# workers included: they are threads of the process) and PEAK_KB.
 timed() {
-    /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" </dev/null >"$WORK/cmd.out" 2>"$WORK/cmd.err" || {
+    /usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$@" </dev/null >"$WORK/cmd.out" 2>"$WORK/cmd.err" || {
         echo "failed: $* : $(cat "$WORK/cmd.err")" >&2
         return 1
     }
-    read -r secs PEAK_KB <"$WORK/time"
+    read -r secs PEAK_KB usr sys <"$WORK/time"
     WALL_MS=$(awk -v s="$secs" 'BEGIN { printf "%.0f", s * 1000 }')
+    CPU_MS=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.0f", (u + s) * 1000 }')
 }
+# log_ms FILE TEXT: the number of milliseconds after TEXT in a dump.log/restore.log line.
+log_ms() { sed -n "s/.*$2 \([0-9.]*\) ms.*/\1/p" "$1" | tail -1; }
 stat_field() { grep -o "\"$1\": *[0-9]*" "$2" | grep -o '[0-9]*$'; }
 
 printf '%-6s %9s %9s %9s %9s %9s %9s | %9s %9s %9s %9s %9s\n' MiB ckpt_ms frozen_ms restore_ms image_MiB ckptRSS_MiB rstRSS_MiB \
@@ -60,21 +64,28 @@ for mib in "${SIZES[@]}"; do
     IMG=$WORK/img
     rm -rf "$IMG" "$IMG.work" "$IMG.rwork"
     timed "$MYRT" --root "$STATE" checkpoint --image-path "$IMG" --work-path "$IMG.work" "$ID"
-    ckpt_ms=$WALL_MS ckpt_rss=$((PEAK_KB / 1024))
+    ckpt_ms=$WALL_MS ckpt_rss=$((PEAK_KB / 1024)) ckpt_cpu=$CPU_MS
     frozen_us=$(crit decode -i "$IMG.work/stats-dump" 2>/dev/null | grep -o '"frozen_time": *[0-9]*' | grep -o '[0-9]*$' || echo 0)
     img_mib=$(($(stat -c %s "$IMG/myrt.img") >> 20))
     rt delete "$ID"
     sync
     timed "$MYRT" --root "$STATE" restore -d --bundle "$B" --image-path "$IMG" --work-path "$IMG.rwork" "$ID"
-    rst_ms=$WALL_MS rst_rss=$((PEAK_KB / 1024))
+    rst_ms=$WALL_MS rst_rss=$((PEAK_KB / 1024)) rst_cpu=$CPU_MS
     rt kill "$ID" USR1
     for ((i = 0; i < 1200; i++)); do [ -s "$B.shared/result" ] && break; sleep 0.05; done
     verdict=$(cat "$B.shared/result" 2>/dev/null || echo none)
     [ "$verdict" = PASS ] || echo "warning: restored memory verdict: $verdict" >&2
-    floor_dump=$("$WORK/cr_floor" dump "$mib" "$WORK/floor.img" | awk '{print $2}')
+    "$WORK/cr_floor" dump "$mib" "$WORK/floor.img" >"$WORK/floor.out"
+    floor_dump=$(awk '$1 == "dump_floor_ms" {print $2}' "$WORK/floor.out")
+    floor_cpu=$(awk '$1 == "dump_floor_cpu_ms" {printf "%.0f", $2}' "$WORK/floor.out")
     read -r f4k fpw fthp < <("$WORK/cr_floor" fill "$mib" | awk '{v[NR]=$2} END {print v[1], v[2], v[3]}')
     rd=$("$WORK/cr_floor" read "$IMG/myrt.img" | awk '{print $2}')
     rt delete --force "$ID"
     printf '%-6s %9s %9s %9s %9s %9s %9s | %9s %9s %9s %9s %9s\n' "$mib" "$ckpt_ms" "$((frozen_us / 1000))" "$rst_ms" \
         "$img_mib" "$ckpt_rss" "$rst_rss" "$floor_dump" "$f4k" "$fpw" "$fthp" "$rd"
+    # Where the time went, from the drivers' own logs, and the load it ran under.
+    printf '       checkpoint: driver %s ms (memory %s ms), cpu %s ms (floor cpu %s ms); restore: driver %s ms (tasks+memory %s ms), cpu %s ms; load %s\n' \
+        "$(log_ms "$IMG.work/dump.log" "checkpoint written in")" "$(log_ms "$IMG.work/dump.log" "memory in")" "$ckpt_cpu" "$floor_cpu" \
+        "$(log_ms "$IMG.rwork/restore.log" "restore done in")" "$(log_ms "$IMG.rwork/restore.log" "state and memory")" "$rst_cpu" \
+        "$(cut -d' ' -f1-3 /proc/loadavg)"
 done
