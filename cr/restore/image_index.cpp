@@ -22,6 +22,9 @@ bool is_files_record(const image::RecordHeader& h) {
     // --- objects (begin): the fd kinds' own records (310-349) belong to the files section ---
     if (h.type >= 310 && h.type <= 349) return true;
     // --- objects (end) ---
+    // --- cr/net (begin): unix socket records (700-799) belong to the files section ---
+    if (h.type >= 700 && h.type <= 799) return true;
+    // --- cr/net (end) ---
     switch (static_cast<RecordType>(h.type)) {
         case RecordType::objref:
         case RecordType::string:
