@@ -78,7 +78,37 @@ void set_registers(pid_t tid, const Registers& regs) {
     set_gp_registers(tid, regs.gp);
 }
 
+// Interrupted syscalls whose restart_block can be done without: a relative
+// nanosleep with a `rem` pointer had the time left copied there, so it sleeps
+// on from that (the request becomes `rem`); poll without a timeout is simply
+// called again. True if `regs` was adjusted for that.
+static bool rerun_exactly(user_regs_struct& regs) {
+    if (regs.orig_rax == SYS_nanosleep && regs.rsi) {
+        regs.rdi = regs.rsi;
+        return true;
+    }
+    if (regs.orig_rax == SYS_clock_nanosleep && regs.r10) {
+        regs.rdx = regs.r10;
+        return true;
+    }
+    return regs.orig_rax == SYS_poll && static_cast<int>(regs.rdx) < 0;
+}
+
+bool restart_eintr_from_stop(user_regs_struct& regs) {
+    if (static_cast<long>(regs.orig_rax) < 0 || static_cast<long>(regs.rax) != -EINTR) return false;
+    switch (regs.orig_rax) {
+        case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2: case SYS_rt_sigtimedwait:
+            regs.rax = regs.orig_rax;
+            regs.rip -= 2;
+            regs.orig_rax = static_cast<unsigned long long>(-1);
+            return true;
+        default:
+            return false;
+    }
+}
+
 void normalize_interrupted_syscall(user_regs_struct& regs, bool for_image) {
+    if (restart_eintr_from_stop(regs)) return;
     if (static_cast<long>(regs.orig_rax) < 0) return;
     long ret = -static_cast<long>(regs.rax);
     switch (ret) {
@@ -89,18 +119,24 @@ void normalize_interrupted_syscall(user_regs_struct& regs, bool for_image) {
             regs.rip -= 2;
             break;
         case kErestartRestartBlock:
-            if (for_image) {
-                // The kernel's restart_block (the absolute expiry) does not
-                // survive, so the syscall is run again instead of failing
-                // with EINTR. A relative nanosleep with a `rem` pointer has
-                // had the time left copied there: it sleeps on from that.
-                // The other users (poll, futex, nanosleep without `rem`)
-                // wait their whole timeout again.
-                if (regs.orig_rax == SYS_nanosleep && regs.rsi) regs.rdi = regs.rsi;
-                if (regs.orig_rax == SYS_clock_nanosleep && regs.r10) regs.rdx = regs.r10;
+            if (rerun_exactly(regs)) {
                 regs.rax = regs.orig_rax;
                 regs.rip -= 2;
+            } else if (for_image) {
+                // The kernel's restart_block (the absolute expiry) does not
+                // survive, so the syscall is run again with its arguments
+                // (poll, futex and nanosleep without `rem` wait their whole
+                // timeout again). A task already in restart_syscall (a
+                // --leave-running checkpoint put it there) no longer says
+                // which syscall it was: that one sees EINTR.
+                if (regs.orig_rax == SYS_restart_syscall) {
+                    regs.rax = static_cast<unsigned long long>(-EINTR);
+                } else {
+                    regs.rax = regs.orig_rax;
+                    regs.rip -= 2;
+                }
             } else {
+                // A live task still has its restart_block: exact.
                 regs.rax = SYS_restart_syscall;
                 regs.rip -= 2;
             }

@@ -35,5 +35,9 @@ void set_registers(pid_t tid, const Registers& regs);
 // `for_image`: the kernel's restart_block does not survive a restore, so an
 // interrupted restart_syscall-style call returns -EINTR instead.
 void normalize_interrupted_syscall(user_regs_struct& regs, bool for_image);
+// epoll_wait, epoll_pwait(2) and rt_sigtimedwait fail with EINTR when their
+// task is stopped, even by PTRACE_INTERRUPT, where no restart code is used:
+// a task seen so is set to run the syscall again (true if it was).
+bool restart_eintr_from_stop(user_regs_struct& regs);
 
 }  // namespace myrt::cr

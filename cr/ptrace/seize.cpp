@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "cr/ptrace/proc_scan.hpp"
+#include "cr/ptrace/registers.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -138,6 +139,14 @@ SeizedTask::~SeizedTask() {
 void SeizedTask::detach() {
     if (tid_ < 0) return;
     pid_t tid = std::exchange(tid_, -1);
+    // Our interrupt made epoll_wait (and sigtimedwait) fail with EINTR; the
+    // program would see it, so the syscall runs again instead.
+    try {
+        user_regs_struct regs = get_gp_registers(tid);
+        if (restart_eintr_from_stop(regs)) set_gp_registers(tid, regs);
+    } catch (const Error&) {
+        // the task died meanwhile: the detach below says so
+    }
     if (::ptrace(PTRACE_DETACH, tid, nullptr, nullptr) != 0) throw_errno("PTRACE_DETACH of task {}", tid);
 }
 
