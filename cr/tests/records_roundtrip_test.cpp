@@ -42,6 +42,25 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
     w.write<RecordType::fd>(image::FdRecord{4, 1, 1, 0, 11});
     w.write<RecordType::file>(image::FileRecord{image::file_kind_pipe_end, 0x800, 17, 12, 0, 0, 010600, 0}, 11);
     w.write<RecordType::pipe>(image::PipeRecord{65536, 0, 0}, 12);
+    // --- cr/ipc (begin) ---
+    {
+        const uint64_t ipc = 0x6970630000000000ull;
+        w.write<RecordType::ipc_ns>(image::IpcNsRecord{1, 1, 1, 1}, ipc | (1ull << 32));
+        image::IpcShmRecord shm{};
+        shm.perm.id = 32768;
+        shm.segsz = 5000;
+        w.write<RecordType::ipc_shm>(shm, ipc | (2ull << 32) | 32768);
+        image::IpcMsqRecord msq{};
+        msq.qbytes = 3000;
+        w.write<RecordType::ipc_msq>(msq, ipc | (3ull << 32));
+        w.write<RecordType::ipc_msg>(image::IpcMsgRecord{5, 0}, ipc | (3ull << 32));
+        image::IpcSemRecord sem{};
+        sem.nsems = 4;
+        w.write<RecordType::ipc_sem>(sem, ipc | (4ull << 32));
+        w.write<RecordType::ipc_mq>(image::IpcMqRecord{8, 64, 0, 0640, 0, 0, 0}, ipc | (5ull << 32));
+        w.write<RecordType::ipc_mq_msg>(image::IpcMqMsgRecord{3, 0, 0}, ipc | (5ull << 32));
+    }
+    // --- cr/ipc (end) ---
     // --- cr/tty (begin) ---
     {
         w.write<RecordType::pty>(image::PtyRecord{3, image::pty_flag_locked, 21, 0x2d, 1, 7}, 20);
@@ -126,6 +145,23 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     EXPECT_EQ(pp.pipe_size, 65536u);
     seen.insert(hdr.type);
 
+    // --- cr/ipc (begin) ---
+    EXPECT_EQ(r.expect<RecordType::ipc_ns>(&hdr).nr_mq, 1u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::ipc_shm>(&hdr).segsz, 5000u);
+    EXPECT_EQ(hdr.objref & 0xffffffffu, 32768u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::ipc_msq>(&hdr).qbytes, 3000u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::ipc_msg>(&hdr).mtype, 5);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::ipc_sem>(&hdr).nsems, 4u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::ipc_mq>(&hdr).msgsize, 64);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::ipc_mq_msg>(&hdr).prio, 3u);
+    seen.insert(hdr.type);
+    // --- cr/ipc (end) ---
     // --- cr/tty (begin) ---
     EXPECT_EQ(r.expect<RecordType::pty>(&hdr).master_file_objref, 21u);
     seen.insert(hdr.type);
@@ -139,7 +175,7 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     // --- cr/tty (end) ---
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 15u);  // 12 + cr/tty's 3
+    EXPECT_EQ(r.tail().record_count, 22u);  // 12 + cr/ipc's 7 + cr/tty's 3
     seen.insert(uint32_t(RecordType::tail));
 }
 
