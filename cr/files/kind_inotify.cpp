@@ -106,7 +106,8 @@ std::string watched_path(pid_t pid, int fd, const Watch& w, DumpContext& ctx) {
     if (!root) throw_errno("open the container root {}", ctx.root);
     std::string point = mount_point_of(pid, w.sdev);
     if (point.empty()) fail("{}: the watched inode {} is on device {:#x}, which no mount of the container shows", what, w.ino, w.sdev);
-    UniqueFd mnt = open_in_root(root.get(), point, O_PATH | O_DIRECTORY);
+    // Not O_PATH: open_by_handle_at takes no O_PATH fd as its mount fd.
+    UniqueFd mnt = open_in_root(root.get(), point, O_RDONLY | O_DIRECTORY);
     if (!mnt) throw_errno("{}: opening mount point {} in the container", what, point);
     std::vector<unsigned char> buf(sizeof(file_handle) + w.handle.size());
     auto* fh = reinterpret_cast<file_handle*>(buf.data());

@@ -69,8 +69,15 @@ public:
     bool claims(const OpenFd& fd) const override { return fd.what == "timerfd"; }
 
     void dump(pid_t pid, const OpenFd& fd, uint64_t objref, DumpContext&, img::RecordWriter& w) const override {
-        auto lines = fdinfo_lines(pid, fd.fd);
         std::string what = fmt::format("timerfd at fd {} of pid {}", fd.fd, pid);
+        // A periodic timer counts its overruns only when read: until then
+        // fdinfo shows one tick and no time left. timerfd_gettime on a copy
+        // of the description folds them into the ticks and moves the timer
+        // to its next period, as the task's own read or gettime would.
+        UniqueFd copy = task_fd_copy(pid, fd.fd, "timerfd");
+        itimerspec cur{};
+        ::myrt::check(::timerfd_gettime(copy.get(), &cur), "timerfd_gettime on {}", what);
+        auto lines = fdinfo_lines(pid, fd.fd);
         img::TimerfdRecord rec{};
         rec.clockid = static_cast<int32_t>(parse_number(fdinfo_require(lines, "clockid", "timerfd", pid, fd.fd), 10, what));
         if (!known_clock(rec.clockid)) fail("{}: clock {} is not one a timerfd can have", what, rec.clockid);

@@ -1,11 +1,14 @@
 #include "cr/memory/restore_memory.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
+#include <memory>
 #include <map>
 
 #include "cr/memory/pagemap.hpp"
@@ -49,6 +52,37 @@ void attach_sysv_segment(Injector& inj, const Vma& v) {
                     v.rec.start, v.size(), v.rec.prot);
 }
 // --- cr/ipc (end) ---
+
+// --- objects (begin) ---
+// A memfd mapping: cr/files (kind_memfd) gave the task its memfd back, with
+// the contents, before the memory; the task maps it through its own fd
+// (/proc/self/fd/N, opened with the mapping's access). The fds carrying the
+// memfd's name must all be one memfd: a memfd mapped and closed, or two
+// memfds of one name, cannot be told apart here.
+std::string task_memfd_path(pid_t tid, const Vma& v) {
+    std::string want = v.path + " (deleted)", dir = fmt::format("/proc/{}/fd", tid);
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d) throw_errno("reading the fds of task {}", tid);
+    int found = -1;
+    struct stat found_st {};
+    while (dirent* e = ::readdir(d.get())) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        std::string fd_path = dir + "/" + e->d_name;
+        char link[512];
+        ssize_t n = ::readlink(fd_path.c_str(), link, sizeof link);
+        struct stat st {};
+        if (n <= 0 || std::string_view(link, static_cast<size_t>(n)) != want || ::stat(fd_path.c_str(), &st) < 0) continue;
+        if (found >= 0 && (st.st_ino != found_st.st_ino || st.st_dev != found_st.st_dev))
+            fail("mapping of memfd {} at {:#x} in task {}: two memfds of that name are open, which one is mapped is unknown",
+                 v.path, v.rec.start, tid);
+        if (found < 0) found = std::atoi(e->d_name), found_st = st;
+    }
+    if (found < 0)
+        fail("mapping of memfd {} at {:#x} in task {}: the task holds no fd of it (a memfd mapped and then closed is not "
+             "supported)", v.path, v.rec.start, tid);
+    return fmt::format("/proc/self/fd/{}", found);
+}
+// --- objects (end) ---
 
 }  // namespace
 
@@ -159,12 +193,14 @@ void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& d
         uint64_t fd = static_cast<uint64_t>(-1);
         uint64_t off = 0;
         if (v.is_file()) {
-            if (v.rec.deleted) fail("mapping of deleted file {} at {:#x}: not supported yet", v.path, v.rec.start);
+            std::string path = v.path;
+            if (v.rec.deleted && v.path.starts_with("/memfd:")) path = task_memfd_path(inj.tid(), v);  // objects
+            else if (v.rec.deleted) fail("mapping of deleted file {} at {:#x}: not supported yet", v.path, v.rec.start);
             int oflags = (v.rec.shared && (v.rec.vm_flags & vm_maywrite)) ? O_RDWR : O_RDONLY;
-            if (v.path.size() + 1 > area.scratch_size) fail("path too long: {}", v.path);
+            if (path.size() + 1 > area.scratch_size) fail("path too long: {}", path);
             remote_write(inj.tid(), area.scratch,
-                         std::as_bytes(std::span(v.path.c_str(), v.path.size() + 1)));
-            fd = static_cast<uint64_t>(inj.checked(fmt::format("opening {} to map it at {:#x}", v.path, v.rec.start),
+                         std::as_bytes(std::span(path.c_str(), path.size() + 1)));
+            fd = static_cast<uint64_t>(inj.checked(fmt::format("opening {} to map it at {:#x}", path, v.rec.start),
                                                    SYS_openat, static_cast<uint64_t>(AT_FDCWD), area.scratch,
                                                    oflags | O_CLOEXEC));
             off = v.rec.pgoff;

@@ -42,6 +42,17 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
     w.write<RecordType::fd>(image::FdRecord{4, 1, 1, 0, 11});
     w.write<RecordType::file>(image::FileRecord{image::file_kind_pipe_end, 0x800, 17, 12, 0, 0, 010600, 0}, 11);
     w.write<RecordType::pipe>(image::PipeRecord{65536, 0, 0}, 12);
+    // --- objects (begin) ---
+    w.write<RecordType::eventfd>(image::EventfdRecord{42, 1, 0}, 13);
+    w.write<RecordType::epoll>(image::EpollRecord{1, 0}, 14);
+    w.write<RecordType::epoll_target>(image::EpollTargetRecord{5, 0x80000001u, 0x1122334455667788ull}, 14);
+    w.write<RecordType::signalfd>(image::SignalfdRecord{0x800}, 15);
+    w.write<RecordType::timerfd>(image::TimerfdRecord{1, 1, 3, 2, 500, 0, 100000000, 1000, 7}, 16);
+    w.write<RecordType::inotify>(image::InotifyRecord{1, 0}, 17);
+    w.write<RecordType::inotify_watch>(image::InotifyWatchRecord{0x100, 3}, 17);
+    w.write<RecordType::memfd>(image::MemfdRecord{10000, 5000, 0, 6, 0640}, 18);
+    w.write<RecordType::pidfd>(image::PidfdRecord{1, 0}, 19);
+    // --- objects (end) ---
     // --- cr/ipc (begin) ---
     {
         const uint64_t ipc = 0x6970630000000000ull;
@@ -144,6 +155,27 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     EXPECT_EQ(hdr.objref, 12u);
     EXPECT_EQ(pp.pipe_size, 65536u);
     seen.insert(hdr.type);
+    // --- objects (begin) ---
+    EXPECT_EQ(r.expect<RecordType::eventfd>(&hdr).count, 42u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::epoll>(&hdr).nr_targets, 1u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::epoll_target>(&hdr).data, 0x1122334455667788ull);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::signalfd>(&hdr).sigmask, 0x800u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::timerfd>(&hdr).interval_nsec, 100000000);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::inotify>(&hdr).nr_watches, 1u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::inotify_watch>(&hdr).wd, 3);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::memfd>(&hdr).pos, 5000u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::pidfd>(&hdr).pid, 1);
+    EXPECT_EQ(hdr.objref, 19u);
+    seen.insert(hdr.type);
+    // --- objects (end) ---
 
     // --- cr/ipc (begin) ---
     EXPECT_EQ(r.expect<RecordType::ipc_ns>(&hdr).nr_mq, 1u);
@@ -175,7 +207,7 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     // --- cr/tty (end) ---
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 22u);  // 12 + cr/ipc's 7 + cr/tty's 3
+    EXPECT_EQ(r.tail().record_count, 31u);  // 12 + the objects area's 9 + cr/ipc's 7 + cr/tty's 3
     seen.insert(uint32_t(RecordType::tail));
 }
 
