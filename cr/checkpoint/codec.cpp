@@ -183,6 +183,7 @@ std::vector<std::byte> encode_namespaces(const ns::NamespaceState& st) {
     e.str(st.hostname);
     e.str(st.domainname);
     e.u32(st.loopback_up ? 1 : 0);
+    e.str(st.time_offsets);
     return std::move(e.out);
 }
 
@@ -194,6 +195,9 @@ ns::NamespaceState decode_namespaces(std::span<const std::byte> data) {
     st.hostname = d.str("hostname", 64);
     st.domainname = d.str("domainname", 64);
     st.loopback_up = d.raw<uint32_t>("loopback state") != 0;
+    st.time_offsets = d.str("time namespace offsets", 256);
+    if (!(st.flags & ns::ns_time) && !st.time_offsets.empty())
+        fail("namespaces section: time offsets without a time namespace");
     d.done();
     return st;
 }

@@ -91,6 +91,32 @@ std::string in_namespaces(pid_t pid, const std::vector<const char*>& names, cons
     return reply;
 }
 
+// A small /proc text file, whole.
+std::string read_text(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open {}", path);
+    std::string out;
+    char buf[512];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("read {}", path);
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+        if (out.size() > 4096) fail("{} is larger than expected", path);
+    }
+    return out;
+}
+
+std::string one_line(std::string s) {
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    for (auto& c : s)
+        if (c == '\n') c = ',';
+    return s;
+}
+
 }  // namespace
 
 std::string describe_flags(uint32_t flags) {
@@ -114,6 +140,9 @@ NamespaceState dump_namespaces(pid_t pid, pid_t reference) {
         if (::stat(fmt::format("/proc/{}/ns/{}", reference, k.proc_name).c_str(), &s) != 0) continue;
         if (ns_inode(pid, k.proc_name) != s.st_ino) st.flags |= k.flag;
     }
+    // Offsets are fixed once a task is in the namespace: the restore creates
+    // the namespace from the bundle and checks it has these.
+    if (st.flags & ns_time) st.time_offsets = read_text(fmt::format("/proc/{}/timens_offsets", pid));
     // One helper joins both namespaces: a fork is the expensive part.
     std::vector<const char*> join;
     if (st.flags & ns_uts) join.push_back("uts");
@@ -155,6 +184,13 @@ NamespaceState dump_namespaces(pid_t pid, pid_t reference) {
 }
 
 void restore_namespaces(pid_t pid, const NamespaceState& st) {
+    if (st.flags & ns_time) {
+        auto now = read_text(fmt::format("/proc/{}/timens_offsets", pid));
+        if (now != st.time_offsets)
+            fail("the image's time namespace offsets ({}) differ from the new container's ({}): the bundle's "
+                 "linux.timeOffsets must be the checkpointed container's",
+                 one_line(st.time_offsets), one_line(now));
+    }
     std::vector<const char*> join;
     if (st.flags & ns_uts) join.push_back("uts");
     if (st.flags & ns_net) join.push_back("net");

@@ -28,6 +28,7 @@ struct NamespaceState {
     std::string hostname;         // when ns_uts
     std::string domainname;
     bool loopback_up = false;     // when ns_net
+    std::string time_offsets;     // when ns_time: /proc/PID/timens_offsets ("monotonic S NS\nboottime S NS\n")
 };
 
 // "pid,mnt,uts" for messages.
@@ -37,7 +38,9 @@ uint32_t flag_of_oci_type(const std::string& type);
 
 // Which namespaces `pid` has apart from `reference` (myrt itself), and their state.
 NamespaceState dump_namespaces(pid_t pid, pid_t reference);
-// Sets the uts names and the loopback state inside `pid`'s namespaces.
+// Sets the uts names and the loopback state inside `pid`'s namespaces; checks
+// that its time namespace has the image's offsets (they are set when the
+// namespace is created, from the bundle, before any task joins it).
 void restore_namespaces(pid_t pid, const NamespaceState& st);
 
 }  // namespace myrt::cr::ns

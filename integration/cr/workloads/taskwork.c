@@ -32,6 +32,9 @@
  *                (needs --file-locks)
  *   deleted_map  a mapping of a file that was deleted (the checkpoint must
  *                refuse it)
+ *   namespaces   in a time namespace (monotonic offset of a day) and a cgroup
+ *                namespace: the offsets, the cgroup root and the clocks'
+ *                continuity are kept
  *   vfork        a child process inside vfork (the checkpoint must refuse it)
  *   traced       a child in a ptrace stop, traced by the init (the
  *                checkpoint must refuse it)
@@ -602,6 +605,49 @@ static void mode_traced(void) {
     finish();
 }
 
+/* ---- namespaces ---- */
+static void read_text(const char *path, char *buf, size_t len) {
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+    if (fd >= 0) close(fd);
+    buf[n > 0 ? n : 0] = 0;
+}
+
+static void mode_namespaces(void) {
+    install_usr1();
+    char offsets[128], cgroup[1024], offsets2[128], cgroup2[1024];
+    read_text("/proc/self/timens_offsets", offsets, sizeof offsets);
+    read_text("/proc/self/cgroup", cgroup, sizeof cgroup);
+    struct timespec mono0, boot0;
+    clock_gettime(CLOCK_MONOTONIC, &mono0);
+    clock_gettime(CLOCK_BOOTTIME, &boot0);
+    ready();
+    wait_usr1();
+    read_text("/proc/self/timens_offsets", offsets2, sizeof offsets2);
+    read_text("/proc/self/cgroup", cgroup2, sizeof cgroup2);
+    struct timespec mono, boot;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    CHECK(!strcmp(offsets, offsets2), "time namespace offsets \"%s\" became \"%s\"", offsets, offsets2);
+    CHECK(strstr(offsets, "monotonic") && atol(strstr(offsets, "monotonic") + 9) == 86400,
+          "monotonic offset is not the config's: \"%s\"", offsets);
+    /* every hierarchy (v1 ones too on a hybrid host) still at the namespace's root */
+    int at_root = 1;
+    for (char *line = cgroup2; *line;) {
+        char *nl = strchr(line, '\n');
+        if (!nl) break;
+        if (nl - line < 2 || nl[-1] != '/' || nl[-2] != ':') at_root = 0;
+        line = nl + 1;
+    }
+    CHECK(!strcmp(cgroup, cgroup2), "/proc/self/cgroup changed across the restore");
+    CHECK(at_root && cgroup2[0], "the cgroup namespace root moved: %.200s", cgroup2);
+    CHECK(ts_sec(mono) >= ts_sec(mono0) && ts_sec(mono) < ts_sec(mono0) + 600, "CLOCK_MONOTONIC went from %.3f to %.3f",
+          ts_sec(mono0), ts_sec(mono));
+    CHECK(ts_sec(boot) >= ts_sec(boot0) && ts_sec(mono0) > 86400, "CLOCK_BOOTTIME went from %.3f to %.3f (monotonic %.3f)",
+          ts_sec(boot0), ts_sec(boot), ts_sec(mono0));
+    finish();
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: taskwork MODE\n");
@@ -617,6 +663,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "locks")) mode_locks();
     if (!strcmp(m, "deleted_map")) mode_deleted_map();
     if (!strcmp(m, "vfork")) mode_vfork();
+    if (!strcmp(m, "namespaces")) mode_namespaces();
     if (!strcmp(m, "traced")) mode_traced();
     fprintf(stderr, "unknown mode %s\n", m);
     return 2;
