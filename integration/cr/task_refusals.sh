@@ -2,7 +2,7 @@
 # What the task layer does not restore fails the checkpoint up front, naming
 # the object and the process, and the container keeps running (its workload
 # still verifies): a mapping of a deleted file, a process inside vfork, a
-# child in a ptrace stop under a debugger in the container.
+# child in a ptrace stop under a debugger in the container, a file lease.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/cr_lib.sh"
 require_root
@@ -27,3 +27,4 @@ refused() {
 refused deleted_map "maps the deleted file"
 refused vfork "is inside vfork"
 refused traced "is traced by process"
+refused lease "holds a file lease (LEASE READ) on"

@@ -36,6 +36,7 @@
  *                namespace: the offsets, the cgroup root and the clocks'
  *                continuity are kept
  *   vfork        a child process inside vfork (the checkpoint must refuse it)
+ *   lease        a read lease on a file (the checkpoint must refuse it)
  *   traced       a child in a ptrace stop, traced by the init (the
  *                checkpoint must refuse it)
  */
@@ -565,6 +566,17 @@ static void mode_deleted_map(void) {
     finish();
 }
 
+/* ---- lease ---- */
+static void mode_lease(void) {
+    install_usr1();
+    int fd = open("/tmp/lease.f", O_RDONLY | O_CREAT, 0644);
+    if (fd < 0 || fcntl(fd, F_SETLEASE, F_RDLCK) != 0) snprintf(why, sizeof why, "F_SETLEASE: %s", strerror(errno));
+    ready();
+    wait_usr1();
+    CHECK(fcntl(fd, F_GETLEASE) == F_RDLCK, "the lease is gone");
+    finish();
+}
+
 /* ---- vfork ---- */
 static void mode_vfork(void) {
     install_usr1();
@@ -663,6 +675,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "locks")) mode_locks();
     if (!strcmp(m, "deleted_map")) mode_deleted_map();
     if (!strcmp(m, "vfork")) mode_vfork();
+    if (!strcmp(m, "lease")) mode_lease();
     if (!strcmp(m, "namespaces")) mode_namespaces();
     if (!strcmp(m, "traced")) mode_traced();
     fprintf(stderr, "unknown mode %s\n", m);
