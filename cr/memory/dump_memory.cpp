@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "cr/memory/pagemap.hpp"
+#include "cr/transport/prefaulted.hpp"
 #include "cr/ptrace/remote_memory.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -29,12 +30,10 @@ class BatchReader {
 public:
     BatchReader(pid_t pid, DumpBuffers config, ChunkConsumer& consumer, MemoryDumpStats& stats)
         : pid_(pid), size_(config.bytes), consumer_(consumer), stats_(stats), tickets_(config.count, 0) {
-        // Pre-faulted: a fresh heap buffer makes process_vm_readv take a page
-        // fault per local page on the first pass.
-        size_t total = config.bytes * config.count;
-        void* m = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        if (m == MAP_FAILED) throw_errno("mapping {} memory dump buffers of {} bytes", config.count, config.bytes);
-        map_ = Mapping(m, total);
+        // Pre-faulted (huge pages when there are): a fresh heap buffer makes
+        // process_vm_readv take a page fault per local page on the first pass.
+        map_ = transport::map_prefaulted(config.bytes * config.count);
+        if (!map_) throw_errno("mapping {} memory dump buffers of {} bytes", config.count, config.bytes);
     }
 
     // The consumer may still be reading our buffers: they must outlive that.

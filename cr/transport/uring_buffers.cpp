@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 
+#include "cr/transport/prefaulted.hpp"
 #include "util/error.hpp"
 
 namespace myrt::cr::transport {
@@ -10,13 +11,14 @@ namespace myrt::cr::transport {
 Mapping register_stream_buffers(io_uring& ring, unsigned count, size_t size, std::vector<int>& free_list,
                                 const std::string& name) {
     size_t total = size * count;
-    void* mem = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) {
+    // Registering pins (and so faults in) every page: let that be a few huge pages.
+    Mapping buffers = map_prefaulted(total);
+    if (!buffers) {
         int e = errno;
         io_uring_queue_exit(&ring);
         throw SystemError(e, fmt::format("allocating {} bytes of stream buffers for {}", total, name));
     }
-    Mapping buffers(mem, total);
+    void* mem = buffers.data();
     std::vector<iovec> iov(count);
     for (unsigned i = 0; i < count; ++i) {
         iov[i].iov_base = static_cast<char*>(mem) + i * size;
