@@ -23,7 +23,11 @@ void parse_attrs(const unix_diag_msg* msg, size_t len, UnixDiag& d) {
         const char* data = reinterpret_cast<const char*>(attr) + NLA_HDRLEN;
         size_t dlen = attr->nla_len - NLA_HDRLEN;
         switch (attr->nla_type & NLA_TYPE_MASK) {
-        case UNIX_DIAG_NAME: d.name.assign(data, dlen); break;
+        case UNIX_DIAG_NAME:
+            d.name.assign(data, dlen);
+            // A path comes with its terminating NUL; an abstract name is all its bytes.
+            if (!d.name.empty() && d.name[0] != '\0') d.name = d.name.substr(0, d.name.find('\0'));
+            break;
         case UNIX_DIAG_VFS:
             if (dlen >= sizeof(unix_diag_vfs)) {
                 unix_diag_vfs v;

@@ -214,6 +214,47 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
         for (uint64_t e : st.diag[ino].icons) embryos.insert(e);
     auto in_container = [&](uint64_t ino) { return st.holders.count(ino) || embryos.count(ino); };
 
+    // Pending connections per listener, oldest first: (embryo id, connecting socket).
+    // This kernel's icons may report the connecting socket's inode itself (the
+    // embryo has none); the embryo then gets a synthetic id. Where neither end
+    // names the other, connecting sockets with no peer whose peer name is the
+    // listener's are matched in creation (inode) order.
+    constexpr uint64_t synthetic = 1ull << 63;
+    std::map<uint64_t, std::vector<std::pair<uint64_t, uint64_t>>> pending_of;
+    std::map<uint64_t, uint64_t> connector_embryo;
+    for (auto& [lino, lat] : st.holders) {
+        const UnixDiag& l = st.diag[lino];
+        if (l.state != TCP_LISTEN || l.icons.empty()) continue;
+        auto& pend = pending_of[lino];
+        for (uint64_t e : l.icons) {
+            if (st.holders.count(e)) {
+                pend.emplace_back(e | synthetic, e);
+                connector_embryo[e] = e | synthetic;
+            } else {
+                auto it = st.diag.find(e);
+                pend.emplace_back(e, it == st.diag.end() ? 0 : it->second.peer);
+                if (pend.back().second) connector_embryo[pend.back().second] = e;
+            }
+            embryos.insert(pend.back().first);
+        }
+    }
+    for (auto& [lino, pend] : pending_of) {
+        const UnixDiag& l = st.diag[lino];
+        std::vector<uint64_t> candidates;
+        for (auto& [cino, cat] : st.holders) {
+            const UnixDiag& c = st.diag[cino];
+            if (c.type != l.type || c.state != TCP_ESTABLISHED || c.peer != 0 || connector_embryo.count(cino)) continue;
+            UniqueFd cs = grab_fd(cat.first, cat.second);
+            if (peer_address(cs.get()) == l.name) candidates.push_back(cino);
+        }
+        size_t next = 0;
+        for (auto& [e, c] : pend)
+            if (c == 0 && next < candidates.size()) {
+                c = candidates[next++];
+                connector_embryo[c] = e;
+            }
+    }
+
     for (auto& [ino, at] : st.holders) {
         const UnixDiag& d = st.diag[ino];
         auto [pid, fd] = at;
@@ -249,16 +290,18 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
         s.rcvtimeo_us = get_timeout_us(sock.get(), SO_RCVTIMEO_OLD, who, "SO_RCVTIMEO");
         s.sndtimeo_us = get_timeout_us(sock.get(), SO_SNDTIMEO_OLD, who, "SO_SNDTIMEO");
 
-        if (d.peer) {
-            if (in_container(d.peer)) {
-                s.peer_id = d.peer;
+        uint64_t peer = d.peer;
+        if (!peer && connector_embryo.count(ino)) peer = connector_embryo[ino];
+        if (peer) {
+            if (in_container(peer)) {
+                s.peer_id = peer;
             } else {
-                std::string peer = fmt::format("socket:[{}] {}", d.peer,
-                                               st.diag.count(d.peer) ? printable_name(st.diag[d.peer].name) : "(another network namespace)");
+                std::string peer_desc = fmt::format("socket:[{}] {}", peer,
+                                                    st.diag.count(peer) ? printable_name(st.diag[peer].name) : "(another network namespace)");
                 if (!st.allow_external)
                     fail("{} is connected to {} outside the container ({}): an external unix socket; "
                          "pass --ext-unix-sk to checkpoint it anyway",
-                         who, peer, outside_holders(d.peer, inside));
+                         who, peer_desc, outside_holders(peer, inside));
                 s.flags |= img::unix_flag_external_peer;
                 s.peer_name = peer_address(sock.get());
             }
@@ -285,30 +328,31 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
         st.table.push_back(std::move(s));
     }
     // Pending connections, each after its listener, oldest first.
-    for (auto& [ino, at] : st.holders) {
-        const UnixDiag& l = st.diag[ino];
-        for (uint64_t e : l.icons) {
-            auto it = st.diag.find(e);
-            std::string who = fmt::format("a pending connection socket:[{}] on unix listener socket:[{}] {} (fd {} of pid {})", e,
-                                          ino, printable_name(l.name), at.second, at.first);
-            if (it == st.diag.end()) fail("{}: sock_diag does not list it", who);
-            const UnixDiag& d = it->second;
-            if (!d.peer || !st.holders.count(d.peer)) {
+    for (auto& [lino, pend] : pending_of) {
+        const UnixDiag& l = st.diag[lino];
+        auto [lpid, lfd] = st.holders[lino];
+        for (auto [e, c] : pend) {
+            std::string who = fmt::format("a pending connection on unix listener socket:[{}] {} (fd {} of pid {})", lino,
+                                          printable_name(l.name), lfd, lpid);
+            if (!c || !st.holders.count(c)) {
                 if (st.allow_external) continue;  // the outside client's connection is dropped (docs/cr-net.md)
-                fail("{} comes from socket:[{}] outside the container ({}); pass --ext-unix-sk to drop it", who, d.peer,
-                     outside_holders(d.peer, inside));
+                fail("{} comes from socket:[{}] outside the container ({}); pass --ext-unix-sk to drop it", who, c,
+                     outside_holders(c, inside));
             }
-            if (d.rqueue != 0) fail("{}: {} bytes were sent on it before accept(); not supported", who, d.rqueue);
+            const UnixDiag& cd = st.diag[c];
+            // Bytes the client sent before accept() sit in the embryo's queue, out of reach.
+            uint32_t sent = (e & synthetic) ? cd.wqueue : (st.diag.count(e) ? st.diag[e].rqueue : 0);
+            if (sent != 0)
+                fail("{} from socket:[{}] (fd {} of pid {}): {} bytes were sent on it before accept(); not supported", who, c,
+                     st.holders[c].second, st.holders[c].first, sent);
             UnixSocket s;
             s.id = e;
-            s.type = d.type;
+            s.type = l.type;
             s.state = TCP_ESTABLISHED;
             s.flags = img::unix_flag_embryo;
-            s.listener_id = ino;
-            s.peer_id = d.peer;
+            s.listener_id = lino;
+            s.peer_id = c;
             s.name = l.name;
-            s.shutdown = d.shutdown;
-            s.sndbuf = s.rcvbuf = 0;
             st.table.push_back(std::move(s));
         }
     }

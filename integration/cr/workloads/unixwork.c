@@ -1,0 +1,591 @@
+/* Self-checking AF_UNIX socket workloads for the cr/net tests.
+ *
+ *   unixwork MODE
+ *
+ * Each mode sets up sockets, writes /shared/ready, waits for SIGUSR1, then
+ * checks that the state is intact and writes PASS or "FAIL: why" to
+ * /shared/result. Modes:
+ *   stream     stream socketpair, path- and abstract-named connections, data
+ *              unread in both directions, options (buffers, SO_PASSCRED,
+ *              SO_PEEK_OFF, timeouts), names and peer names
+ *   listen     a listener (backlog 8) with two accepted connections (data in
+ *              flight) and three pending ones, accepted after restore in order
+ *   dgram      an unconnected bound socket with datagrams from three senders
+ *              (abstract-named, path-named, unnamed), a datagram socketpair,
+ *              a self-connected socket, a connected sender
+ *   seqpacket  a seqpacket socketpair and a listener connection, messages both ways
+ *   fds        an fd in flight (SCM_RIGHTS): the checkpoint must refuse it; the
+ *              fd is received and used on SIGUSR1
+ *   shutdown   pairs shut down for write, read and both, with data before EOF
+ *   talk       a server process echoing to a client process over a path socket,
+ *              without pause; after SIGUSR1 the exchange must go on
+ *   leak       connected to /shared/outside.sock (a peer outside the container);
+ *              first SIGUSR1: the peer echoes; later ones (after a restore with
+ *              --ext-unix-sk): the peer is gone (EOF)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void put_file(const char *path, const char *text) {
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    ssize_t n = write(fd, text, strlen(text));
+    (void)n;
+    close(fd);
+    rename(tmp, path);
+}
+
+static volatile sig_atomic_t got_usr1;
+static void on_usr1(int sig) { (void)sig; got_usr1 = 1; }
+
+static char why[512];
+#define CHECK(cond, ...)                                          \
+    do {                                                          \
+        if (!(cond)) {                                            \
+            if (!why[0]) snprintf(why, sizeof why, __VA_ARGS__);  \
+            return -1;                                            \
+        }                                                         \
+    } while (0)
+
+static void die(const char *what) {
+    char buf[300];
+    snprintf(buf, sizeof buf, "FAIL: setup: %s: %s\n", what, strerror(errno));
+    put_file("/shared/result", buf);
+    exit(1);
+}
+
+static void wait_usr1(void) {
+    while (!got_usr1) pause();
+    got_usr1 = 0;
+}
+
+static void verdict(int rc) {
+    char buf[600];
+    if (rc == 0) snprintf(buf, sizeof buf, "PASS\n");
+    else snprintf(buf, sizeof buf, "FAIL: %s\n", why[0] ? why : "unknown");
+    put_file("/shared/result", buf);
+}
+
+/* --- addresses --- */
+static socklen_t mkaddr(struct sockaddr_un *a, const char *name) {
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    if (name[0] == '@') {
+        size_t n = strlen(name);
+        memcpy(a->sun_path + 1, name + 1, n - 1);
+        return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+    }
+    strcpy(a->sun_path, name);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name) + 1);
+}
+
+static int sock_bound(int type, const char *name) {
+    int s = socket(AF_UNIX, type, 0);
+    if (s < 0) die("socket");
+    if (name) {
+        struct sockaddr_un a;
+        socklen_t l = mkaddr(&a, name);
+        if (name[0] != '@') unlink(name);
+        if (bind(s, (struct sockaddr *)&a, l) < 0) die(name);
+    }
+    return s;
+}
+
+static void do_connect(int s, const char *name) {
+    struct sockaddr_un a;
+    socklen_t l = mkaddr(&a, name);
+    if (connect(s, (struct sockaddr *)&a, l) < 0) die("connect");
+}
+
+/* "@x" for abstract, the path, or "" for unnamed */
+static void render(const struct sockaddr_un *a, socklen_t l, char *out, size_t n) {
+    if (l <= offsetof(struct sockaddr_un, sun_path)) {
+        snprintf(out, n, "%s", "");
+        return;
+    }
+    size_t len = l - offsetof(struct sockaddr_un, sun_path);
+    if (a->sun_path[0] == 0) snprintf(out, n, "@%.*s", (int)(len - 1), a->sun_path + 1);
+    else snprintf(out, n, "%s", a->sun_path);
+}
+
+static int name_is(int s, int peer, const char *want) {
+    struct sockaddr_un a;
+    socklen_t l = sizeof a;
+    int rc = peer ? getpeername(s, (struct sockaddr *)&a, &l) : getsockname(s, (struct sockaddr *)&a, &l);
+    char got[200];
+    if (rc < 0) snprintf(got, sizeof got, "error %s", strerror(errno));
+    else render(&a, l, got, sizeof got);
+    CHECK(strcmp(got, want) == 0, "fd %d %s is '%s', want '%s'", s, peer ? "peer name" : "name", got, want);
+    return 0;
+}
+
+static void send_str(int s, const char *m) {
+    if (send(s, m, strlen(m), 0) != (ssize_t)strlen(m)) die("send");
+}
+
+/* reads exactly strlen(want) bytes (stream) or one message (dgram/seqpacket) */
+static int recv_is(int s, const char *want, const char *what) {
+    char buf[70000];
+    size_t wl = strlen(want), got = 0;
+    for (;;) {
+        ssize_t n = recv(s, buf + got, sizeof buf - got, MSG_DONTWAIT);
+        CHECK(n >= 0, "%s: recv: %s (got %zu of %zu bytes)", what, strerror(errno), got, wl);
+        got += (size_t)n;
+        int type = 0;
+        socklen_t tl = sizeof type;
+        getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &tl);
+        if (type != SOCK_STREAM || got >= wl || n == 0) break;
+    }
+    CHECK(got == wl && memcmp(buf, want, wl) == 0, "%s: got %zu bytes '%.*s', want '%s'", what, got, (int)(got > 60 ? 60 : got), buf,
+          want);
+    return 0;
+}
+
+static int queue_empty(int s, const char *what) {
+    char c;
+    ssize_t n = recv(s, &c, 1, MSG_DONTWAIT);
+    CHECK(n < 0 && errno == EAGAIN, "%s: expected an empty queue, recv gave %zd (%s)", what, n, n < 0 ? strerror(errno) : "data");
+    return 0;
+}
+
+static int int_opt(int s, int opt) {
+    int v = -7;
+    socklen_t l = sizeof v;
+    getsockopt(s, SOL_SOCKET, opt, &v, &l);
+    return v;
+}
+
+/* ---------------- stream ---------------- */
+static int sp[2], pa_cli, pa_srv, ab_cli, ab_srv, lst_path, lst_abs;
+static char big[60000];
+
+static void setup_stream(void) {
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0) die("socketpair");
+    send_str(sp[0], "to-one");
+    send_str(sp[1], "to-zero-1");
+    send_str(sp[1], "to-zero-2");
+    lst_path = sock_bound(SOCK_STREAM, "/tmp/stream.sock");
+    if (listen(lst_path, 4) < 0) die("listen");
+    pa_cli = sock_bound(SOCK_STREAM, NULL);
+    do_connect(pa_cli, "/tmp/stream.sock");
+    pa_srv = accept(lst_path, NULL, NULL);
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (char)('a' + (i * 7) % 26);
+    big[sizeof big - 1] = 0;
+    send_str(pa_cli, big);
+    send_str(pa_srv, "server-says-hi");
+    lst_abs = sock_bound(SOCK_STREAM, "@myrt-abs-listener");
+    if (listen(lst_abs, 2) < 0) die("listen");
+    ab_cli = sock_bound(SOCK_STREAM, "@myrt-abs-client");
+    do_connect(ab_cli, "@myrt-abs-listener");
+    ab_srv = accept(lst_abs, NULL, NULL);
+    send_str(ab_srv, "abstract-data");
+    /* options */
+    int v = 50000;
+    setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
+    v = 70000;
+    setsockopt(sp[0], SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+    v = 1;
+    setsockopt(sp[1], SOL_SOCKET, SO_PASSCRED, &v, sizeof v);
+    v = 3;
+    setsockopt(ab_cli, SOL_SOCKET, SO_PEEK_OFF, &v, sizeof v);
+    struct timeval tv = {2, 500000};
+    setsockopt(pa_srv, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    tv.tv_sec = 3;
+    tv.tv_usec = 0;
+    setsockopt(pa_srv, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+static int check_stream(void) {
+    CHECK(int_opt(sp[0], SO_SNDBUF) == 100000, "SO_SNDBUF %d", int_opt(sp[0], SO_SNDBUF));
+    CHECK(int_opt(sp[0], SO_RCVBUF) == 140000, "SO_RCVBUF %d", int_opt(sp[0], SO_RCVBUF));
+    CHECK(int_opt(sp[1], SO_PASSCRED) == 1 && int_opt(sp[0], SO_PASSCRED) == 0, "SO_PASSCRED");
+    CHECK(int_opt(ab_cli, SO_PEEK_OFF) == 3, "SO_PEEK_OFF %d", int_opt(ab_cli, SO_PEEK_OFF));
+    struct timeval tv;
+    socklen_t l = sizeof tv;
+    getsockopt(pa_srv, SOL_SOCKET, SO_RCVTIMEO, &tv, &l);
+    CHECK(tv.tv_sec == 2 && tv.tv_usec == 500000, "SO_RCVTIMEO %ld.%06ld", (long)tv.tv_sec, (long)tv.tv_usec);
+    getsockopt(pa_srv, SOL_SOCKET, SO_SNDTIMEO, &tv, &l);
+    CHECK(tv.tv_sec == 3 && tv.tv_usec == 0, "SO_SNDTIMEO");
+    if (name_is(sp[0], 0, "") || name_is(sp[0], 1, "")) return -1;
+    if (name_is(pa_cli, 0, "") || name_is(pa_cli, 1, "/tmp/stream.sock")) return -1;
+    if (name_is(pa_srv, 0, "/tmp/stream.sock") || name_is(pa_srv, 1, "")) return -1;
+    if (name_is(ab_cli, 0, "@myrt-abs-client") || name_is(ab_cli, 1, "@myrt-abs-listener")) return -1;
+    if (name_is(ab_srv, 0, "@myrt-abs-listener") || name_is(ab_srv, 1, "@myrt-abs-client")) return -1;
+    if (name_is(lst_path, 0, "/tmp/stream.sock")) return -1;
+    if (recv_is(sp[1], "to-one", "pair 0->1")) return -1;
+    if (recv_is(sp[0], "to-zero-1to-zero-2", "pair 1->0")) return -1;
+    if (recv_is(pa_srv, big, "path connection client->server")) return -1;
+    if (recv_is(pa_cli, "server-says-hi", "path connection server->client")) return -1;
+    int off = 0;
+    setsockopt(ab_cli, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off);
+    if (recv_is(ab_cli, "abstract-data", "abstract connection")) return -1;
+    if (queue_empty(sp[0], "pair end 0") || queue_empty(sp[1], "pair end 1")) return -1;
+    /* still connected both ways */
+    send_str(sp[0], "after");
+    if (recv_is(sp[1], "after", "pair after restore")) return -1;
+    send_str(ab_srv, "after2");
+    if (recv_is(ab_cli, "after2", "abstract after restore")) return -1;
+    /* listeners still accept */
+    int c = sock_bound(SOCK_STREAM, NULL);
+    do_connect(c, "/tmp/stream.sock");
+    int a = accept(lst_path, NULL, NULL);
+    CHECK(a >= 0, "accept after restore: %s", strerror(errno));
+    send_str(c, "new");
+    if (recv_is(a, "new", "new connection")) return -1;
+    return 0;
+}
+
+/* ---------------- listen ---------------- */
+static int lsn, cli[5], acc[2];
+
+static void setup_listen(void) {
+    lsn = sock_bound(SOCK_STREAM, "/tmp/listen.sock");
+    if (listen(lsn, 8) < 0) die("listen");
+    for (int i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "@myrt-client-%d", i);
+        cli[i] = sock_bound(SOCK_STREAM, name);
+        do_connect(cli[i], "/tmp/listen.sock");
+        if (i < 2) {
+            acc[i] = accept(lsn, NULL, NULL);
+            if (acc[i] < 0) die("accept");
+            char m[32];
+            snprintf(m, sizeof m, "from-client-%d", i);
+            send_str(cli[i], m);
+            snprintf(m, sizeof m, "to-client-%d", i);
+            send_str(acc[i], m);
+        }
+    }
+}
+
+static int check_listen(void) {
+    for (int i = 0; i < 2; i++) {
+        char m[32], name[32];
+        snprintf(name, sizeof name, "@myrt-client-%d", i);
+        if (name_is(acc[i], 0, "/tmp/listen.sock") || name_is(acc[i], 1, name)) return -1;
+        if (name_is(cli[i], 0, name) || name_is(cli[i], 1, "/tmp/listen.sock")) return -1;
+        snprintf(m, sizeof m, "from-client-%d", i);
+        if (recv_is(acc[i], m, "accepted connection")) return -1;
+        snprintf(m, sizeof m, "to-client-%d", i);
+        if (recv_is(cli[i], m, "client of an accepted connection")) return -1;
+    }
+    for (int i = 2; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "@myrt-client-%d", i);
+        if (name_is(cli[i], 1, "/tmp/listen.sock")) return -1;
+        send_str(cli[i], "late");
+        int fl = fcntl(lsn, F_GETFL);
+        fcntl(lsn, F_SETFL, fl | O_NONBLOCK);
+        int a = accept(lsn, NULL, NULL);
+        CHECK(a >= 0, "accept of pending connection %d: %s", i, strerror(errno));
+        if (name_is(a, 1, name) || name_is(a, 0, "/tmp/listen.sock")) return -1;
+        if (recv_is(a, "late", "pending connection")) return -1;
+        send_str(a, "welcome");
+        if (recv_is(cli[i], "welcome", "pending connection reply")) return -1;
+    }
+    int a = accept(lsn, NULL, NULL);
+    CHECK(a < 0 && errno == EAGAIN, "a sixth connection was pending");
+    int backlog = 0;
+    (void)backlog;
+    return 0;
+}
+
+/* ---------------- dgram ---------------- */
+static int rcv, s_abs, s_path, s_anon, dp[2], selfc, conn_s, conn_r;
+
+static void setup_dgram(void) {
+    rcv = sock_bound(SOCK_DGRAM, "/tmp/dgram.sock");
+    s_abs = sock_bound(SOCK_DGRAM, "@myrt-sender-abs");
+    s_path = sock_bound(SOCK_DGRAM, "/tmp/sender.sock");
+    s_anon = sock_bound(SOCK_DGRAM, NULL);
+    struct sockaddr_un a;
+    socklen_t l = mkaddr(&a, "/tmp/dgram.sock");
+    sendto(s_abs, "one", 3, 0, (struct sockaddr *)&a, l);
+    sendto(s_path, "two-two", 7, 0, (struct sockaddr *)&a, l);
+    sendto(s_anon, "three", 5, 0, (struct sockaddr *)&a, l);
+    sendto(s_abs, "four!", 5, 0, (struct sockaddr *)&a, l);
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, dp) < 0) die("socketpair");
+    send_str(dp[0], "a");
+    send_str(dp[0], "bb");
+    send_str(dp[1], "ccc");
+    selfc = sock_bound(SOCK_DGRAM, "@myrt-self");
+    do_connect(selfc, "@myrt-self");
+    send_str(selfc, "me");
+    send_str(selfc, "myself");
+    conn_r = sock_bound(SOCK_DGRAM, "@myrt-conn-r");
+    conn_s = sock_bound(SOCK_DGRAM, NULL);
+    do_connect(conn_s, "@myrt-conn-r");
+    send_str(conn_s, "connected-1");
+    send_str(conn_s, "connected-22");
+}
+
+static int recv_from_is(int s, const char *want, const char *from) {
+    char buf[100], got[200];
+    struct sockaddr_un a;
+    socklen_t l = sizeof a;
+    ssize_t n = recvfrom(s, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&a, &l);
+    CHECK(n >= 0, "recvfrom for '%s': %s", want, strerror(errno));
+    render(&a, l, got, sizeof got);
+    CHECK((size_t)n == strlen(want) && memcmp(buf, want, (size_t)n) == 0, "datagram '%.*s', want '%s'", (int)n, buf, want);
+    CHECK(strcmp(got, from) == 0, "datagram '%s' from '%s', want from '%s'", want, got, from);
+    return 0;
+}
+
+static int check_dgram(void) {
+    if (recv_from_is(rcv, "one", "@myrt-sender-abs") || recv_from_is(rcv, "two-two", "/tmp/sender.sock") ||
+        recv_from_is(rcv, "three", "") || recv_from_is(rcv, "four!", "@myrt-sender-abs") || queue_empty(rcv, "receiver"))
+        return -1;
+    if (recv_is(dp[1], "a", "dgram pair") || recv_is(dp[1], "bb", "dgram pair") || recv_is(dp[0], "ccc", "dgram pair"))
+        return -1;
+    if (recv_is(selfc, "me", "self-connected") || recv_is(selfc, "myself", "self-connected")) return -1;
+    if (name_is(selfc, 1, "@myrt-self")) return -1;
+    if (recv_is(conn_r, "connected-1", "connected dgram") || recv_is(conn_r, "connected-22", "connected dgram")) return -1;
+    if (name_is(conn_s, 1, "@myrt-conn-r") || name_is(rcv, 0, "/tmp/dgram.sock")) return -1;
+    send_str(selfc, "again");
+    if (recv_is(selfc, "again", "self-connected after restore")) return -1;
+    send_str(dp[1], "back");
+    if (recv_is(dp[0], "back", "dgram pair after restore")) return -1;
+    struct sockaddr_un a;
+    socklen_t l = mkaddr(&a, "/tmp/dgram.sock");
+    sendto(s_path, "later", 5, 0, (struct sockaddr *)&a, l);
+    if (recv_from_is(rcv, "later", "/tmp/sender.sock")) return -1;
+    return 0;
+}
+
+/* ---------------- seqpacket ---------------- */
+static int qp[2], ql, qc, qa;
+
+static void setup_seqpacket(void) {
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, qp) < 0) die("socketpair");
+    send_str(qp[0], "x");
+    send_str(qp[0], "yy");
+    send_str(qp[0], "zzz");
+    send_str(qp[1], "back-1");
+    send_str(qp[1], "back-22");
+    ql = sock_bound(SOCK_SEQPACKET, "@myrt-seq");
+    if (listen(ql, 3) < 0) die("listen");
+    qc = sock_bound(SOCK_SEQPACKET, NULL);
+    do_connect(qc, "@myrt-seq");
+    qa = accept(ql, NULL, NULL);
+    send_str(qc, "m1");
+    send_str(qc, "message-two");
+    send_str(qa, "reply");
+}
+
+static int check_seqpacket(void) {
+    if (recv_is(qp[1], "x", "seqpacket") || recv_is(qp[1], "yy", "seqpacket") || recv_is(qp[1], "zzz", "seqpacket")) return -1;
+    if (recv_is(qp[0], "back-1", "seqpacket") || recv_is(qp[0], "back-22", "seqpacket")) return -1;
+    if (recv_is(qa, "m1", "seqpacket conn") || recv_is(qa, "message-two", "seqpacket conn") || recv_is(qc, "reply", "seqpacket conn"))
+        return -1;
+    if (name_is(qa, 0, "@myrt-seq") || name_is(qc, 1, "@myrt-seq")) return -1;
+    CHECK(int_opt(qa, SO_TYPE) == SOCK_SEQPACKET, "type");
+    return 0;
+}
+
+/* ---------------- fds in flight ---------------- */
+static int fp[2];
+
+static void setup_fds(void) {
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fp) < 0) die("socketpair");
+    int f = open("/shared/fd-target", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (f < 0) die("open");
+    if (write(f, "target", 6) != 6) die("write");
+    char c = 'F';
+    struct iovec iov = {&c, 1};
+    char control[CMSG_SPACE(sizeof(int))];
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = sizeof control;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &f, sizeof f);
+    if (sendmsg(fp[0], &m, 0) != 1) die("sendmsg");
+    close(f);
+}
+
+static int check_fds(void) {
+    char c;
+    struct iovec iov = {&c, 1};
+    char control[CMSG_SPACE(sizeof(int))];
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = sizeof control;
+    CHECK(recvmsg(fp[1], &m, MSG_DONTWAIT) == 1 && c == 'F', "the message with the fd is gone: %s", strerror(errno));
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    CHECK(cm && cm->cmsg_type == SCM_RIGHTS, "no SCM_RIGHTS with the message");
+    int f;
+    memcpy(&f, CMSG_DATA(cm), sizeof f);
+    char buf[8] = {0};
+    CHECK(pread(f, buf, 6, 0) == 6 && memcmp(buf, "target", 6) == 0, "the fd in flight does not read back");
+    return 0;
+}
+
+/* ---------------- shutdown ---------------- */
+static int wr[2], rd[2], both[2];
+
+static void setup_shutdown(void) {
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, wr) < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, rd) < 0 ||
+        socketpair(AF_UNIX, SOCK_SEQPACKET, 0, both) < 0)
+        die("socketpair");
+    send_str(wr[0], "last-words");
+    shutdown(wr[0], SHUT_WR);
+    send_str(rd[1], "unread");
+    shutdown(rd[0], SHUT_RD);
+    send_str(both[1], "pkt");
+    shutdown(both[0], SHUT_RDWR);
+}
+
+static int check_shutdown(void) {
+    signal(SIGPIPE, SIG_IGN);
+    if (recv_is(wr[1], "last-words", "before EOF")) return -1;
+    char c;
+    CHECK(recv(wr[1], &c, 1, MSG_DONTWAIT) == 0, "no EOF after a SHUT_WR peer");
+    CHECK(send(wr[0], "x", 1, MSG_DONTWAIT) < 0 && errno == EPIPE, "send after SHUT_WR did not fail with EPIPE");
+    send_str(wr[1], "other-way");
+    if (recv_is(wr[0], "other-way", "the open half")) return -1;
+    CHECK(send(rd[1], "x", 1, MSG_DONTWAIT) < 0 && errno == EPIPE, "send to a SHUT_RD peer did not fail with EPIPE");
+    send_str(rd[0], "rd-writes");
+    if (recv_is(rd[1], "rd-writes", "the write half of a SHUT_RD socket")) return -1;
+    CHECK(send(both[0], "x", 1, MSG_DONTWAIT) < 0 && errno == EPIPE, "send on SHUT_RDWR did not fail");
+    CHECK(send(both[1], "x", 1, MSG_DONTWAIT) < 0 && errno == EPIPE, "send to a SHUT_RDWR peer did not fail");
+    return 0;
+}
+
+/* ---------------- talk ---------------- */
+static void talk_server(void) {
+    int l = sock_bound(SOCK_STREAM, "/tmp/echo.sock");
+    if (listen(l, 4) < 0) _exit(2);
+    int c = accept(l, NULL, NULL);
+    char buf[64];
+    for (;;) {
+        ssize_t n = recv(c, buf, sizeof buf, 0);
+        if (n <= 0) _exit(n == 0 ? 0 : 3);
+        for (ssize_t i = 0; i < n; i++) buf[i] = (char)(buf[i] ^ 0x20);
+        if (send(c, buf, (size_t)n, 0) != n) _exit(4);
+    }
+}
+
+static int run_talk(void) {
+    pid_t srv = fork();
+    if (srv == 0) talk_server();
+    int c = -1;
+    for (int i = 0; i < 200 && c < 0; i++) {
+        c = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un a;
+        socklen_t l = mkaddr(&a, "/tmp/echo.sock");
+        if (connect(c, (struct sockaddr *)&a, l) < 0) {
+            close(c);
+            c = -1;
+            usleep(10000);
+        }
+    }
+    if (c < 0) die("connect to the echo server");
+    long rounds = 0, at_usr1 = -1;
+    struct timespec t0;
+    int readied = 0;
+    for (;;) {
+        char m[16], r[16];
+        int len = snprintf(m, sizeof m, "msg%ld", rounds);
+        if (send(c, m, (size_t)len, 0) != len) CHECK(0, "send to the echo server: %s", strerror(errno));
+        ssize_t got = 0;
+        while (got < len) {
+            ssize_t n = recv(c, r + got, (size_t)(len - got), 0);
+            if (n < 0 && errno == EINTR) continue;
+            CHECK(n > 0, "echo server gone after %ld rounds: %s", rounds, n == 0 ? "EOF" : strerror(errno));
+            got += n;
+        }
+        for (int i = 0; i < len; i++) CHECK(r[i] == (char)(m[i] ^ 0x20), "wrong echo at round %ld", rounds);
+        rounds++;
+        if (rounds == 100 && !readied) {
+            put_file("/shared/ready", "READY\n");
+            readied = 1;
+        }
+        if (got_usr1 && at_usr1 < 0) {
+            at_usr1 = rounds;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+        }
+        if (at_usr1 >= 0 && rounds - at_usr1 > 200) break;
+        usleep(2000);
+    }
+    close(c);
+    int st;
+    waitpid(srv, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "echo server ended with status %#x", st);
+    return 0;
+}
+
+/* ---------------- leak ---------------- */
+static void run_leak(void) {
+    int s = sock_bound(SOCK_STREAM, NULL);
+    do_connect(s, "/shared/outside.sock");
+    put_file("/shared/ready", "READY\n");
+    for (int round = 0;; round++) {
+        wait_usr1();
+        why[0] = 0;
+        int rc = 0;
+        if (round == 0) {
+            send_str(s, "ping");
+            char buf[8] = {0};
+            ssize_t n = recv(s, buf, 4, MSG_WAITALL);
+            if (n != 4 || memcmp(buf, "pong", 4) != 0) {
+                snprintf(why, sizeof why, "the outside peer did not answer: %zd", n);
+                rc = -1;
+            }
+        } else {
+            char c;
+            ssize_t n = recv(s, &c, 1, 0);
+            if (n != 0) {
+                snprintf(why, sizeof why, "after restore with --ext-unix-sk the outside peer should be gone, recv gave %zd (%s)", n,
+                         n < 0 ? strerror(errno) : "data");
+                rc = -1;
+            }
+        }
+        verdict(rc);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return 2;
+    signal(SIGUSR1, on_usr1);
+    signal(SIGPIPE, SIG_IGN);
+    mkdir("/tmp", 01777);
+    const char *mode = argv[1];
+    if (!strcmp(mode, "talk")) {
+        verdict(run_talk());
+        for (;;) pause();
+    }
+    if (!strcmp(mode, "leak")) run_leak();
+    int (*verify)(void) = NULL;
+    if (!strcmp(mode, "stream")) setup_stream(), verify = check_stream;
+    else if (!strcmp(mode, "listen")) setup_listen(), verify = check_listen;
+    else if (!strcmp(mode, "dgram")) setup_dgram(), verify = check_dgram;
+    else if (!strcmp(mode, "seqpacket")) setup_seqpacket(), verify = check_seqpacket;
+    else if (!strcmp(mode, "fds")) setup_fds(), verify = check_fds;
+    else if (!strcmp(mode, "shutdown")) setup_shutdown(), verify = check_shutdown;
+    else return 2;
+    put_file("/shared/ready", "READY\n");
+    wait_usr1();
+    verdict(verify());
+    for (;;) pause();
+}
