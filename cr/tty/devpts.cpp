@@ -130,7 +130,7 @@ std::string devpts_mount_point(pid_t pid, uint64_t devpts_dev, int mnt_id, const
 }
 
 UniqueFd open_pty_at(pid_t pid, const std::string& mount_point, uint32_t index) {
-    if (index >= max_index) fail("pty index {} at {}: more than {} ptys per devpts are not restored", index, mount_point, max_index);
+    if (index >= max_index && index != any_index) fail("pty index {} at {}: more than {} ptys per devpts are not restored", index, mount_point, max_index);
     // The last devpts mount at that point is the one path lookups see.
     bool mounted = false;
     for (const auto& m : mountinfo(pid))
@@ -154,7 +154,7 @@ UniqueFd open_pty_at(pid_t pid, const std::string& mount_point, uint32_t index) 
         UniqueFd m(::open(reopen.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
         if (!m) throw_errno("opening {} in the restored container (for pty {})", ptmx, index);
         uint32_t got = pty_index(m.get());
-        if (got == index) return m;  // the placeholders close on return
+        if (got == index || index == any_index) return m;  // the placeholders close on return
         if (got > index)
             fail("pty {} of the devpts at {} is taken in the restored container (the kernel handed out {})", index,
                  mount_point, got);

@@ -50,6 +50,8 @@ std::string devpts_mount_point(pid_t pid, uint64_t devpts_dev, int mnt_id, const
 // mount table (through /proc/PID/root) until the kernel hands out `index`.
 // Indexes are given lowest-free first: the ptys opened on the way are held
 // and closed once the wanted one comes. Throws if the index is taken.
+// `any_index`: the first one the kernel gives.
+inline constexpr uint32_t any_index = UINT32_MAX;
 UniqueFd open_pty_at(pid_t pid, const std::string& mount_point, uint32_t index);
 
 // Host pid -> pid in the innermost pid namespace (NSpid's last field); 0 if gone.

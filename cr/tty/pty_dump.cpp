@@ -268,17 +268,29 @@ void check_pty_fd(pid_t pid, const files::OpenFd& fd, files::DumpContext& ctx, b
     PtyId id = identify_or_fail(pid, fd);
     const std::string what = describe(pid, fd, id);
     if (id.master != master) fail("{}: internal error, claimed by the wrong pty kind", what);
-    if (fd.link.ends_with(" (deleted)")) fail("{}: its master is closed (the slave is hung up): not supported", what);
     UniqueFd mine = take_fd(pid, fd.fd);
-    if (hung_up(mine.get())) fail("{}: the description is hung up: not supported", what);
-    DumpState& st = state(ctx);
-    (void)st;
+    const bool hung = hung_up(mine.get());
+    if (hung && master) fail("{}: a hung-up pty master is not restorable", what);
+    if (!hung && fd.link.ends_with(" (deleted)")) fail("{}: its pty is gone but the description is not hung up", what);
     devpts_mount_point(ctx.init_pid > 0 ? ctx.init_pid : pid, id.devpts_dev, id.mnt_id, what);
 }
 
 void dump_pty_fd(pid_t pid, const files::OpenFd& fd, uint64_t objref, files::DumpContext& ctx, img::RecordWriter& w,
                  bool master) {
     PtyId id = identify_or_fail(pid, fd);
+    UniqueFd mine = take_fd(pid, fd.fd);
+    if (hung_up(mine.get())) {
+        // A hung-up description answers read with 0 and everything else with
+        // EIO, whatever its pty does now (its master may even be closed):
+        // it names no pair, only the devpts to make one like it on.
+        img::PtyFileRecord rec{};
+        rec.end = img::tty_end_slave;
+        rec.flags = img::pty_file_hung_up;
+        w.write<img::RecordType::pty_file>(rec, objref);
+        w.write_string(devpts_mount_point(ctx.init_pid > 0 ? ctx.init_pid : pid, id.devpts_dev, id.mnt_id, describe(pid, fd, id)),
+                       objref);
+        return;
+    }
     uint64_t pty_objref = dump_pair(pid, fd, id, ctx, w);
     img::PtyFileRecord rec{};
     rec.pty_objref = pty_objref;

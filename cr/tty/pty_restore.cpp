@@ -163,6 +163,19 @@ int description_flags(const img::FileRecord& rec) {
     return static_cast<int>(rec.flags & (O_ACCMODE | O_NONBLOCK | O_APPEND | O_ASYNC | O_DIRECT));
 }
 
+// A slave description of a fresh pty on the same devpts, hung up
+// (TIOCVHANGUP: the new pty is nobody's controlling terminal, so no SIGHUP
+// goes anywhere), and its master closed.
+UniqueFd hung_up_description(files::RestoreContext& ctx, const std::string& mp, int flags, uint64_t objref) {
+    if (ctx.init_pid <= 0) fail("restoring hung-up pty description {}: no container init to find its devpts through", objref);
+    UniqueFd master = open_pty_at(ctx.init_pid, mp, any_index);
+    set_pty_locked(master.get(), false);
+    UniqueFd slave(open_peer(master.get(), flags | O_CLOEXEC));
+    if (!slave) throw_errno("opening a pty slave at {} for the hung-up description {}", mp, objref);
+    hang_up(slave.get(), fmt::format("the pty slave for hung-up description {}", objref));
+    return slave;
+}
+
 }  // namespace
 
 UniqueFd restore_pty_fd(img::RecordReader& r, files::RestoreContext& ctx, uint64_t objref, const img::FileRecord& rec,
@@ -181,7 +194,18 @@ UniqueFd restore_pty_fd(img::RecordReader& r, files::RestoreContext& ctx, uint64
     auto pf = r.read_fixed<img::RecordType::pty_file>();
     const uint32_t end = master ? img::tty_end_master : img::tty_end_slave;
     if (pf.end != end) r.fail_at("PTY_FILE {}: end {} in a {} description", objref, pf.end, master ? "master" : "slave");
-    if (pf.flags != 0) r.fail_at("PTY_FILE {}: unknown flags {:#x}", objref, pf.flags);
+    if (pf.flags & ~img::pty_file_hung_up) r.fail_at("PTY_FILE {}: unknown flags {:#x}", objref, pf.flags);
+    if (pf.flags & img::pty_file_hung_up) {
+        if (master || pf.pty_objref != 0) r.fail_at("PTY_FILE {}: only a slave description without a pty can be hung up", objref);
+        auto sh = r.next();
+        if (!sh || sh->type != static_cast<uint32_t>(img::RecordType::string) || sh->objref != objref)
+            r.fail_at("PTY_FILE {}: expected the devpts mount point of the hung-up description", objref);
+        std::string mp = r.read_string();
+        if (mp.empty() || mp[0] != '/' || mp.find('\0') != std::string::npos || mp.find("/../") != std::string::npos ||
+            mp.ends_with("/.."))
+            r.fail_at("PTY_FILE {}: devpts mount point {} is not a clean absolute path", objref, mp);
+        return hung_up_description(ctx, mp, description_flags(rec), objref);
+    }
     if (pf.pty_objref == 0 || !ctx.objs.installed(pf.pty_objref))
         r.fail_at("PTY_FILE {}: pty objref {} was not restored before it", objref, pf.pty_objref);
     auto& pair = *ctx.objs.fetch<std::shared_ptr<Pair>>(pf.pty_objref, objhash::kind::pty);

@@ -12,7 +12,8 @@
  *          slave, output unread by the master, and the controlling terminal
  *          of a child session whose foreground group is a grandchild's;
  *          C locked (never unlocked) in packet mode; D on a second devpts
- *          instance (/dev/pts2, when mounted) with unread input. After
+ *          instance (/dev/pts2, when mounted) with unread input; E's master
+ *          closed, so its slave description is hung up. After
  *          restore: same indexes, termios, window sizes, modes, and exactly
  *          the unread data, line boundaries included.
  *   hold   one pty, master and slave open, nothing else (the leak test holds
@@ -146,6 +147,10 @@ static int mode_ptys(void)
     open_pty(&c, "/dev/ptmx", 0);
     int have_d = access("/dev/pts2/ptmx", F_OK) == 0;
     if (have_d) open_pty(&d, "/dev/pts2/ptmx", 1);
+    /* E: master closed, the slave description is hung up (read 0, write EIO). */
+    struct pty e = {.name = "E"};
+    open_pty(&e, "/dev/ptmx", 1);
+    close(e.master);
 
     /* A: raw, VMIN 5, exclusive, 20x70. */
     struct termios t;
@@ -252,6 +257,16 @@ static int mode_ptys(void)
         snprintf(path, sizeof path, "/dev/pts2/%d", d.index);
         if (stat(path, &s1) < 0 || fstat(d.slave, &s2) < 0 || s1.st_ino != s2.st_ino || s1.st_dev != s2.st_dev)
             bad("D: the slave is not %s any more", path);
+    }
+    {
+        char c;
+        int fl = fcntl(e.slave, F_GETFL);
+        fcntl(e.slave, F_SETFL, fl & ~O_NONBLOCK);
+        ssize_t n = read(e.slave, &c, 1);
+        if (n != 0) bad("E: read on the hung-up slave gave %zd (errno %d), want 0", n, errno);
+        if (write(e.slave, "x", 1) != -1 || errno != EIO) bad("E: write on the hung-up slave did not fail with EIO");
+        struct termios et;
+        if (tcgetattr(e.slave, &et) == 0 || errno != EIO) bad("E: tcgetattr on the hung-up slave did not fail with EIO");
     }
     if (!failed) {
         /* Still a working pty: a line typed at the master comes out at the slave. */
