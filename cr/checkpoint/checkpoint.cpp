@@ -141,6 +141,7 @@ std::set<std::pair<uint64_t, uint64_t>> stdio_objects(const std::vector<pid_t>& 
 // Collect pass and leak check; on return `hash` is in its dump phase with
 // reverse-leak checks on, ready for the files layer.
 void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, pid_t init, WorkLog& log) {
+    const auto start = Clock::now();
     objhash::LeakDetector detector(hash);
     detector.collect(pids);
     objhash::LeakOptions opts;
@@ -159,6 +160,7 @@ void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, pid_t i
     detector.check_leaks(opts);
     for (auto& [pid, why] : detector.uninspectable())
         log.line(fmt::format("leak check skipped process {}: {}", pid, why));
+    log.line(fmt::format("collect pass and leak check in {:.1f} ms", ms_since(start)));
 }
 
 }  // namespace
@@ -201,7 +203,9 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         report.freeze_ms = ms_since(freeze_start);
         log.line(fmt::format("frozen in {:.1f} ms", report.freeze_ms));
 
+        const auto seize_start = Clock::now();
         auto& tree = seized.emplace(st.pid, SeizeMode::checkpoint);
+        log.line(fmt::format("seized {} processes in {:.1f} ms", tree.processes().size(), ms_since(seize_start)));
         freezer.thaw_for_dump();
         auto cg_pids = cg.pids();
         std::set<pid_t> in_tree;

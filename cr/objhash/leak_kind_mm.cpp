@@ -68,6 +68,7 @@ public:
     }
 
     void find_outside(ProcessView& outside, ObjHash& hash, const OutsideReport& report) override {
+        if (!hash.has_kind(id())) return;  // spares reading every process's maps
         for (const MapEntry& m : outside.maps()) {
             if (m.ino == 0) continue;
             if (Object* obj = hash.find(ObjectKey{id(), m.dev, m.ino, 0}))

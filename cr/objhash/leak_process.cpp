@@ -1,8 +1,10 @@
 #include "cr/objhash/leak_process.hpp"
 
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <linux/kcmp.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -31,9 +34,12 @@ std::optional<long> parse_number(std::string_view s) {
     return v;
 }
 
-std::string read_link(const std::string& path) {
+// Relative to an open /proc/PID/fd (or ns) directory: the scan of every host
+// process makes thousands of these calls, and each full path would be walked
+// again from /proc.
+std::string read_link_at(int dir_fd, const char* name) {
     char buf[4096];
-    ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf) - 1);
+    ssize_t n = ::readlinkat(dir_fd, name, buf, sizeof(buf) - 1);
     if (n < 0) return {};
     return std::string(buf, static_cast<size_t>(n));
 }
@@ -64,10 +70,9 @@ const std::vector<FdEntry>& ProcessView::fds() {
         if (!fd) continue;
         FdEntry entry;
         entry.fd = static_cast<int>(*fd);
-        std::string path = dir + "/" + e->d_name;
         struct stat st{};
-        if (::stat(path.c_str(), &st) < 0) continue;  // closed meanwhile
-        entry.link = read_link(path);
+        if (::fstatat(::dirfd(d.get()), e->d_name, &st, 0) < 0) continue;  // closed meanwhile
+        entry.link = read_link_at(::dirfd(d.get()), e->d_name);
         entry.dev = st.st_dev;
         entry.ino = st.st_ino;
         entry.mode = st.st_mode;
@@ -113,13 +118,12 @@ const std::vector<NsEntry>& ProcessView::namespaces() {
     if (!d) return *ns_;
     while (dirent* e = ::readdir(d.get())) {
         if (e->d_name[0] == '.') continue;
-        std::string path = dir + "/" + e->d_name;
         struct stat st{};
-        if (::stat(path.c_str(), &st) < 0) {
-            if (errno == EACCES || errno == EPERM) throw_errno("reading the namespaces of pid {} ({})", pid_, path);
+        if (::fstatat(::dirfd(d.get()), e->d_name, &st, 0) < 0) {
+            if (errno == EACCES || errno == EPERM) throw_errno("reading the namespaces of pid {} ({}/{})", pid_, dir, e->d_name);
             continue;
         }
-        ns_->push_back(NsEntry{e->d_name, read_link(path), st.st_dev, st.st_ino});
+        ns_->push_back(NsEntry{e->d_name, read_link_at(::dirfd(d.get()), e->d_name), st.st_dev, st.st_ino});
     }
     return *ns_;
 }
@@ -131,6 +135,23 @@ std::vector<pid_t> list_processes() {
     while (dirent* e = ::readdir(d.get()))
         if (auto pid = parse_number(e->d_name)) out.push_back(static_cast<pid_t>(*pid));
     return out;
+}
+
+bool is_kernel_thread(pid_t pid) {
+    char buf[512];
+    UniqueFd fd(::open(fmt::format("/proc/{}/stat", pid).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return false;
+    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0) return false;
+    buf[n] = '\0';
+    // "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may
+    // hold spaces and parentheses, so fields are counted after the last ')'.
+    const char* p = std::strrchr(buf, ')');
+    if (!p) return false;
+    unsigned long flags = 0;
+    if (std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1) return false;
+    constexpr unsigned long pf_kthread = 0x00200000;
+    return flags & pf_kthread;
 }
 
 pid_t thread_group_of(pid_t pid) {

@@ -56,6 +56,9 @@ private:
 
 // Every process (thread-group leader) in /proc.
 std::vector<pid_t> list_processes();
+// True for kernel threads (PF_KTHREAD): they hold no fds or mappings and live
+// in the initial namespaces, so they can hold nothing of a container.
+bool is_kernel_thread(pid_t pid);
 // The thread-group id of a pid, or 0 if it is gone.
 pid_t thread_group_of(pid_t pid);
 // kcmp(pid1, pid2, type, idx1, idx2): 0 same, >0 different, <0 with errno set on failure.

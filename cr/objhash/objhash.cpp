@@ -76,6 +76,11 @@ Object& ObjHash::get(uint64_t objref) {
     return *obj;
 }
 
+bool ObjHash::has_kind(uint32_t k) const {
+    auto it = by_key_.lower_bound(ObjectKey{k, 0, 0, 0});
+    return it != by_key_.end() && it->first.kind == k;
+}
+
 std::vector<Object*> ObjHash::instances(uint32_t k, uint64_t dev, uint64_t ino) {
     std::vector<Object*> out;
     for (auto it = by_key_.lower_bound(ObjectKey{k, dev, ino, 0});

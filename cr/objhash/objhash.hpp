@@ -98,6 +98,8 @@ public:
     // Objects in objref order (reserved objrefs are skipped).
     std::vector<const Object*> objects() const;
     std::vector<Object*> objects();
+    // Whether any object of kind `k` is stored (a kind with none has nothing to look for outside).
+    bool has_kind(uint32_t k) const;
     uint64_t size() const { return by_key_.size(); }
     uint64_t next_objref() const { return slots_.size() + 1; }
 
