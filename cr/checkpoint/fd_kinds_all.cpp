@@ -4,6 +4,7 @@
 
 #include "cr/files/fd_kind_ops.hpp"
 #include "cr/tty/pty.hpp"             // cr/tty
+#include "cr/ipc/mqueue_fd.hpp"       // cr/ipc
 #include "cr/net/unix_socket.hpp"  // cr/net
 #include "cr/files/object_kinds.hpp"  // objects area
 
@@ -31,6 +32,7 @@ void register_fd_kinds() {
         registry.add(tty::make_pty_slave_kind());
         objhash::KindRegistry::global().add(tty::make_pty_leak_kind());
         // --- cr/tty (end) ---
+        registry.add(ipc::make_mqueue_fd_kind());  // cr/ipc: POSIX queue descriptors
     });
 }
 

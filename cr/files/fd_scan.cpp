@@ -3,6 +3,7 @@
 
 #include "util/error.hpp"
 
+#include <sys/statfs.h>  // cr/ipc
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/sysmacros.h>
@@ -119,6 +120,14 @@ std::vector<OpenFd> scan_fds(pid_t pid) {
         fd.link = read_link(path);
         read_fdinfo(pid, fd);
         classify(fd);
+        // cr/ipc: a POSIX queue descriptor looks like a regular file "/NAME";
+        // it belongs to the mqueue fd kind (cr/ipc/mqueue_fd.cpp).
+        if (struct statfs sfs {}; (fd.kind == FdKind::regular || fd.kind == FdKind::deleted) &&
+                                  ::statfs(path.c_str(), &sfs) == 0 &&
+                                  sfs.f_type == 0x19800202 /* MQUEUE_MAGIC */) {
+            fd.kind = FdKind::unsupported;
+            fd.what = "POSIX message queue";
+        }
         if (fd.kind == FdKind::unsupported) {
             fd.ops = FdKindRegistry::global().claim(fd);
             if (fd.ops) fd.kind = FdKind::extension;

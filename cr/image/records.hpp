@@ -337,6 +337,10 @@ static_assert(sizeof(PidfdRecord) == 8);
 // --- objects (end) ---
 
 // --- cr/ipc (begin): see docs/cr-ipc.md ---
+// A POSIX queue descriptor: FILE {kind = file_kind_mqueue, flags}, then a STRING with the
+// queue's name (the queue itself is in the IPC section).
+inline constexpr uint32_t file_kind_mqueue = 50;
+
 struct IpcNsRecord {
     uint32_t nr_shm;           // IPC_SHM records that follow, ids ascending
     uint32_t nr_msq;

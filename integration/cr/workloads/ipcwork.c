@@ -18,6 +18,7 @@
  *   sem        a set of 4 (key 0x5345) with values, a second private set,
  *              and a child blocked in semop until the init releases it
  *   mq         POSIX queues /prio (messages of mixed priorities) and /empty
+ *   mqfd       POSIX queue /kept with a message, its descriptor kept open
  *   leak       segment key 0x4c4b attached by the init only
  *   attach KEY [NS] (run outside the container, in its IPC namespace) attach
  *              the segment with KEY, go back to IPC namespace NS (a path),
@@ -403,6 +404,25 @@ static void mode_mq(void) {
     finish();
 }
 
+/* A descriptor kept open across the checkpoint. */
+static void mode_mqfd(void) {
+    struct mq_attr attr = {0, 4, 32, 0, {0}};
+    mqd_t q = mq_open("/kept", O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+    if (q == (mqd_t)-1 || mq_send(q, "kept", 4, 7) != 0) {
+        CHECK(0, "mq: %s", strerror(errno));
+        finish();
+        return;
+    }
+    put_file("/shared/ready", "READY\n");
+    wait_usr1();
+    char buf[32];
+    unsigned prio = 0;
+    ssize_t n = mq_receive(q, buf, sizeof buf, &prio);
+    CHECK(n == 4 && prio == 7 && memcmp(buf, "kept", 4) == 0, "receive through the kept descriptor: %zd (%s)", n,
+          n < 0 ? strerror(errno) : "");
+    finish();
+}
+
 /* ---- leak ---- */
 static void mode_leak(void) {
     int id = shmget(0x4c4b, 4096, IPC_CREAT | IPC_EXCL | 0600);
@@ -452,6 +472,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "sem") == 0) mode_sem();
     else if (strcmp(argv[1], "mq") == 0) mode_mq();
     else if (strcmp(argv[1], "leak") == 0) mode_leak();
+    else if (strcmp(argv[1], "mqfd") == 0) mode_mqfd();
     else {
         fprintf(stderr, "unknown mode %s\n", argv[1]);
         return 2;
