@@ -99,6 +99,48 @@ TEST(Codec, HostileCountsAndLayoutsAreRefused) {
     EXPECT_THROW(driver::decode_process(bytes), Error);
 }
 
+// task: POSIX timers and file locks travel in the process section, time
+// offsets in the namespaces section; junk in them is refused.
+TEST(Codec, TimersLocksAndTimeOffsetsRoundTripAndRefuseJunk) {
+    auto st = sample_process();
+    PosixTimerRecord t{};
+    t.id = 3;
+    t.clock = 1;
+    t.signo = 34;
+    t.notify = 4 | 0;  // SIGEV_THREAD_ID | SIGEV_SIGNAL
+    t.target = 1;
+    t.sival = 0x1234;
+    t.interval_nsec = 50000000;
+    t.value_sec = 7;
+    st.posix_timers.push_back(t);
+    st.file_locks.push_back(FileLockRecord{4, 2, 1, 0, 0, 99});
+    auto back = driver::decode_process(driver::encode_process(st));
+    ASSERT_EQ(back.posix_timers.size(), 1u);
+    EXPECT_EQ(back.posix_timers[0].sival, 0x1234u);
+    EXPECT_EQ(back.posix_timers[0].value_sec, 7);
+    ASSERT_EQ(back.file_locks.size(), 1u);
+    EXPECT_EQ(back.file_locks[0].end, 99);
+    auto bad = st;
+    bad.posix_timers[0].interval_nsec = 1000000000;
+    EXPECT_THROW(driver::decode_process(driver::encode_process(bad)), Error);
+    bad = st;
+    bad.posix_timers[0].signo = 0;
+    EXPECT_THROW(driver::decode_process(driver::encode_process(bad)), Error);
+    bad = st;
+    bad.file_locks[0].kind = 9;
+    EXPECT_THROW(driver::decode_process(driver::encode_process(bad)), Error);
+    bad = st;
+    bad.file_locks[0].end = -5;
+    EXPECT_THROW(driver::decode_process(driver::encode_process(bad)), Error);
+
+    ns::NamespaceState n;
+    n.flags = ns::ns_pid | ns::ns_time;
+    n.time_offsets = "monotonic 86400 0\nboottime 0 0\n";
+    EXPECT_EQ(driver::decode_namespaces(driver::encode_namespaces(n)).time_offsets, n.time_offsets);
+    n.flags = ns::ns_pid;  // offsets without a time namespace
+    EXPECT_THROW(driver::decode_namespaces(driver::encode_namespaces(n)), Error);
+}
+
 TEST(Codec, NamespacesAndTmpfsEntriesRoundTripAndRefuseJunk) {
     ns::NamespaceState n;
     n.flags = ns::ns_pid | ns::ns_uts;
