@@ -8,4 +8,6 @@ source "$(dirname "$0")/ipc_lib.sh"
 require_root
 
 ipc_roundtrip shm
+# Segment A was SHM_LOCKed when the container's RLIMIT_MEMLOCK allowed; the workload checked it is still locked.
+if [ "$(cat "$B.shared/shm_locked")" = 1 ]; then pass "SHM_LOCK kept"; else pass "SHM_LOCK not tried: the container could not lock segment A"; fi
 pass "the shm state survived checkpoint and restore"

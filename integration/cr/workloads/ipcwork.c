@@ -10,7 +10,8 @@
  *
  * Modes:
  *   shm        segment A (key 0x1a2b) shared by the init (rw), a writer child
- *              (rw) and a reader child (SHM_RDONLY); segment B (IPC_PRIVATE,
+ *              (rw) and a reader child (SHM_RDONLY), SHM_LOCKed when the
+ *              container may (/shared/shm_locked); segment B (IPC_PRIVATE,
  *              sparse, 1 MiB) in the init; segment C deleted but attached
  *              (SHM_DEST); segment D (key 0x0d0d) attached by nobody
  *   msg        a queue (key 0x4d53) with messages of mixed types, one empty,
@@ -201,6 +202,9 @@ static void mode_shm(void) {
     ds.shm_perm.uid = 1234;
     ds.shm_perm.gid = 4321;
     shmctl(shm_d, IPC_SET, &ds);
+    /* Locked in memory (SHM_LOCK: the creator may, within RLIMIT_MEMLOCK); checked when it worked. */
+    int locked = shmctl(shm_a, SHM_LOCK, NULL) == 0;
+    put_file("/shared/shm_locked", locked ? "1\n" : "0\n");
     unsigned char *a = shmat(shm_a, NULL, 0);
     unsigned char *b = shmat(shm_b, NULL, 0);
     unsigned char *c = shmat(shm_c, NULL, 0);
@@ -231,6 +235,10 @@ static void mode_shm(void) {
     check_seg(ids[2], IPC_PRIVATE, C_SIZE, 0600 | SHM_DEST, "C");
     check_seg(ids[3], 0x0d0d, D_SIZE, 0604, "D");
     CHECK(shmget(0x1a2b, 0, 0) == shm_a, "key 0x1a2b no longer finds segment %d", shm_a);
+    if (locked) {
+        shmctl(shm_a, IPC_STAT, &ds);
+        CHECK(ds.shm_perm.mode & SHM_LOCKED, "segment A is no longer SHM_LOCKED (mode %#o)", ds.shm_perm.mode);
+    }
     CHECK(shmget(0x0c0c, 0, 0) < 0, "the deleted segment C's key still finds a segment");
     shmctl(shm_d, IPC_STAT, &ds);
     CHECK(ds.shm_perm.uid == 1234 && ds.shm_perm.gid == 4321 && ds.shm_perm.cuid == 0, "D owner %u:%u creator %u",
