@@ -85,6 +85,24 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
         w.write<RecordType::pty_file>(image::PtyFileRecord{20, image::tty_end_slave, 0}, 22);
     }
     // --- cr/tty (end) ---
+    // --- cr/net (begin) ---
+    {
+        w.write<RecordType::unix_file>(image::UnixFileRecord{1234, 1, 0}, 30);
+        image::UnixSocketRecord us{};
+        us.id = 1234;
+        us.type = 5;  // SOCK_SEQPACKET
+        us.state = 10;
+        us.flags = image::unix_flag_bound;
+        us.name_len = 4;
+        us.name[0] = '\0';
+        us.name[1] = 'a';
+        w.write<RecordType::unix_socket>(us, 30);
+        image::UnixMessageRecord um{};
+        um.len = 7;
+        um.sender_id = 99;
+        w.write<RecordType::unix_message>(um, 30);
+    }
+    // --- cr/net (end) ---
     w.finish();
 }
 
@@ -205,9 +223,20 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     EXPECT_EQ(hdr.objref, 22u);
     seen.insert(hdr.type);
     // --- cr/tty (end) ---
+    // --- cr/net (begin) ---
+    EXPECT_EQ(r.expect<RecordType::unix_file>(&hdr).sock_id, 1234u);
+    seen.insert(hdr.type);
+    auto us = r.expect<RecordType::unix_socket>(&hdr);
+    EXPECT_EQ(us.state, 10u);
+    EXPECT_EQ(us.name[1], 'a');
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::unix_message>(&hdr).sender_id, 99u);
+    EXPECT_EQ(hdr.objref, 30u);
+    seen.insert(hdr.type);
+    // --- cr/net (end) ---
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 31u);  // 12 + the objects area's 9 + cr/ipc's 7 + cr/tty's 3
+    EXPECT_EQ(r.tail().record_count, 34u);  // 12 + the objects area's 9 + cr/ipc's 7 + cr/tty's 3 + cr/net's 3
     seen.insert(uint32_t(RecordType::tail));
 }
 
