@@ -7,7 +7,8 @@
  * /shared/result. Modes:
  *   stream     stream socketpair, path- and abstract-named connections, data
  *              unread in both directions, options (buffers, SO_PASSCRED,
- *              SO_PEEK_OFF, timeouts), names and peer names
+ *              SO_PEEK_OFF, timeouts), names and peer names, a listener
+ *              whose path was deleted (the path must stay deleted)
  *   listen     a listener (backlog 8) with two accepted connections (data in
  *              flight) and three pending ones, accepted after restore in order
  *   dgram      an unconnected bound socket with datagrams from three senders
@@ -171,7 +172,7 @@ static int int_opt(int s, int opt) {
 }
 
 /* ---------------- stream ---------------- */
-static int sp[2], pa_cli, pa_srv, ab_cli, ab_srv, lst_path, lst_abs;
+static int sp[2], pa_cli, pa_srv, ab_cli, ab_srv, lst_path, lst_abs, del_sock;
 static char big[60000];
 
 static void setup_stream(void) {
@@ -194,6 +195,10 @@ static void setup_stream(void) {
     do_connect(ab_cli, "@myrt-abs-listener");
     ab_srv = accept(lst_abs, NULL, NULL);
     send_str(ab_srv, "abstract-data");
+    /* bound, then its path deleted: the name stays, the path must not come back */
+    del_sock = sock_bound(SOCK_STREAM, "/tmp/deleted.sock");
+    if (listen(del_sock, 1) < 0) die("listen");
+    unlink("/tmp/deleted.sock");
     /* options */
     int v = 50000;
     setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
@@ -227,6 +232,10 @@ static int check_stream(void) {
     if (name_is(ab_cli, 0, "@myrt-abs-client") || name_is(ab_cli, 1, "@myrt-abs-listener")) return -1;
     if (name_is(ab_srv, 0, "@myrt-abs-listener") || name_is(ab_srv, 1, "@myrt-abs-client")) return -1;
     if (name_is(lst_path, 0, "/tmp/stream.sock")) return -1;
+    if (name_is(del_sock, 0, "/tmp/deleted.sock")) return -1;
+    struct stat sb;
+    CHECK(lstat("/tmp/deleted.sock", &sb) < 0, "the deleted socket path came back");
+    CHECK(lstat("/tmp/stream.sock", &sb) == 0 && S_ISSOCK(sb.st_mode), "the bound path /tmp/stream.sock is gone");
     if (recv_is(sp[1], "to-one", "pair 0->1")) return -1;
     if (recv_is(sp[0], "to-zero-1to-zero-2", "pair 1->0")) return -1;
     if (recv_is(pa_srv, big, "path connection client->server")) return -1;
