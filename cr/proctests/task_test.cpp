@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "cr/task/dump_task.hpp"
+#include "cr/task/file_locks.hpp"
+#include "cr/task/posix_timers.hpp"
 #include "cr/task/proc_status.hpp"
 #include "support.hpp"
 #include "util/error.hpp"
@@ -49,6 +51,42 @@ TEST(ProcParse, LimitsAndStat) {
     EXPECT_EQ(s.mm.start_data, 6299648u);
     EXPECT_EQ(s.mm.start_brk, 6303744u);
     EXPECT_EQ(s.mm.env_end, 140737488350000u);
+}
+
+// /proc/PID/timers as Linux 6.x prints it: per-process and per-thread signal
+// notification and SIGEV_NONE, the value in hex.
+TEST(ProcParse, PosixTimers) {
+    auto t = parse_proc_timers(
+        "ID: 0\nsignal: 34/0000000000001234\nnotify: signal/pid.100\nClockID: 1\n"
+        "ID: 2\nsignal: 35/0000000000000002\nnotify: signal/tid.101\nClockID: 0\n"
+        "ID: 3\nsignal: 0/0000000000000000\nnotify: none/pid.100\nClockID: 7\n",
+        100);
+    ASSERT_EQ(t.size(), 3u);
+    EXPECT_EQ(t[0].id, 0);
+    EXPECT_EQ(t[0].sival, 0x1234u);
+    EXPECT_EQ(t[0].notify, SIGEV_SIGNAL);
+    EXPECT_EQ(t[1].notify, SIGEV_SIGNAL | SIGEV_THREAD_ID);
+    EXPECT_EQ(t[1].target, 101);
+    EXPECT_EQ(t[2].notify, SIGEV_NONE);
+    EXPECT_EQ(t[2].clock, 7);
+    EXPECT_THROW(parse_proc_timers("signal: 1/0\n", 100), myrt::Error);
+    EXPECT_THROW(parse_proc_timers("ID: 1\nnotify: carrier-pigeon/pid.3\n", 100), myrt::Error);
+}
+
+TEST(ProcParse, FdinfoLockLines) {
+    auto p = parse_fd_lock_line("\t1: POSIX  ADVISORY  WRITE 42 00:2d:1234 100 199");
+    EXPECT_EQ(p.kind, "POSIX");
+    EXPECT_EQ(p.type, "WRITE");
+    EXPECT_EQ(p.start, 100);
+    EXPECT_EQ(p.end, 199);
+    auto f = parse_fd_lock_line("\t2: FLOCK  ADVISORY  READ 42 00:2d:1234 0 EOF");
+    EXPECT_EQ(f.kind, "FLOCK");
+    EXPECT_EQ(f.end, -1);
+    auto o = parse_fd_lock_line("\t3: OFDLCK ADVISORY  WRITE -1 00:2d:1234 20 29");
+    EXPECT_EQ(o.kind, "OFDLCK");
+    auto l = parse_fd_lock_line("\t4: LEASE  ACTIVE    READ 42 00:2d:1234 0 EOF");
+    EXPECT_EQ(l.kind, "LEASE");
+    EXPECT_THROW(parse_fd_lock_line("\t5: POSIX"), myrt::Error);
 }
 
 TEST(DumpTask, CollectsWhatTheWorkloadSetUp) {
