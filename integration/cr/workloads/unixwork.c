@@ -18,6 +18,7 @@
  *   fds        an fd in flight (SCM_RIGHTS): the checkpoint must refuse it; the
  *              fd is received and used on SIGUSR1
  *   shutdown   pairs shut down for write, read and both, with data before EOF
+ *   inet       an AF_INET socket: the checkpoint must refuse it by family
  *   talk       a server process echoing to a client process over a path socket,
  *              without pause; after SIGUSR1 the exchange must go on
  *   leak       connected to /shared/outside.sock (a peer outside the container);
@@ -481,6 +482,19 @@ static int check_shutdown(void) {
     return 0;
 }
 
+/* ---------------- inet ---------------- */
+static int inet_fd;
+
+static void setup_inet(void) {
+    inet_fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (inet_fd < 0) die("socket(AF_INET)");
+}
+
+static int check_inet(void) {
+    CHECK(int_opt(inet_fd, SO_DOMAIN) == AF_INET, "the AF_INET socket is gone");
+    return 0;
+}
+
 /* ---------------- talk ---------------- */
 static void talk_server(void) {
     int l = sock_bound(SOCK_STREAM, "/tmp/echo.sock");
@@ -592,6 +606,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "seqpacket")) setup_seqpacket(), verify = check_seqpacket;
     else if (!strcmp(mode, "fds")) setup_fds(), verify = check_fds;
     else if (!strcmp(mode, "shutdown")) setup_shutdown(), verify = check_shutdown;
+    else if (!strcmp(mode, "inet")) setup_inet(), verify = check_inet;
     else return 2;
     put_file("/shared/ready", "READY\n");
     wait_usr1();
