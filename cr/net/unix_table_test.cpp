@@ -1,0 +1,79 @@
+// The socket table comes back as written, and every inconsistent table (the
+// image is hostile) is refused by read_table before anything is created.
+#include "cr/image/host_info.hpp"
+#include "cr/net/unix_table.hpp"
+#include "cr/transport/memory_stream.hpp"
+#include "util/error.hpp"
+
+#include <gtest/gtest.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <functional>
+
+using namespace myrt::cr;
+using net::UnixSocket;
+using net::UnixTable;
+
+namespace {
+
+UnixTable sample() {
+    UnixSocket a, b, l, c, e;
+    a.id = 10, a.peer_id = 11, a.type = SOCK_STREAM, a.state = TCP_ESTABLISHED;
+    b.id = 11, b.peer_id = 10, b.type = SOCK_STREAM, b.state = TCP_ESTABLISHED;
+    net::UnixMessage m;
+    m.data = {std::byte{'h'}, std::byte{'i'}};
+    b.queue.push_back(m);
+    l.id = 20, l.type = SOCK_STREAM, l.state = TCP_LISTEN, l.flags = image::unix_flag_bound, l.name = "/run/l.sock", l.backlog = 8;
+    c.id = 21, c.peer_id = 22 | (1ull << 63), c.type = SOCK_STREAM, c.state = TCP_ESTABLISHED;
+    e.id = 22 | (1ull << 63), e.peer_id = 21, e.listener_id = 20, e.type = SOCK_STREAM, e.state = TCP_ESTABLISHED;
+    e.flags = image::unix_flag_embryo, e.name = l.name;
+    return {a, b, l, c, e};
+}
+
+UnixTable round_trip(const UnixTable& t) {
+    transport::MemorySink sink;
+    image::RecordWriter w(sink);
+    w.write_head(image::make_head(0));
+    net::write_table(t, 7, w);
+    w.finish();
+    transport::MemorySource src(sink.bytes());
+    image::RecordReader r(src);
+    r.read_head();
+    return net::read_table(r, 7, static_cast<uint32_t>(t.size()));
+}
+
+void expect_refused(const std::function<void(UnixTable&)>& spoil, const char* what) {
+    UnixTable t = sample();
+    spoil(t);
+    EXPECT_THROW(round_trip(t), myrt::Error) << what;
+}
+
+}  // namespace
+
+TEST(UnixTable, RoundTrips) {
+    UnixTable t = round_trip(sample());
+    ASSERT_EQ(t.size(), 5u);
+    EXPECT_EQ(t[1].queue.size(), 1u);
+    EXPECT_EQ(t[1].queue[0].data.size(), 2u);
+    EXPECT_EQ(t[2].name, "/run/l.sock");
+    EXPECT_EQ(t[2].backlog, 8u);
+    EXPECT_TRUE(t[4].has(image::unix_flag_embryo));
+}
+
+TEST(UnixTable, RefusesInconsistentTables) {
+    expect_refused([](UnixTable& t) { t[0].peer_id = 99; }, "peer not in the table");
+    expect_refused([](UnixTable& t) { t[1].peer_id = 20; }, "ends that do not name each other");
+    expect_refused([](UnixTable& t) { t[0].type = 9; }, "unknown type");
+    expect_refused([](UnixTable& t) { t[0].state = 2; }, "a connect in progress");
+    expect_refused([](UnixTable& t) { t[2].type = SOCK_DGRAM; }, "a listening datagram socket");
+    expect_refused([](UnixTable& t) { t[2].name = "relative.sock"; }, "a relative path");
+    expect_refused([](UnixTable& t) { t[2].name = std::string("/a\0b", 4); }, "a NUL in a path");
+    expect_refused([](UnixTable& t) { t[1].id = 10; }, "an id listed twice");
+    expect_refused([](UnixTable& t) { t[4].listener_id = 10; }, "a pending connection on a non-listener");
+    expect_refused([](UnixTable& t) { t[4].queue.push_back(t[1].queue[0]); }, "data on a pending connection");
+    expect_refused([](UnixTable& t) { t[1].queue[0].sender_id = 10; }, "a stream message with a sender");
+    expect_refused([](UnixTable& t) { t[0].shutdown = 4; }, "an unknown shutdown state");
+    expect_refused([](UnixTable& t) { t[0].flags |= 1u << 20; }, "unknown flags");
+    expect_refused([](UnixTable& t) { t[0].flags |= image::unix_flag_accepted; }, "accepted without a name");
+}
