@@ -69,9 +69,20 @@ nlohmann::json record_payload_json(image::RecordReader& reader, const image::Rec
             return {{"vaddr", hex(p.vaddr)}, {"nr_pages", p.nr_pages}, {"page_size", uint64_t{1} << p.page_shift},
                     {"contents_bytes", contents}};
         }
+        default: break;
     }
-    reader.skip_payload();  // a type in the table without a JSON case yet
-    return nlohmann::json::object();
+    // The subsystems' records (files, sockets, ptys, IPC...): their size and
+    // leading bytes, which `image inspect` users match against image-format.md.
+    uint64_t total = reader.payload_remaining();
+    std::string prefix;
+    for (size_t want = static_cast<size_t>(std::min<uint64_t>(total, 64)); want > 0;) {
+        auto chunk = reader.read_chunk(want);
+        if (chunk.empty()) break;
+        prefix += hex_preview(chunk, chunk.size());
+        want -= chunk.size();
+    }
+    reader.skip_payload();
+    return {{"bytes", total}, {"hex_prefix", prefix}};
 }
 
 }  // namespace myrt::cr::tools
