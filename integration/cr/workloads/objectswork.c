@@ -22,7 +22,8 @@
  *   fifo         a FIFO open read-only, write-only and read-write with data
  *                in flight
  *   unsupported KIND   holds an io_uring, userfaultfd, fanotify, perf_event
- *                or inotify with events pending; /shared/ready says
+ *                inotify with events pending, or epoll_closed (an epoll registration
+ *                whose fd was closed, the file kept by a dup); /shared/ready says
  *                "READY <fd>" or "NONE <why>" when the object cannot be made
  *   grab PID FD  (on the host) holds a copy of fd FD of PID (pidfd_getfd): a
  *                description shared with a process outside the container
@@ -476,6 +477,14 @@ static int mode_unsupported(const char *kind) {
         a.config = PERF_COUNT_SW_TASK_CLOCK;
         a.exclude_kernel = 1;
         fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+    } else if (!strcmp(kind, "epoll_closed")) {
+        /* the registered fd is closed, its file lives on through a dup: still registered */
+        int e = eventfd(0, 0), keep = dup(e);
+        fd = epoll_create1(0);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 1};
+        epoll_ctl(fd, EPOLL_CTL_ADD, e, &ev);
+        close(e);
+        (void)keep;
     } else if (!strcmp(kind, "inotify_pending")) {
         mkdir("/tmp/wp", 0755);
         fd = inotify_init1(0);
