@@ -3,10 +3,10 @@
 #include "cr/checkpoint/fd_kinds_all.hpp"
 
 #include "cr/files/fd_kind_ops.hpp"
-#include "cr/tty/pty.hpp"             // cr/tty
-#include "cr/ipc/mqueue_fd.hpp"       // cr/ipc
 #include "cr/net/unix_socket.hpp"  // cr/net
 #include "cr/files/object_kinds.hpp"  // objects area
+#include "cr/tty/pty.hpp"             // cr/tty
+#include "cr/ipc/mqueue_fd.hpp"       // cr/ipc
 
 #include <mutex>
 
