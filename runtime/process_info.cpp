@@ -1,20 +1,26 @@
 #include "runtime/process_info.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
-#include "runtime/fs_util.hpp"
+#include "util/fd.hpp"
 
 namespace myrt::runtime {
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
-    std::string s;
-    try {
-        s = read_file("/proc/" + std::to_string(pid) + "/stat");
-    } catch (...) {
-        return std::nullopt;
-    }
+    // A process that is gone is the usual answer here (every delete asks):
+    // no exception for it, the first throw in a process costs a lot.
+    std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return std::nullopt;
+    char buf[1024];
+    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0) return std::nullopt;
+    std::string s(buf, static_cast<size_t>(n));
     // comm may contain spaces and parentheses: fields start after the last ')'.
     auto close = s.rfind(')');
     if (close == std::string::npos || close + 2 >= s.size()) return std::nullopt;
