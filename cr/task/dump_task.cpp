@@ -1,12 +1,16 @@
 #include "cr/task/dump_task.hpp"
 
+#include <dirent.h>
 #include <linux/prctl.h>
+#include <sys/stat.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 
 #include <cstring>
+#include <memory>
 #include <optional>
+#include <string_view>
 
 #include "cr/memory/vma.hpp"
 #include "cr/ptrace/inject.hpp"
@@ -19,6 +23,36 @@
 
 namespace myrt::cr {
 namespace {
+
+// A memfd mapping is restored through the task's own fd of that memfd
+// (restore_memory.cpp): refuse up front, while the container still runs,
+// when there is no such fd (mapped, then closed) or when the name does not
+// tell which open memfd is mapped.
+void check_memfd_mapping(pid_t pid, const Vma& v) {
+    struct stat mapped {};
+    std::string map_file = fmt::format("/proc/{}/map_files/{:x}-{:x}", pid, v.rec.start, v.rec.end);
+    if (::stat(map_file.c_str(), &mapped) < 0) throw_errno("stat {} (memfd {} mapped by process {})", map_file, v.path, pid);
+    std::string want = v.path + " (deleted)", dir = fmt::format("/proc/{}/fd", pid);
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d) throw_errno("reading the fds of process {}", pid);
+    bool holds_it = false, other_of_that_name = false;
+    while (dirent* e = ::readdir(d.get())) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        char link[512];
+        ssize_t n = ::readlinkat(::dirfd(d.get()), e->d_name, link, sizeof link);
+        if (n <= 0 || std::string_view(link, static_cast<size_t>(n)) != want) continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(d.get()), e->d_name, &st, 0) < 0) continue;
+        if (st.st_dev == mapped.st_dev && st.st_ino == mapped.st_ino) holds_it = true;
+        else other_of_that_name = true;
+    }
+    if (!holds_it)
+        fail("not supported yet: process {} maps memfd {} at {:#x}-{:#x} but holds no fd of it (a memfd mapped and then closed)",
+             pid, v.path, v.rec.start, v.rec.end);
+    if (other_of_that_name)
+        fail("not supported yet: process {} maps memfd {} at {:#x}-{:#x} and holds another memfd of the same name", pid, v.path,
+             v.rec.start, v.rec.end);
+}
 
 void copy_comm(char (&dst)[16], std::string s) {
     while (!s.empty() && s.back() == '\n') s.pop_back();
@@ -165,10 +199,15 @@ ProcessState dump_process_state(SeizedProcess& proc) {
     // The file is gone, so neither its path nor (for MAP_PRIVATE) the pages
     // never written can be found at restore: refused while the container
     // still runs. memfd mappings belong to cr/files (kind_memfd).
-    for (const auto& v : ps.vmas)
-        if (v.rec.kind == VmaKind::file && v.rec.deleted && v.path.rfind("/memfd:", 0) != 0)
-            fail("not supported yet: process {} maps the deleted file {} at {:#x}-{:#x} ({})", pid, v.path, v.rec.start,
-                 v.rec.end, v.rec.shared ? "MAP_SHARED" : "MAP_PRIVATE");
+    for (const auto& v : ps.vmas) {
+        if (v.rec.kind != VmaKind::file || !v.rec.deleted) continue;
+        if (v.path.rfind("/memfd:", 0) == 0) {
+            check_memfd_mapping(live, v);
+            continue;
+        }
+        fail("not supported yet: process {} maps the deleted file {} at {:#x}-{:#x} ({})", pid, v.path, v.rec.start,
+             v.rec.end, v.rec.shared ? "MAP_SHARED" : "MAP_PRIVATE");
+    }
     return ps;
 }
 

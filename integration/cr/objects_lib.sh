@@ -50,7 +50,11 @@ objects_refused() {
     local err
     err=$(cat "$TEST_TMP/ckpt.err")
     log "refused: $err"
-    assert_contains "$err" "fd $fd of pid $pid" "$kind refusal names the fd and the pid"
+    if [ "$fd" = - ]; then  # an object held by a mapping, not an fd
+        assert_contains "$err" "process $pid" "$kind refusal names the process"
+    else
+        assert_contains "$err" "fd $fd of pid $pid" "$kind refusal names the fd and the pid"
+    fi
     assert_contains "$err" "$pattern" "$kind refusal names the object"
     assert_eq running "$(state_of "$ID" status)" "status after the refused checkpoint"
     cr_untraced "$pid"

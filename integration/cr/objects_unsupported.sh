@@ -12,3 +12,4 @@ objects_refused fanotify "fanotify" || log "fanotify skipped (cannot be created 
 objects_refused perf_event "perf_event" || log "perf_event skipped (cannot be created in the container)"
 objects_refused inotify_pending "events not yet read" || fail "inotify cannot be created in a container here"
 objects_refused epoll_closed "the task has closed" || fail "epoll cannot be created in a container here"
+objects_refused memfd_closed "holds no fd of it" || fail "memfd cannot be created in a container here"

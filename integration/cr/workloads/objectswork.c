@@ -30,6 +30,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <linux/perf_event.h>
@@ -485,6 +486,17 @@ static int mode_unsupported(const char *kind) {
         epoll_ctl(fd, EPOLL_CTL_ADD, e, &ev);
         close(e);
         (void)keep;
+    } else if (!strcmp(kind, "memfd_closed")) {
+        /* a memfd mapped shared, then its fd closed: only the mapping holds it */
+        int m = memfd_create("mapped_then_closed", 0);
+        if (m >= 0 && ftruncate(m, 4096) == 0) {
+            char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0);
+            if (p != MAP_FAILED) {
+                p[0] = 'x';
+                fd = INT_MAX; /* no fd: the mapping is the object ("READY -") */
+            }
+            close(m);
+        }
     } else if (!strcmp(kind, "inotify_pending")) {
         mkdir("/tmp/wp", 0755);
         fd = inotify_init1(0);
@@ -495,6 +507,7 @@ static int mode_unsupported(const char *kind) {
         return 2;
     }
     if (fd < 0) snprintf(msg, sizeof msg, "NONE %s: %s\n", kind, strerror(errno));
+    else if (fd == INT_MAX) snprintf(msg, sizeof msg, "READY -\n");
     else snprintf(msg, sizeof msg, "READY %d\n", fd);
     put_file("/shared/ready", msg);
     /* a counter shows the container still runs after the refused checkpoint */
