@@ -54,19 +54,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static void put_file(const char *path, const char *text) {
-    char tmp[256];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return;
-    ssize_t n = write(fd, text, strlen(text));
-    (void)n;
-    close(fd);
-    rename(tmp, path);
-}
+#include "workload.h"
 
-static volatile sig_atomic_t got_usr1;
-static void on_usr1(int sig) { (void)sig; got_usr1 = 1; }
+
 static void ready(void) { put_file("/shared/ready", "READY\n"); }
 
 static char why[512];

@@ -33,19 +33,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t got_usr1;
-static void on_usr1(int s) { (void)s; got_usr1 = 1; }
+#include "workload.h"
 
-static void put_file(const char *path, const char *text)
-{
-    char tmp[256];
-    snprintf(tmp, sizeof tmp, "%s.new", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-    rename(tmp, path);
-}
+
 
 static char why[1024];
 static int failed;
