@@ -18,14 +18,17 @@ struct CheckpointArgs {
 
 Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
     auto* c = app.add_subcommand("checkpoint", "checkpoint a running or paused container");
-    // objects area: what the dump takes and what it refuses (docs/cr-files.md)
+    // What the dump takes and what it refuses (docs/cr-files.md, cr-process.md, cr-ipc.md).
     c->footer(
         "Open files and kernel objects saved: regular, deleted and directory files, pipes and FIFOs with their data,\n"
         "null/zero/random devices, eventfd, epoll (with its registrations), signalfd, timerfd, inotify (watches; no\n"
         "events pending), memfd (contents, seals), pidfd (of the task or an ancestor), ptys and AF_UNIX sockets.\n"
+        "Also saved: the IPC namespace (SysV shared memory, message queues, semaphores; POSIX message queues),\n"
+        "interval and POSIX timers, file locks (with --file-locks), stopped tasks and interrupted sleeps and waits.\n"
         "Refused (the checkpoint fails naming the object, the fd and the pid; the container keeps running):\n"
         "io_uring, userfaultfd, fanotify, perf_event, bpf maps and programs, other sockets (TCP, UDP, netlink...),\n"
-        "block devices, and any object not listed above.");
+        "block devices, unreaped zombies, tasks inside vfork or under a debugger, mappings of deleted files,\n"
+        "file leases, and any object not listed above.");
     auto a = std::make_shared<CheckpointArgs>();
     c->add_option("--image-path", a->image_path, "directory for the image (default ./checkpoint)");
     c->add_option("--work-path", a->work_path, "directory for dump.log and stats-dump");
