@@ -58,13 +58,6 @@ static int failed;
         }                                                             \
     } while (0)
 
-static void install_usr1(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1;
-    sigaction(SIGUSR1, &sa, NULL);
-}
-
 static void wait_usr1(void) {
     sigset_t none;
     sigemptyset(&none);

@@ -91,13 +91,6 @@ static void sleep_ms(long ms) {
     }
 }
 
-static void install_usr1(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1;
-    sigaction(SIGUSR1, &sa, NULL);
-}
-
 static void wait_usr1(void) {
     while (!got_usr1) sleep_ms(20);
 }

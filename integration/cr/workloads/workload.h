@@ -28,4 +28,12 @@ static void on_usr1(int sig) {
     got_usr1 = 1;
 }
 
+/* SIGUSR1 sets got_usr1 without SA_RESTART: a sleep the workload is in ends early. */
+static inline void install_usr1(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
 #endif
