@@ -357,6 +357,19 @@ make_oci_archive() {
     tar -C "$d" -cf "$out" oci-layout index.json blobs || fail "tar of the OCI layout"
 }
 
+# wait_child_comm PID COMM: prints the pid of PID or one of its children whose
+# comm is COMM, waiting up to 5 s for it to appear; fails the test otherwise.
+wait_child_comm() {
+    local pid=$1 comm=$2 i p
+    for i in $(seq 50); do
+        for p in $(cat /proc/"$pid"/task/*/children 2>/dev/null) "$pid"; do
+            [ "$(cat /proc/"$p"/comm 2>/dev/null)" = "$comm" ] && { echo "$p"; return 0; }
+        done
+        sleep 0.1
+    done
+    fail "no $comm process under pid $pid"
+}
+
 # containerd_setup: a private containerd (own root, state, sockets; CRI plugin
 # disabled), started here and stopped by pid on exit; the busybox image
 # imported as $CTR_IMAGE; `c ARGS...` runs ctr against it in a private namespace.

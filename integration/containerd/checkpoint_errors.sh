@@ -18,15 +18,7 @@ for i in $(seq 50); do
     [ -n "$pid" ] && [ "$pid" != 0 ] && break
     sleep 0.1
 done
-cat_pid=""
-for i in $(seq 50); do
-    for p in $(cat /proc/"$pid"/task/*/children 2>/dev/null) $pid; do
-        [ "$(cat /proc/"$p"/comm 2>/dev/null)" = cat ] && cat_pid=$p
-    done
-    [ -n "$cat_pid" ] && break
-    sleep 0.1
-done
-[ -n "$cat_pid" ] || fail "no cat process in the container"
+cat_pid=$(wait_child_comm "$pid" cat) || exit 1
 # The outside holder: a host process with the container's pipe as its stdin.
 sleep 300 < "/proc/$cat_pid/fd/0" &
 holder=$!

@@ -12,15 +12,7 @@ name=e-$$
 pm run -d "${PODMAN_RUN_FLAGS[@]}" --name "$name" "$PODMAN_IMAGE" sh -c 'sleep 1000 | cat' \
     </dev/null >/dev/null 2>"$TEST_TMP/err" || fail "podman run -d: $(cat "$TEST_TMP/err")"
 pid=$(pm inspect -f '{{.State.Pid}}' "$name")
-cat_pid=""
-for i in $(seq 50); do
-    for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null) $pid; do
-        [ "$(cat /proc/"$c"/comm 2>/dev/null)" = cat ] && cat_pid=$c
-    done
-    [ -n "$cat_pid" ] && break
-    sleep 0.1
-done
-[ -n "$cat_pid" ] || fail "no cat process in the container"
+cat_pid=$(wait_child_comm "$pid" cat) || exit 1
 # The outside holder: a host process with the container's pipe as its stdin.
 sleep 300 < "/proc/$cat_pid/fd/0" &
 holder=$!
