@@ -32,7 +32,7 @@ void join_namespaces(InitContext& ctx) {
 
 void write_sysctls(const std::map<std::string, std::string>& sysctl) {
     for (const auto& [key, value] : sysctl) {
-        if (key.find("..") != std::string::npos || key.find('/') != std::string::npos && key.find('.') == std::string::npos)
+        if (key.find("..") != std::string::npos || (key.find('/') != std::string::npos && key.find('.') == std::string::npos))
             fail("linux.sysctl: invalid key \"{}\"", key);
         std::string path = "/proc/sys/" + key;
         std::replace(path.begin() + 10, path.end(), '.', '/');
@@ -57,7 +57,9 @@ void wait_for_start(int fifo_path_fd) {
     if (fd < 0) throw_errno("open the exec fifo");
     char zero = '0';
     (void)::write(fd, &zero, 1);
-    ::close(fd);
+    // Kept open on purpose: O_CLOEXEC closes it at the execve, and `start`
+    // waits for that end-of-file so that poststart hooks run only after the
+    // container's process is executing, as the spec requires.
 }
 
 [[noreturn]] void park_for_restore(InitContext& ctx) {

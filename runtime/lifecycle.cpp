@@ -1,5 +1,6 @@
 #include "runtime/lifecycle.hpp"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -72,6 +73,19 @@ void start_container(const StateStore& store, const std::string& id) {
             fail("cannot start container \"{}\": its process exited before start", id);
     }
     ::unlink(fifo.c_str());
+    // The init holds its end open through the startContainer hooks until its
+    // execve closes it; end-of-file therefore means the process is running
+    // (or the init died, which the container's state will show).
+    for (;;) {
+        pollfd p{fd.get(), POLLIN, 0};
+        int r = ::poll(&p, 1, 50);
+        if (r > 0) {
+            char c;
+            ssize_t n = ::read(fd.get(), &c, 1);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;
+        }
+        if (!process_is_alive(st.pid, st.pid_start_time)) break;
+    }
     st.started = true;
     store.save(st);
     spec::Config c = config_of(st);

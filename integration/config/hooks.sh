@@ -16,6 +16,8 @@ state=$(cat)
 status=$(echo "$state" | sed -n 's/.*"status" *: *"\([a-z]*\)".*/\1/p')
 pid=$(echo "$state" | sed -n 's/.*"pid" *: *\([0-9]*\).*/\1/p')
 id=$(echo "$state" | sed -n 's/.*"id" *: *"\([^"]*\)".*/\1/p')
+# A slow startContainer shows whether poststart waits for the process to run.
+[ "$1" != startContainer ] || sleep 1
 echo "$1 $status ${pid:-none} $id $2" >>"$dir/hooks.log"
 [ "$1" != fail ] || { echo "hook $1 failing on purpose" >&2; exit 3; }
 SH
@@ -50,8 +52,10 @@ assert_eq "prestart createRuntime createRuntime2 createContainer" "$(echo "$orde
 assert_contains "$order" "startContainer main" "startContainer runs just before the process"
 assert_eq poststop "${order##* }" "poststop last"
 assert_eq 8 "$(echo "$order" | wc -w)" "each hook ran once"
-strict assert_eq "prestart createRuntime createRuntime2 createContainer startContainer main poststart poststop" \
-    "$order" "all six kinds in the spec's order around the process"
+# The process's own "main" line races with poststart (both run once it has
+# started), so the hooks' order is checked without it.
+strict assert_eq "prestart createRuntime createRuntime2 createContainer startContainer poststart poststop" \
+    "$(echo "$order" | sed 's/ main//')" "all six kinds in the spec's order around the process"
 status_of() { awk -v n="$1" '$1 == n {print $2}' "$S/hooks.log"; }
 pid_of() { awk -v n="$1" '$1 == n {print $3}' "$S/hooks.log"; }
 for n in prestart createRuntime createContainer; do
