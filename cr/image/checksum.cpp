@@ -1,33 +1,47 @@
 #include "cr/image/checksum.hpp"
 
-#include "util/error.hpp"
-
-#include <xxhash.h>
 #if defined(__x86_64__)
-// libxxhash picks SSE2, AVX2 or AVX-512 at run time here; the plain entry
-// point is SSE2 only, about half the speed on this machine.
-#include <xxh_x86dispatch.h>
-#define MYRT_XXH3_UPDATE XXH3_64bits_update_dispatch
+#include "cr/image/checksum_update_x86.hpp"
 #else
-#define MYRT_XXH3_UPDATE XXH3_64bits_update
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 #endif
 
 namespace myrt::cr::image {
+namespace {
 
-void StreamChecksum::StateDeleter::operator()(XXH3_state_s* s) const { XXH3_freeState(s); }
+using UpdateFn = void (*)(XXH3_state_t*, const void*, size_t);
 
-StreamChecksum::StreamChecksum() : state_(XXH3_createState()) {
-    if (!state_) fail("cannot allocate the stream checksum state");
-    XXH3_64bits_reset(state_.get());
+void update_baseline(XXH3_state_t* state, const void* data, size_t len) { XXH3_64bits_update(state, data, len); }
+
+// Every variant computes the same hash; they differ only in speed (SSE2 is
+// about half of AVX2's on this machine's class of CPU).
+UpdateFn pick_update() {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return detail::xxh3_update_avx512;
+    if (__builtin_cpu_supports("avx2")) return detail::xxh3_update_avx2;
+#endif
+    return update_baseline;
 }
+
+const UpdateFn update_fn = pick_update();
+
+}  // namespace
+
+struct StreamChecksum::State {
+    XXH3_state_t xxh;  // 64-byte aligned by its own declaration
+};
+
+StreamChecksum::StreamChecksum() : state_(std::make_unique<State>()) { XXH3_64bits_reset(&state_->xxh); }
 StreamChecksum::~StreamChecksum() = default;
 StreamChecksum::StreamChecksum(StreamChecksum&&) noexcept = default;
 StreamChecksum& StreamChecksum::operator=(StreamChecksum&&) noexcept = default;
 
 void StreamChecksum::update(std::span<const std::byte> data) {
-    if (!data.empty()) MYRT_XXH3_UPDATE(state_.get(), data.data(), data.size());
+    if (!data.empty()) update_fn(&state_->xxh, data.data(), data.size());
 }
 
-uint64_t StreamChecksum::digest() const { return XXH3_64bits_digest(state_.get()); }
+uint64_t StreamChecksum::digest() const { return XXH3_64bits_digest(&state_->xxh); }
 
 }  // namespace myrt::cr::image

@@ -1,13 +1,14 @@
 #pragma once
 // The stream checksum: XXH3-64, streamed. Chosen over CRC32C because it runs
-// at tens of GB/s on one core without hardware-specific code paths, so it
-// never becomes the bottleneck of a 4+ GB/s stream (measured by stream_bench).
+// at tens of GB/s on one core, so it never becomes the bottleneck of a 4+ GB/s
+// stream (measured by stream_bench). xxHash is compiled in from Debian's
+// libxxhash-dev header (XXH_INLINE_ALL), with the AVX2 and AVX-512 variants
+// of the bulk update picked at run time (checksum_update_x86.hpp): myrt links
+// statically, and Debian's static archive lacks that dispatch.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
-
-struct XXH3_state_s;
 
 namespace myrt::cr::image {
 
@@ -21,10 +22,8 @@ public:
     uint64_t digest() const;
 
 private:
-    struct StateDeleter {
-        void operator()(XXH3_state_s* s) const;
-    };
-    std::unique_ptr<XXH3_state_s, StateDeleter> state_;
+    struct State;
+    std::unique_ptr<State> state_;
 };
 
 }  // namespace myrt::cr::image
