@@ -27,7 +27,7 @@ nlohmann::json ContainerState::to_json() const {
     return {{"id", id},           {"bundle", bundle},   {"rootfs", rootfs},
             {"pid", pid},         {"pid_start_time", pid_start_time},
             {"created", created}, {"owner", owner},     {"annotations", annotations},
-            {"cgroup", cgroup},   {"started", started}, {"own_pid_namespace", own_pid_namespace},
+            {"cgroup", cgroup},   {"own_pid_namespace", own_pid_namespace},
             {"config", config}};
 }
 
@@ -42,7 +42,6 @@ ContainerState ContainerState::from_json(const nlohmann::json& j) {
     s.owner = j.value("owner", "");
     if (j.contains("annotations")) s.annotations = j["annotations"].get<std::map<std::string, std::string>>();
     s.cgroup = j.value("cgroup", nlohmann::json::object());
-    s.started = j.value("started", false);
     s.own_pid_namespace = j.value("own_pid_namespace", true);
     s.config = j.value("config", nlohmann::json::object());
     return s;

@@ -27,7 +27,6 @@ struct ContainerState {
     std::string owner;
     std::map<std::string, std::string> annotations;
     nlohmann::json cgroup;          // cgroup::Cgroup::to_json()
-    bool started = false;           // `start` ran (exec fifo consumed)
     bool own_pid_namespace = true;  // kill --all needs the cgroup when false
     nlohmann::json config;          // the config.json used at create (updated by `update`)
 

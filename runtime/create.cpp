@@ -183,7 +183,6 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
         } else if (msg == SyncMsg::created) {
             break;
         } else if (msg == SyncMsg::parked) {
-            state.started = true;
             break;
         } else {
             fail("unexpected message {} from the container process", static_cast<int>(msg));

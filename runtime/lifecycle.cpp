@@ -86,8 +86,7 @@ void start_container(const StateStore& store, const std::string& id) {
         }
         if (!process_is_alive(st.pid, st.pid_start_time)) break;
     }
-    st.started = true;
-    store.save(st);
+    // Nothing in the state changes: the fifo's absence is what says "started".
     spec::Config c = config_of(st);
     hooks::run_warn_only(hooks::Kind::poststart, c.hooks.poststart, oci_state(st, Status::running).dump());
 }
