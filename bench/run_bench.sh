@@ -58,26 +58,25 @@ trap 'exit 1' INT TERM
 mkdir -p "$B/rootfs/bin" "$B/rootfs/proc" "$B/rootfs/sys" "$B/rootfs/dev" "$B/rootfs/tmp"
 cp "$BUSYBOX" "$B/rootfs/bin/busybox"
 chroot "$B/rootfs" /bin/busybox --install -s /bin || die "busybox --install"
+cc -O2 -o "$T/time_run" "$repo/bench/time_run.c" || die "building bench/time_run.c"
 (cd "$B" && "$RUNC" spec) || die "runc spec"
 jq '.process.terminal = false | .process.args = ["/bin/true"]' "$B/config.json" >"$B/config.json.new" &&
     mv "$B/config.json.new" "$B/config.json" || die "editing config.json"
 
-# time_ms CMD...: run CMD (stdio to /dev/null), print its wall time in ms
-# (bash's EPOCHREALTIME: no fork for the clock). Fails if CMD fails. All three
-# run under the same `timeout` wrapper, so a hung runtime ends the benchmark and
-# the wrapper's cost is the same on every side.
+# time_ms CMD...: run CMD (stdio to /dev/null), print its wall time in ms as
+# bench/time_run.c measures it: from its fork to its wait, no shell or
+# `timeout` process in between (either would add the same milliseconds to
+# every side and pull the ratios towards 1). Fails if CMD fails or hangs.
 time_ms() {
-    local t0 t1
-    t0=$EPOCHREALTIME
-    timeout -k 5 "$RUN_TIMEOUT" "$@" </dev/null >/dev/null 2>"$T/last.err"
-    local rc=$?
+    local out rc
+    out=$(TIME_RUN_ERR="$T/last.err" "$T/time_run" "$RUN_TIMEOUT" "$@")
+    rc=$?
     if [ "$rc" != 0 ]; then
-        [ "$rc" = 124 ] || [ "$rc" = 137 ] && echo "timed out after ${RUN_TIMEOUT}s" >>"$T/last.err"
+        [ "$rc" = 124 ] && echo "timed out after ${RUN_TIMEOUT}s" >>"$T/last.err"
         echo "exit code $rc" >>"$T/last.err"
         return 1
     fi
-    t1=$EPOCHREALTIME
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'
+    echo "$out"
 }
 
 round() {   # round INDEX: one run of each, appended to the sample files
