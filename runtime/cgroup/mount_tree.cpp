@@ -3,9 +3,9 @@
 // mount of the container's own directory; with one, the kernel roots a fresh mount at the
 // namespace's root, which is the container's cgroup.
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <memory>
@@ -30,21 +30,26 @@ void make_dir(const std::string& dir) {
     if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) throw_errno("cannot create {}", dir);
 }
 
-// A bind mount ignores the flags it is made with; they take effect on a remount. Flags the source
-// mount already has are kept, since a remount may not clear locked ones.
-void bind_mount(const std::string& source, const std::string& dest, unsigned long flags) {
+// A bind mount keeps its source's flags; what the config adds is applied to
+// the whole tree at once by apply_flags.
+void bind_mount(const std::string& source, const std::string& dest) {
     if (::mount(source.c_str(), dest.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         throw_errno("cannot bind-mount cgroup {} on {}", source, dest);
-    struct statvfs sv {};
-    unsigned long existing = 0;
-    if (::statvfs(source.c_str(), &sv) == 0) {
-        if (sv.f_flag & ST_NOSUID) existing |= MS_NOSUID;
-        if (sv.f_flag & ST_NODEV) existing |= MS_NODEV;
-        if (sv.f_flag & ST_NOEXEC) existing |= MS_NOEXEC;
-    }
-    unsigned long want = (flags & (kept_flags | MS_RDONLY)) | existing;
-    if (want && ::mount(nullptr, dest.c_str(), nullptr, MS_REMOUNT | MS_BIND | want, nullptr) < 0)
-        throw_errno("cannot remount cgroup bind mount {} with its flags", dest);
+}
+
+// ro, nosuid, nodev, noexec from the config on `target` and every mount
+// under it, in one mount_setattr instead of a remount per hierarchy (each
+// remount also had to repeat the source's locked flags). Attributes are only
+// ever added, which is allowed even where the source's flags are locked.
+void apply_flags(const std::string& target, unsigned long flags) {
+    mount_attr attr{};
+    if (flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
+    if (flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
+    if (flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
+    if (flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
+    if (attr.attr_set == 0) return;
+    if (::mount_setattr(AT_FDCWD, target.c_str(), AT_RECURSIVE, &attr, sizeof attr) < 0)
+        throw_errno("cannot apply the cgroup mount's flags to {}", target);
 }
 
 void mount_fs(const char* type, const std::string& dest, unsigned long flags, const std::string& data) {
@@ -70,8 +75,12 @@ void mount_cgroup_tree(const std::string& target, unsigned long flags, bool cgro
     if (!fs::dir_exists(target)) fail("cgroup mount target {} does not exist", target);
 
     if (cg.layout() == Layout::v2) {
-        if (cgroupns) mount_fs("cgroup2", target, flags, "");
-        else bind_mount(cg.unified_dir(), target, flags);
+        if (cgroupns) {
+            mount_fs("cgroup2", target, flags, "");
+        } else {
+            bind_mount(cg.unified_dir(), target);
+            apply_flags(target, flags);
+        }
         return;
     }
 
@@ -85,7 +94,7 @@ void mount_cgroup_tree(const std::string& target, unsigned long flags, bool cgro
         std::string dest = fs::join(target, name);
         make_dir(dest);
         if (cgroupns) mount_fs("cgroup", dest, flags, v1_options(h));
-        else bind_mount(h.dir, dest, flags);
+        else bind_mount(h.dir, dest);
         names.insert(name);
         // Co-mounted controllers are reachable by each name (cpu -> cpu,cpuacct), as on hosts that do so.
         if (h.controllers.size() > 1)
@@ -95,7 +104,7 @@ void mount_cgroup_tree(const std::string& target, unsigned long flags, bool cgro
         std::string dest = fs::join(target, basename_of(cg.unified_mount()));
         make_dir(dest);
         if (cgroupns) mount_fs("cgroup2", dest, flags, "");
-        else bind_mount(cg.unified_dir(), dest, flags);
+        else bind_mount(cg.unified_dir(), dest);
     }
 
     // The host's own symlinks in its cgroup directory (e.g. "cpuacct -> cpu,cpuacct").
@@ -124,11 +133,7 @@ void mount_cgroup_tree(const std::string& target, unsigned long flags, bool cgro
         if (::symlink(to.c_str(), path.c_str()) < 0 && errno != EEXIST) throw_errno("cannot create symlink {} -> {}", path, to);
     }
 
-    if (flags & MS_RDONLY) {
-        unsigned long ro = MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        if (::mount("tmpfs", target.c_str(), "tmpfs", ro, "mode=755") < 0)
-            throw_errno("cannot remount the cgroup tmpfs on {} read-only", target);
-    }
+    apply_flags(target, flags);
 }
 
 }  // namespace myrt::cgroup
