@@ -170,7 +170,12 @@ void finalize_rootfs(const RootfsPlan& plan) {
             throw_errno("readonly path {}", p);
         }
         do_mount(p, p, "", MS_BIND | MS_REC, "");
-        do_mount("", p, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | kept_flags(p), "");
+        // Read-only down the whole subtree, in one call that only adds the
+        // flag (a remount would have to repeat every locked flag).
+        mount_attr attr{};
+        attr.attr_set = MOUNT_ATTR_RDONLY;
+        if (::mount_setattr(AT_FDCWD, p.c_str(), AT_RECURSIVE, &attr, sizeof attr) != 0)
+            throw_errno("make readonly path {} read-only", p);
     }
     for (const auto& p : c.linux.masked_paths) {
         struct stat st;
