@@ -112,7 +112,7 @@ track_pid() { BG_PIDS+=("$1"); }
 on_exit() { CLEANUP_CMDS+=("$1"); }
 
 cleanup() {
-    local rc=$? id pid i
+    local rc=$? id pid
     set +e
     for id in "${CREATED_IDS[@]}"; do
         pid=$(timeout 20 "$MYRT" --root "$STATE" state "$id" 2>/dev/null | jq -r '.pid // empty' 2>/dev/null)
@@ -126,8 +126,11 @@ cleanup() {
     for pid in "${BG_PIDS[@]}"; do
         kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     done
-    for ((i = ${#CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
-        eval "${CLEANUP_CMDS[$i]}" >/dev/null 2>&1
+    # The counter has a name no cleanup command uses: an eval'd `for i in`
+    # would otherwise reset it and skip the commands in between.
+    local cleanup_index
+    for ((cleanup_index = ${#CLEANUP_CMDS[@]} - 1; cleanup_index >= 0; cleanup_index--)); do
+        eval "${CLEANUP_CMDS[$cleanup_index]}" >/dev/null 2>&1
     done
     if [ -n "${KEEP_TEST_TMP:-}" ]; then
         log "keeping $TEST_TMP"
@@ -398,7 +401,7 @@ TOML
     on_exit "umount -R '$CTD_DIR/state' 2>/dev/null; umount -R '$CTD_DIR/root' 2>/dev/null"
     containerd --config "$CTD_DIR/config.toml" >"$CTD_DIR/containerd.log" 2>&1 &
     CTD_PID=$!
-    on_exit "kill -TERM $CTD_PID; for i in \$(seq 50); do kill -0 $CTD_PID 2>/dev/null || break; sleep 0.1; done; kill -KILL $CTD_PID"
+    on_exit "kill -TERM $CTD_PID; for wait_round in \$(seq 50); do kill -0 $CTD_PID 2>/dev/null || break; sleep 0.1; done; kill -KILL $CTD_PID"
     on_exit "rm -rf /run/containerd/runc/$CTR_NS"   # the runc shim's default --root for the namespace
     on_exit "containerd_cleanup_tasks"
     local i
