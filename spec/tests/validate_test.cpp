@@ -40,7 +40,11 @@ TEST(Validate, OciVersionMustBeOneX) {
     EXPECT_SPEC_ERROR(parse_config(doc), "ociVersion: unsupported version \"latest\"");
     doc["ociVersion"] = "";
     EXPECT_SPEC_ERROR(parse_config(doc), "ociVersion: is required");
-    for (auto ok : {"1.0.0", "1.0.2-dev", "1.1.0", "1.0.0-rc5", "1.2.0"}) {
+    for (auto bad : {"1.0", "1.", "1..0", "1.0.", "1.x.0", "1.0.0x", "11.0.0", " 1.0.0", "1.0.0 "}) {
+        doc["ociVersion"] = bad;
+        EXPECT_SPEC_ERROR(parse_config(doc), "ociVersion: unsupported version");
+    }
+    for (auto ok : {"1.0.0", "1.0.2-dev", "1.1.0", "1.0.0-rc5", "1.2.0", "1.10.20+build.7", "1.0.0-"}) {
         doc["ociVersion"] = ok;
         EXPECT_NO_THROW(parse_config(doc)) << ok;
     }
@@ -77,7 +81,16 @@ TEST(Validate, EnvMustBeKeyValue) {
 TEST(Validate, MalformedCapabilityName) {
     json doc = base();
     doc["process"]["capabilities"]["ambient"][1] = "cap_kill";
-    EXPECT_SPEC_ERROR(parse_config(doc), "process.capabilities.ambient[1]: unknown capability \"cap_kill\"");
+    EXPECT_SPEC_ERROR(parse_config(doc), "process.capabilities.ambient[1]: unknown capability \"cap_kill\" (names look like CAP_KILL)");
+    doc["process"]["capabilities"]["ambient"][1] = "CAP_";
+    EXPECT_SPEC_ERROR(parse_config(doc), "unknown capability \"CAP_\" (names look like CAP_KILL)");
+    doc["process"]["capabilities"]["ambient"][1] = "CAP_KILL2_X";
+    try {
+        parse_config(doc);
+        ADD_FAILURE() << "CAP_KILL2_X accepted";
+    } catch (const std::exception& e) {
+        EXPECT_EQ(std::string(e.what()).find("names look like"), std::string::npos) << "well-formed, just unknown: " << e.what();
+    }
     doc = base();
     doc["process"]["capabilities"]["inheritable"] = {"KILL"};
     EXPECT_SPEC_ERROR(parse_config(doc), "process.capabilities.inheritable[0]: unknown capability \"KILL\"");
@@ -287,8 +300,14 @@ TEST(Validate, DeviceCgroupRules) {
 
 TEST(Validate, HugepageAndUnifiedKeys) {
     json doc = base();
-    doc["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "2M"}, {"limit", 1}}};
-    EXPECT_SPEC_ERROR(parse_config(doc), "linux.resources.hugepageLimits[0].pageSize: must look like");
+    for (auto bad : {"2M", "2mB", "MB", "2TB", "2MBB", "-2MB", ""}) {
+        doc["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", bad}, {"limit", 1}}};
+        EXPECT_SPEC_ERROR(parse_config(doc), "linux.resources.hugepageLimits[0].pageSize: must look like");
+    }
+    for (auto ok : {"2MB", "1GB", "64KB", "16GB"}) {
+        doc["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", ok}, {"limit", 1}}};
+        EXPECT_NO_THROW(parse_config(doc)) << ok;
+    }
     doc = base();
     doc["linux"]["resources"]["unified"] = {{"../../memory.max", "1"}};
     EXPECT_SPEC_ERROR(parse_config(doc), "linux.resources.unified: key \"../../memory.max\" must be a cgroup file");
