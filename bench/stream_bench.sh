@@ -45,7 +45,11 @@ for size in $SIZES; do
         plain="" stream="" rss=""
         i=0
         while [ $i -lt "$REPEAT" ]; do
-            for side in plain stream; do
+            # Alternate which side goes first: a run right after the other
+            # side's file was deleted gets its freshly freed (warm) memory.
+            order="plain stream"
+            [ $((i % 2)) = 1 ] && order="stream plain"
+            for side in $order; do
                 if [ $target = file ]; then out=$("$BENCH" $side file "$IMG" "$size"); rm -f "$IMG"
                 else out=$("$BENCH" $side tcp - "$size"); fi
                 mbs=$(echo "$out" | field mb_per_s)
