@@ -1,6 +1,5 @@
 #include "runtime/lifecycle.hpp"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -60,31 +59,28 @@ void start_container(const StateStore& store, const std::string& id) {
     std::string fifo = store.exec_fifo(id);
     UniqueFd fd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd) throw_errno("open exec fifo {}", fifo);
-    // The init blocks opening the fifo for writing until we hold it open for
-    // reading; it then writes one byte and execs.
+    // Two things come through the fifo. The init blocks opening it for writing
+    // until we hold it open for reading, then writes one byte: it is starting.
+    // It keeps its end open through the startContainer hooks until its execve
+    // closes it (close-on-exec): end of file means the process is running, and
+    // poststart hooks may run. (Before any writer, read gives 0 too: ignored.)
+    bool started = false;
     for (;;) {
         pollfd p{fd.get(), POLLIN, 0};
-        int r = ::poll(&p, 1, 50);
-        if (r > 0 && (p.revents & POLLIN)) {
-            char c;
-            if (::read(fd.get(), &c, 1) == 1) break;
-        }
-        if (!process_is_alive(st.pid, st.pid_start_time))
-            fail("cannot start container \"{}\": its process exited before start", id);
-    }
-    ::unlink(fifo.c_str());
-    // The init holds its end open through the startContainer hooks until its
-    // execve closes it; end-of-file therefore means the process is running
-    // (or the init died, which the container's state will show).
-    for (;;) {
-        pollfd p{fd.get(), POLLIN, 0};
-        int r = ::poll(&p, 1, 50);
-        if (r > 0) {
+        if (::poll(&p, 1, 50) > 0 && (p.revents & (POLLIN | POLLHUP))) {
             char c;
             ssize_t n = ::read(fd.get(), &c, 1);
-            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;
+            if (n == 1 && !started) {
+                started = true;
+                ::unlink(fifo.c_str());
+                continue;
+            }
+            if (n == 0 && started) break;
         }
-        if (!process_is_alive(st.pid, st.pid_start_time)) break;
+        if (!process_is_alive(st.pid, st.pid_start_time)) {
+            if (!started) fail("cannot start container \"{}\": its process exited before start", id);
+            break;  // it died after starting: `state` says stopped
+        }
     }
     // Nothing in the state changes: the fifo's absence is what says "started".
     spec::Config c = config_of(st);
