@@ -31,11 +31,12 @@ UringWriter::UringWriter(int fd, Target target, std::string name, UringBufferCon
     int rc = io_uring_queue_init(ring_entries, &ring_, 0);
     if (rc < 0) throw SystemError(-rc, fmt::format("io_uring setup for {}", name_));
     ring_ready_ = true;
-    if (target_ == Target::file) {
-        // Writes to one file serialize on its inode lock: with several io-wq
-        // workers, all but one spin on it (measured: a fifth of the CPU time
-        // to tmpfs). One worker takes the queued writes in turn, without gaps.
-        unsigned workers[2] = {1, 1};  // bounded (regular files), unbounded
+    {
+        // One io-wq worker. Writes to one file serialize on its inode lock:
+        // with several workers, all but one spin on it (measured: a fifth of
+        // the CPU time to tmpfs). A socket's linked sends run one at a time
+        // anyway; a second worker only adds a wake-up between them.
+        unsigned workers[2] = {1, 1};  // bounded (regular files), unbounded (sockets)
         (void)io_uring_register_iowq_max_workers(&ring_, workers);
     }
     buffers_ = register_stream_buffers(ring_, config_.buffer_count, config_.buffer_size, free_buffers_, name_);
