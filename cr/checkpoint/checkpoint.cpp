@@ -31,7 +31,8 @@
 #include "cr/tty/pty.hpp"  // cr/tty
 #include "cr/task/file_locks.hpp"
 #include "cr/tools/image_layout.hpp"
-#include "cr/transport/file_stream.hpp"
+#include "cr/transport/open_stream.hpp"
+#include "cr/transport/tcp_stream.hpp"
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/lifecycle.hpp"
 #include "util/error.hpp"
@@ -169,8 +170,15 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
     const auto t0 = Clock::now();
     driver::register_fd_kinds();
     CheckpointReport report;
+    // tcp://HOST:PORT streams the image to `myrt image receive`; the files
+    // beside it (dump.log, stats-dump, inventory.img) stay here, in the work path.
+    const bool remote = transport::is_tcp_address(opts.image_path);
+    if (remote && opts.work_path.empty())
+        fail("--image-path {} streams the image to a receiver: give --work-path for dump.log, stats-dump and "
+             "inventory.img",
+             opts.image_path);
     std::string work = opts.work_path.empty() ? opts.image_path : opts.work_path;
-    driver::make_directories(opts.image_path);
+    if (!remote) driver::make_directories(opts.image_path);
     driver::make_directories(work);
     WorkLog log(work, "dump.log");
     try {
@@ -189,10 +197,13 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             fail("not supported yet: checkpoint of container \"{}\" with a user namespace", opts.id);
 
         auto cg = cgroup::Cgroup::from_json(st.cgroup);
-        // The image goes to NAME.partial and becomes myrt.img only at finish().
-        auto image_file = tools::image_stream_path(opts.image_path);
-        ::unlink(image_file.c_str());
-        transport::FileSink sink(image_file);
+        // A file image goes to NAME.partial and becomes myrt.img only at
+        // finish(); a stream counts only once the receiver has checked it
+        // and said so. Connecting comes before the freeze: a receiver that
+        // is not there fails the checkpoint with the container untouched.
+        std::string image_file = remote ? opts.image_path : tools::image_stream_path(opts.image_path);
+        if (!remote) ::unlink(image_file.c_str());
+        auto sink = transport::open_sink(image_file);
 
         // Declared before the freezer so it is destroyed after it: on failure
         // a paused container is frozen again while its tasks are still
@@ -243,7 +254,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         files::check_fd_tables_unshared(tgids);
         log.line(fmt::format("seized {} processes; no leaks", tree.processes().size()));
 
-        image::RecordWriter writer(sink);
+        image::RecordWriter writer(*sink);
         writer.write_head(image::make_head(opts.leave_running ? image::head_flag_leave_running : 0));
         auto ns_bytes = driver::encode_namespaces(nsstate);
         writer.write_buffer(ns_bytes, driver::section::ns);
@@ -309,7 +320,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         report.image_bytes = writer.bytes_written();
         log.line(fmt::format("image {}: {} processes, {} threads, {} pages, {} bytes; memory in {:.1f} ms", image_file,
                              report.processes, report.threads, report.pages, report.image_bytes, report.memdump_ms));
-        driver::write_file_atomic(opts.image_path, "inventory.img", driver::encode_inventory());
+        driver::write_file_atomic(remote ? work : opts.image_path, "inventory.img", driver::encode_inventory());
 
         report.frozen_ms = ms_since(freeze_start);
         report.total_ms = ms_since(t0);

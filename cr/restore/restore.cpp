@@ -32,6 +32,7 @@
 #include "cr/task/file_locks.hpp"
 #include "cr/tools/image_layout.hpp"
 #include "cr/transport/open_stream.hpp"
+#include "cr/transport/tcp_stream.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/pid_file.hpp"
 #include "spec/config.hpp"
@@ -81,6 +82,10 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
     const auto t0 = Clock::now();
     driver::register_fd_kinds();
     RestoreReport report;
+    if (transport::is_tcp_address(opts.image_path))
+        fail("restore reads an image from a directory, not from {}: store the stream first with `myrt image "
+             "receive --listen ADDR:PORT --image-path DIR`, then restore from DIR",
+             opts.image_path);
     std::string work = opts.work_path.empty() ? opts.image_path : opts.work_path;
     driver::make_directories(work);
     WorkLog log(work, "restore.log");

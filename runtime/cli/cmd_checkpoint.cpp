@@ -30,7 +30,7 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
         "block devices, unreaped zombies, tasks inside vfork or under a debugger, mappings of deleted files,\n"
         "file leases, and any object not listed above.");
     auto a = std::make_shared<CheckpointArgs>();
-    c->add_option("--image-path", a->image_path, "directory for the image (default ./checkpoint)");
+    c->add_option("--image-path", a->image_path, "directory for the image (default ./checkpoint), or tcp://HOST:PORT to stream it to `myrt image receive` (needs --work-path)");
     c->add_option("--work-path", a->work_path, "directory for dump.log and stats-dump");
     c->add_option("--parent-path", a->parent_path, "image of a previous pre-dump, relative to --image-path");
     c->add_flag("--leave-running", a->leave_running, "keep the container running after the checkpoint");
