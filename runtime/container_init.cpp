@@ -128,8 +128,10 @@ void run_container_init(InitContext& ctx) {
         ep.state_json = state_json;
         setup_and_exec(ep, [&] {
             ctx.channel->send(SyncMsg::created);
-            wait_for_start(ctx.exec_fifo);
-            ::close(ctx.exec_fifo);
+            if (ctx.exec_fifo >= 0) {  // none for `run`: it starts at once
+                wait_for_start(ctx.exec_fifo);
+                ::close(ctx.exec_fifo);
+            }
             if (!c.hooks.start_container.empty()) {
                 auto started = nlohmann::json::parse(state_json);
                 started["status"] = "created";

@@ -107,7 +107,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
 
     std::string fifo = store.exec_fifo(opts.id);
     UniqueFd fifo_fd;
-    if (!opts.restore_placeholder) {
+    if (!opts.restore_placeholder && !opts.start_immediately) {
         if (::mkfifo(fifo.c_str(), 0622) != 0) throw_errno("create exec fifo {}", fifo);
         // Not left to the umask: the init opens it after switching to the
         // container's user, which may have no capabilities at all.
@@ -193,6 +193,9 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     if (!opts.pid_file.empty()) write_pid_file(opts.pid_file, pid);
     rollback.armed = false;
     result.state = state;
+    // Without poststart hooks nobody needs to know when the init has exec'd;
+    // closing our end also lets an error it hits after this reach its stderr.
+    if (opts.start_immediately && !config.hooks.poststart.empty()) result.exec_watch = parent_end.release_fd().release();
     return result;
 }
 

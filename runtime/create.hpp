@@ -1,6 +1,6 @@
 #pragma once
 // `create`: builds a container from a bundle and leaves its init waiting on
-// the exec fifo until `start`. Everything made on the way (state, cgroup,
+// the exec fifo until `start` (for `run`, going straight on). Everything made on the way (state, cgroup,
 // processes) is torn down again when any step fails.
 #include <sys/types.h>
 
@@ -27,11 +27,17 @@ struct CreateOptions {
     // the C/R engine to seize and rebuild into the checkpointed pid 1.
     // No exec fifo: once the engine is done the container is running.
     bool restore_placeholder = false;
+    // `run`: no exec fifo and no separate `start`; the init goes on to its
+    // program as soon as it is created (startContainer hooks first).
+    bool start_immediately = false;
 };
 
 struct CreateResult {
     ContainerState state;
     int terminal_master = -1;   // foreground terminal, owned by the caller
+    // start_immediately with poststart hooks: our end of the channel to the
+    // init, which reads end of file once the init has exec'd (owned by the caller).
+    int exec_watch = -1;
 };
 
 CreateResult create_container(const StateStore& store, const CreateOptions& opts);

@@ -14,6 +14,7 @@
 #include "runtime/fs_util.hpp"
 #include "runtime/process_info.hpp"
 #include "runtime/state_json.hpp"
+#include "runtime/sync_channel.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -83,6 +84,17 @@ void start_container(const StateStore& store, const std::string& id) {
         }
     }
     // Nothing in the state changes: the fifo's absence is what says "started".
+    spec::Config c = config_of(st);
+    hooks::run_warn_only(hooks::Kind::poststart, c.hooks.poststart, oci_state(st, Status::running).dump());
+}
+
+void finish_immediate_start(const ContainerState& st, int exec_watch) {
+    if (exec_watch < 0) return;
+    SyncChannel channel{UniqueFd(exec_watch)};
+    // End of file: the execve closed the init's end. A message instead is the
+    // init's error (a startContainer hook, the exec), rethrown by recv.
+    if (auto msg = channel.recv_or_eof())
+        fail("unexpected message {} from the container process while it starts", static_cast<int>(msg->first));
     spec::Config c = config_of(st);
     hooks::run_warn_only(hooks::Kind::poststart, c.hooks.poststart, oci_state(st, Status::running).dump());
 }

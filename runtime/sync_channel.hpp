@@ -34,6 +34,7 @@ public:
     // Receives and requires a given message; a closed channel is reported with `what`.
     std::string expect(SyncMsg m, const char* what);
     int fd() const { return fd_.get(); }
+    UniqueFd release_fd() { return std::move(fd_); }
     void close() { fd_.reset(); }
 
 private:

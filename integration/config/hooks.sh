@@ -73,6 +73,17 @@ assert_eq stopped "$(status_of poststop)" "poststop sees status stopped"
 assert_eq "$ID" "$(awk '$1 == "poststop" {print $4}' "$S/hooks.log")" "hooks see the container id"
 assert_eq arg2 "$(awk '$1 == "poststart" {print $5}' "$S/hooks.log")" "hook args passed (args[0] is the name)"
 
+# run: create and start in one process (no exec fifo), the same hooks in the same order.
+: >"$S/hooks.log"
+new_id ID
+rt run --bundle "$B" "$ID" </dev/null >"$TEST_TMP/out" 2>&1 || fail "run: $(cat "$TEST_TMP/out")"
+order=$(awk '{print $1}' "$S/hooks.log" | xargs)
+log "run's hooks.log: $order"
+assert_contains "$order" "startContainer main" "run: startContainer runs just before the process"
+assert_eq poststop "${order##* }" "run: poststop last"
+strict assert_eq "prestart createRuntime createRuntime2 createContainer startContainer poststart poststop" \
+    "$(echo "$order" | sed 's/ main//')" "run: all six kinds in the spec's order around the process"
+
 # A failing createRuntime hook fails create; no container, process or cgroup remains.
 : >"$S/hooks.log"
 edit_config "$B" '.hooks = {"createRuntime": [$f]}' --argjson f "$(h "$S/hook.sh" fail)"

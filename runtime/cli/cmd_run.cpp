@@ -33,6 +33,7 @@ Runner add_run(CLI::App& app, GlobalOptions& g) {
         absolutize(*o);
         o->cgroup_parent = g.cgroup_parent;
         o->foreground_terminal = !*detach;
+        o->start_immediately = true;
         auto store = g.store();
         auto created = runtime::create_container(store, *o);
         UniqueFd master(created.terminal_master);
@@ -42,7 +43,7 @@ Runner add_run(CLI::App& app, GlobalOptions& g) {
             for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::signal(s, forward);
         }
         try {
-            runtime::start_container(store, o->id);
+            runtime::finish_immediate_start(created.state, created.exec_watch);
         } catch (...) {
             try {
                 runtime::delete_container(store, o->id, true);
