@@ -5,12 +5,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/cr_lib.sh"
 require_root
 
-B=$TEST_TMP/bundle
-cr_bundle "$B" counter
-new_id ID
-run_detached "$ID" "$B"
-wait_file "$B.shared/count" 20
-count() { cat "$B.shared/count"; }
+cr_run_counter
 pid=$(state_of "$ID" pid)
 
 # image path on a full filesystem: an 8 KiB tmpfs cannot hold the image

@@ -6,12 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/cr_lib.sh"
 require_root
 
-B=$TEST_TMP/bundle
-cr_bundle "$B" counter
-new_id ID
-run_detached "$ID" "$B"
-wait_file "$B.shared/count" 20
-count() { cat "$B.shared/count"; }
+cr_run_counter
 sleep 0.3
 IMG=$TEST_TMP/img
 cr_checkpoint "$ID" "$IMG" || fail "checkpoint: $(cat "$TEST_TMP/ckpt.err")"

@@ -27,6 +27,18 @@ cr_bundle() {
     add_bind "$b" "$b.shared" /shared
 }
 
+# cr_run_counter: the counter workload running detached in $TEST_TMP/bundle;
+# sets B (the bundle) and ID, and waits for its first count. `count` prints
+# the value it last wrote.
+cr_run_counter() {
+    B=$TEST_TMP/bundle
+    cr_bundle "$B" counter
+    new_id ID
+    run_detached "$ID" "$B"
+    wait_file "$B.shared/count" 20
+}
+count() { cat "$B.shared/count"; }
+
 # cr_bundle_bin DIR BINARY [ARGS...]: like cr_bundle, for another static
 # workload (one per C/R area: objects, ipc, tty, unix sockets); BINARY goes
 # into the rootfs as /bin/<its name> and runs with ARGS.

@@ -5,12 +5,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/cr_lib.sh"
 require_root
 
-B=$TEST_TMP/bundle
-cr_bundle "$B" counter
-new_id ID
-run_detached "$ID" "$B"
-wait_file "$B.shared/count" 20
-count() { cat "$B.shared/count"; }
+cr_run_counter
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$(state_of "$ID" pid)/status"; }
 vmas() { wc -l <"/proc/$(state_of "$ID" pid)/maps"; }
 sleep 0.2

@@ -5,12 +5,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/cr_lib.sh"
 require_root
 
-B=$TEST_TMP/bundle
-cr_bundle "$B" counter
-new_id ID
-run_detached "$ID" "$B"
-wait_file "$B.shared/count" 20
-count() { cat "$B.shared/count"; }
+cr_run_counter
 cr_checkpoint "$ID" "$TEST_TMP/img" --leave-running || fail "checkpoint --leave-running: $(cat "$TEST_TMP/ckpt.err")"
 assert_eq running "$(state_of "$ID" status)" "original still running"
 pid=$(state_of "$ID" pid)

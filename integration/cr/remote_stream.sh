@@ -25,12 +25,7 @@ free_port() {
     fail "no free loopback port found"
 }
 
-B=$TEST_TMP/bundle
-cr_bundle "$B" counter
-new_id ID
-run_detached "$ID" "$B"
-wait_file "$B.shared/count" 20
-count() { cat "$B.shared/count"; }
+cr_run_counter
 
 # Nothing listens: the checkpoint fails up front and the container runs on.
 port=$(free_port)
