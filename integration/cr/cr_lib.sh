@@ -38,6 +38,15 @@ cr_run_counter() {
     wait_file "$B.shared/count" 20
 }
 count() { cat "$B.shared/count"; }
+# counts_on_from AT: the restored counter goes past AT within 10 s without
+# having started over or jumped; sets `now` to the value it reached.
+counts_on_from() {
+    local at=$1 i
+    for ((i = 0; i < 200; i++)); do [ "$(count)" -gt "$at" ] && break; sleep 0.05; done
+    now=$(count)
+    [ "$now" -gt "$at" ] || fail "counter did not advance after restore (at $at, now $now)"
+    [ "$now" -lt $((at + 1000)) ] || fail "counter jumped from $at to $now"
+}
 
 # cr_bundle_bin DIR BINARY [ARGS...]: like cr_bundle, for another static
 # workload (one per C/R area: objects, ipc, tty, unix sockets); BINARY goes
