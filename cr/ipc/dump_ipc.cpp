@@ -20,21 +20,12 @@
 #include <fmt/format.h>
 
 #include "cr/ipc/ipc_ns.hpp"
+#include "cr/ipc/sysv.hpp"
 #include "cr/memory/vma.hpp"
 #include "util/error.hpp"
 
 namespace myrt::cr::ipc {
 namespace {
-
-constexpr uint64_t page_size = 4096;
-uint64_t page_round(uint64_t n) { return (n + page_size - 1) & ~(page_size - 1); }
-
-union semun_arg {
-    int val;
-    struct semid_ds* buf;
-    unsigned short* array;
-    struct seminfo* info;
-};
 
 image::IpcPermRecord perm_of(int id, const ipc_perm& p) {
     image::IpcPermRecord r{};
@@ -229,7 +220,7 @@ void write_segment(image::RecordWriter& w, const image::IpcShmRecord& r, IpcDump
              r.perm.key, r.segsz);
     auto oref = objref(ObjKind::shm, static_cast<uint32_t>(r.perm.id));
     std::vector<std::byte> buf(1u << 20);
-    static const std::byte zero[page_size] = {};
+    static const std::byte zero[kPageSize] = {};
     off_t pos = 0;
     const off_t size = static_cast<off_t>(len);
     while (pos < size) {
@@ -237,7 +228,7 @@ void write_segment(image::RecordWriter& w, const image::IpcShmRecord& r, IpcDump
         if (data < 0) break;  // ENXIO: no data past pos
         off_t hole = ::lseek(fd.get(), data, SEEK_HOLE);
         if (hole < 0 || hole > size) hole = size;
-        data &= ~static_cast<off_t>(page_size - 1);
+        data &= ~static_cast<off_t>(kPageSize - 1);
         for (off_t at_off = data; at_off < hole;) {
             size_t want = static_cast<size_t>(std::min<off_t>(hole - at_off, static_cast<off_t>(buf.size())));
             want = static_cast<size_t>(page_round(want));
@@ -249,9 +240,9 @@ void write_segment(image::RecordWriter& w, const image::IpcShmRecord& r, IpcDump
             // Runs of non-zero pages only: a new segment is zero already.
             size_t i = 0;
             while (i < got) {
-                while (i < got && std::memcmp(buf.data() + i, zero, page_size) == 0) i += page_size;
+                while (i < got && std::memcmp(buf.data() + i, zero, kPageSize) == 0) i += kPageSize;
                 size_t j = i;
-                while (j < got && std::memcmp(buf.data() + j, zero, page_size) != 0) j += page_size;
+                while (j < got && std::memcmp(buf.data() + j, zero, kPageSize) != 0) j += kPageSize;
                 if (j > i) {
                     w.write_pages(static_cast<uint64_t>(at_off) + i, 12, std::span(buf.data() + i, j - i), oref);
                     stats.shm_bytes += j - i;

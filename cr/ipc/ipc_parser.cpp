@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "cr/ipc/ipc_ns.hpp"
+#include "cr/ipc/sysv.hpp"
 #include "util/error.hpp"
 
 namespace myrt::cr::ipc {
@@ -12,7 +13,6 @@ namespace {
 
 using image::RecordType;
 
-constexpr uint64_t page_size = 4096;
 constexpr uint32_t perm_bits = 0777;
 
 const char* kind_name(int kind) {
@@ -103,8 +103,8 @@ void IpcParser::feed(image::RecordReader& r, const image::RecordHeader& h) {
                 r.fail_at("segment contents (objref {:#x}) outside their segment", h.objref);
             auto p = r.read_fixed<RecordType::pages>();
             uint64_t len = 0;
-            uint64_t limit = (shm_.segsz + page_size - 1) & ~(page_size - 1);
-            if (!image::pages_contents_len(p, len) || p.page_shift != 12 || (p.vaddr % page_size) ||
+            uint64_t limit = page_round(shm_.segsz);
+            if (!image::pages_contents_len(p, len) || p.page_shift != 12 || (p.vaddr % kPageSize) ||
                 p.vaddr < shm_next_offset_ || p.vaddr > limit || len > limit - p.vaddr)
                 r.fail_at("contents at offset {:#x} ({} pages) out of order or beyond segment {} of {} bytes",
                           p.vaddr, p.nr_pages, shm_.perm.id, shm_.segsz);

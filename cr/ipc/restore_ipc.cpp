@@ -15,21 +15,12 @@
 #include <fmt/format.h>
 
 #include "cr/ipc/ipc_ns.hpp"
+#include "cr/ipc/sysv.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
 namespace myrt::cr::ipc {
 namespace {
-
-constexpr uint64_t page_size = 4096;
-uint64_t page_round(uint64_t n) { return (n + page_size - 1) & ~(page_size - 1); }
-
-union semun_arg {
-    int val;
-    struct semid_ds* buf;
-    unsigned short* array;
-    struct seminfo* info;
-};
 
 // Objects are created by their creator (cuid/cgid are the creating thread's
 // effective ids and cannot be set later); only this thread changes ids (raw
@@ -97,7 +88,7 @@ void check_vmas(const IpcIndex& idx, const std::vector<Vma>& vmas, int32_t pid) 
         auto* s = idx.find_shm(static_cast<int32_t>(v.rec.inode));
         if (!s) fail("process {} of the image maps SysV segment {} at {:#x}, which the image's IPC section does not hold",
                      pid, v.rec.inode, v.rec.start);
-        if (v.rec.pgoff != 0 || v.size() != page_round(s->segsz) || (v.rec.start % page_size))
+        if (v.rec.pgoff != 0 || v.size() != page_round(s->segsz) || (v.rec.start % kPageSize))
             fail("process {} of the image maps SysV segment {} at {:#x}-{:#x}, not the whole segment of {} bytes", pid,
                  v.rec.inode, v.rec.start, v.rec.end, s->segsz);
         if (!v.rec.shared) fail("process {} of the image maps SysV segment {} privately", pid, v.rec.inode);
@@ -116,7 +107,7 @@ IpcRestorer::IpcRestorer(pid_t init, const IpcIndex& idx, objhash::DeferredQueue
         if (s.segsz > l.shmmax)
             fail("SysV segment {} of the image has {} bytes, over the namespace's kernel.shmmax {}", s.perm.id, s.segsz,
                  l.shmmax);
-        pages += page_round(s.segsz) / page_size;
+        pages += page_round(s.segsz) / kPageSize;
     }
     if (pages > l.shmall) fail("the image's SysV segments need {} pages, over kernel.shmall {}", pages, l.shmall);
     if (idx.shms.size() > l.shmmni) fail("the image has {} SysV segments, over kernel.shmmni {}", idx.shms.size(), l.shmmni);
