@@ -379,6 +379,7 @@ wait_child_comm() {
 containerd_setup() {
     require_cmd containerd ctr containerd-shim-runc-v2
     CTD_DIR=$(mktemp -d /var/tmp/myrt-integ-ctd.XXXXXX)
+    mkdir -p "$CTD_DIR/tmp"
     CTR_NS=myrt-integ-$$
     CTR_IMAGE=localhost/myrt-integ-busybox:latest
     cat >"$CTD_DIR/config.toml" <<TOML
@@ -399,7 +400,9 @@ TOML
     # cleanup runs in reverse: tasks and containers go first, then the daemon,
     # then its directories (shims outlive containerd, so their tasks go first)
     on_exit "umount -R '$CTD_DIR/state' 2>/dev/null; umount -R '$CTD_DIR/root' 2>/dev/null"
-    containerd --config "$CTD_DIR/config.toml" >"$CTD_DIR/containerd.log" 2>&1 &
+    # A checkpoint leaves a ctrd-checkpoint* directory under containerd's
+    # $TMPDIR: keep those inside the test's directory, which cleanup removes.
+    TMPDIR="$CTD_DIR/tmp" containerd --config "$CTD_DIR/config.toml" >"$CTD_DIR/containerd.log" 2>&1 &
     CTD_PID=$!
     on_exit "kill -TERM $CTD_PID; for wait_round in \$(seq 50); do kill -0 $CTD_PID 2>/dev/null || break; sleep 0.1; done; kill -KILL $CTD_PID"
     on_exit "rm -rf /run/containerd/runc/$CTR_NS"   # the runc shim's default --root for the namespace
