@@ -12,6 +12,7 @@
 #include <map>
 
 #include "cr/memory/pagemap.hpp"
+#include "cr/memory/uffd_fill.hpp"
 #include "cr/ptrace/inject.hpp"
 #include "cr/ptrace/remote_memory.hpp"
 #include "util/error.hpp"
@@ -219,16 +220,29 @@ void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& d
     }
 }
 
-FillStats fill_memory(Injector& inj, PageSource& source) {
+FillStats fill_memory(Injector& inj, const std::vector<Vma>& dumped, PageSource& source) {
     FillStats stats;
+    UffdFiller by_copy(inj, dumped, [&source](const Vma& v) { return source.has_contents(v); });
     source.for_each_chunk([&](uint64_t addr, std::span<const std::byte> data) {
-        // Pre-faulting a large run in one call is about three times faster than
-        // letting process_vm_writev fault it a page at a time.
-        if (data.size() >= (1u << 20)) inj.syscall(SYS_madvise, addr, data.size(), MADV_POPULATE_WRITE);
-        remote_write(inj.tid(), addr, data);
         stats.bytes += data.size();
         ++stats.chunks;
+        while (!data.empty()) {
+            bool registered = false;
+            auto piece = data.first(by_copy.span_at(addr, data.size(), registered));
+            if (registered) {
+                by_copy.copy(addr, piece);
+            } else {
+                // Pre-faulting a large run in one call is about three times faster
+                // than letting process_vm_writev fault it a page at a time.
+                if (piece.size() >= (1u << 20)) inj.syscall(SYS_madvise, addr, piece.size(), MADV_POPULATE_WRITE);
+                remote_write(inj.tid(), addr, piece);
+            }
+            addr += piece.size();
+            data = data.subspan(piece.size());
+        }
     });
+    by_copy.finish();
+    stats.copied_bytes = by_copy.bytes_copied();
     return stats;
 }
 

@@ -9,7 +9,7 @@
 //   3. place_vdso: move [vvar] [vvar_vclock] [vdso] to the dumped addresses
 //      (via a temporary spot, since old and new ranges may overlap);
 //   4. map_vmas: every dumped VMA at its address, writable while it is filled;
-//   5. fill_memory: contents with process_vm_writev;
+//   5. fill_memory: contents by UFFDIO_COPY or process_vm_writev;
 //   6. finalize_vmas: final protections and madvise flags.
 #include <sys/types.h>
 
@@ -68,8 +68,12 @@ void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& d
 struct FillStats {
     uint64_t bytes = 0;
     uint64_t chunks = 0;
+    uint64_t copied_bytes = 0;  // of `bytes`, placed by UFFDIO_COPY
 };
-FillStats fill_memory(Injector& inj, PageSource& source);
+// Private anonymous memory is filled by UFFDIO_COPY (uffd_fill.hpp), the rest
+// (file mappings, shared memory, huge-page-advised VMAs) by MADV_POPULATE_WRITE
+// plus process_vm_writev.
+FillStats fill_memory(Injector& inj, const std::vector<Vma>& dumped, PageSource& source);
 void finalize_vmas(Injector& inj, const std::vector<Vma>& dumped, const HasContents& has);
 
 }  // namespace myrt::cr

@@ -3,11 +3,19 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <cstddef>
+#include <fstream>
 
 #include <thread>
 
 #include "cr/memory/dump_memory.hpp"
+#include "cr/memory/restore_memory.hpp"
 #include "cr/ptrace/proc_scan.hpp"
 #include "cr/ptrace/thread_info.hpp"
 #include "cr/task/dump_task.hpp"
@@ -339,6 +347,105 @@ TEST(Restore, LayoutMatchesTheDumpedOne) {
     ASSERT_TRUE(run_command(progress, CMD_CHECK_MEMORY));
     EXPECT_EQ(progress->memory_ok, 1u) << std::hex << progress->memory_bad_at;
     kill_and_reap(restored);
+}
+
+namespace {
+
+// Hands the dumped contents over in 1000-byte pieces: a stream's chunks end
+// wherever its read buffers do, not on page boundaries.
+class OddSizedChunks final : public PageSource {
+public:
+    explicit OddSizedChunks(const MemoryContents& m) : inner_(m) {}
+    bool has_contents(const Vma& v) const override { return inner_.has_contents(v); }
+    void for_each_chunk(const std::function<void(uint64_t, std::span<const std::byte>)>& fn) override {
+        inner_.for_each_chunk([&](uint64_t addr, std::span<const std::byte> data) {
+            while (!data.empty()) {
+                size_t n = std::min<size_t>(data.size(), 1000);
+                fn(addr, data.first(n));
+                addr += n;
+                data = data.subspan(n);
+            }
+        });
+    }
+
+private:
+    MemoryContentsSource inner_;
+};
+
+bool any_vma_registered_with_userfaultfd(pid_t pid) {
+    std::ifstream smaps(fmt::format("/proc/{}/smaps", pid));
+    for (std::string line; std::getline(smaps, line);)
+        if (line.starts_with("VmFlags:") && (line + " ").find(" um ") != std::string::npos) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST(Restore, AnonymousMemoryArrivesByUserfaultfdCopyFromOddSizedChunks) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 1150, progress, 8);
+    Dumped d = dump_and_kill(pid, progress);
+    pid_t placeholder = spawn_restore_placeholder(ns.fd(), 1150);
+    RestoreTimings t;
+    {
+        SeizedProcess fresh(placeholder, SeizeMode::restore);
+        OddSizedChunks pages(d.memory);
+        t = restore_process(fresh, d.state, pages);
+        fresh.detach();
+    }
+    EXPECT_GE(t.copied_bytes, 8u << 20) << "the counter's 8 MiB of anonymous memory";
+    EXPECT_LE(t.copied_bytes, t.bytes);
+    EXPECT_FALSE(any_vma_registered_with_userfaultfd(placeholder)) << "every range is unregistered before the task runs";
+    ASSERT_TRUE(wait_until([&] { return progress->counter > d.counter + 10; }));
+    ASSERT_TRUE(run_command(progress, CMD_CHECK_MEMORY));
+    EXPECT_EQ(progress->memory_ok, 1u) << std::hex << "bad word at " << progress->memory_bad_at;
+    kill_and_reap(placeholder);
+}
+
+// myrt itself under a seccomp filter that refuses userfaultfd (as Docker's
+// default profile does, when a runtime runs in a container): the placeholder
+// inherits the filter, and the fill goes through process_vm_writev instead.
+TEST(Restore, WithoutUserfaultfdTheFillFallsBackToProcessVmWritev) {
+    PidNamespace ns;
+    ProgressFile progress;
+    pid_t pid = start_counter(ns, 1160, progress, 8);
+    Dumped d = dump_and_kill(pid, progress);
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        sock_filter filter[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_userfaultfd, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        sock_fprog prog{static_cast<unsigned short>(std::size(filter)), filter};
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) ::_exit(10);
+        // The child checks everything itself: the restored process is its child.
+        try {
+            pid_t placeholder = spawn_restore_placeholder(ns.fd(), 1160);
+            RestoreTimings t;
+            {
+                SeizedProcess fresh(placeholder, SeizeMode::restore);
+                t = restore_process(fresh, d.state, d.memory);
+                fresh.detach();
+            }
+            bool runs = wait_until([&] { return progress->counter > d.counter + 10; });
+            bool memory_ok = run_command(progress, CMD_CHECK_MEMORY) && progress->memory_ok == 1u;
+            kill_and_reap(placeholder);
+            if (t.copied_bytes != 0) ::_exit(11);  // userfaultfd was used after all
+            if (t.bytes < (8u << 20)) ::_exit(12);
+            ::_exit(runs && memory_ok ? 0 : 13);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "restore under the filter failed: %s\n", e.what());
+            ::_exit(14);
+        }
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status)) << "child status " << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no filter, 11: userfaultfd used, 12: too few bytes, 13: process broken, 14: restore failed";
 }
 
 // CRIU refuses this ("zombies with threads are not supported").

@@ -185,8 +185,9 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
         // fd of a file, as mapping it does, would drop a POSIX lock).
         for (size_t i = 0; i < procs.size(); ++i) restore_file_locks(procs[i].live_tid(), idx.processes[i].file_locks);
         for (auto& p : procs) p.detach();
-        log.line(fmt::format("tasks restored: forking {:.1f} ms, state and memory {:.1f} ms ({} bytes)",
-                             timings.forking_ms, timings.restore_ms, timings.bytes));
+        log.line(fmt::format("tasks restored: forking {:.1f} ms, state and memory {:.1f} ms ({} bytes, {} of them by "
+                             "userfaultfd copy)",
+                             timings.forking_ms, timings.restore_ms, timings.bytes, timings.copied_bytes));
         if (!opts.create.pid_file.empty()) runtime::write_pid_file(opts.create.pid_file, res.state.pid);
         report.total_ms = ms_since(t0);
         driver::RestoreStats rs;

@@ -111,8 +111,9 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
             for (size_t i = 0; i < images.size(); ++i) before_state(i, procs[i]);
         for (size_t i = 0; i < images.size(); ++i) {
             StreamPageSource pages(reader, static_cast<uint32_t>(i), idx.pages[i]);
-            restore_process(procs[i], images[i], pages);
+            auto t_proc = restore_process(procs[i], images[i], pages);
             timings.bytes += pages.bytes;
+            timings.copied_bytes += t_proc.copied_bytes;
         }
         if (reader.next()) fail("records follow the memory of the last process in the image");
         timings.restore_ms = ms_since(t);

@@ -15,6 +15,7 @@ struct TreeRestoreTimings {
     double forking_ms = 0;
     double restore_ms = 0;
     uint64_t bytes = 0;
+    uint64_t copied_bytes = 0;  // of which placed by UFFDIO_COPY
 };
 
 // `reader` stands just after the last process section (second pass over the

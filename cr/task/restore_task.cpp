@@ -323,9 +323,10 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
     HasContents has = [&pages](const Vma& v) { return pages.has_contents(v); };
     map_vmas(leader, area, state.vmas, has);
     auto t_fill = Clock::now();
-    auto filled = fill_memory(leader, pages);
+    auto filled = fill_memory(leader, state.vmas, pages);
     timings.fill_ms = ms_since(t_fill);
     timings.bytes = filled.bytes;
+    timings.copied_bytes = filled.copied_bytes;
     finalize_vmas(leader, state.vmas, has);
     timings.address_space_ms = ms_since(t_mem);
 

@@ -13,6 +13,7 @@ struct RestoreTimings {
     double fill_ms = 0;           // of which: writing the contents
     double total_ms = 0;
     uint64_t bytes = 0;
+    uint64_t copied_bytes = 0;  // of which placed by UFFDIO_COPY
 };
 
 // `fresh` must hold exactly one thread whose pid (in its innermost pid
