@@ -4,9 +4,16 @@
 #include "util/error.hpp"
 
 #include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <sys/socket.h>
 
 namespace myrt::cr::transport {
+
+namespace {
+constexpr uint64_t cancel_tag = ~uint64_t{0};  // user_data of the destructor's cancel request
+}  // namespace
 
 UringReader::UringReader(int fd, UringWriter::Target target, std::string name, UringBufferConfig config)
     : fd_(fd), target_(target), name_(std::move(name)), config_(config) {
@@ -14,42 +21,68 @@ UringReader::UringReader(int fd, UringWriter::Target target, std::string name, U
     int rc = io_uring_queue_init(8, &ring_, 0);
     if (rc < 0) throw SystemError(-rc, fmt::format("io_uring setup for {}", name_));
     ring_ready_ = true;
+    struct stat st{};
+    regular_file_ = target_ == UringWriter::Target::file && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular_file_) {
+        // One worker: reads complete in the order they were queued, and no
+        // second worker competes with the consumer for the second CPU.
+        unsigned workers[2] = {1, 1};
+        (void)io_uring_register_iowq_max_workers(&ring_, workers);
+    }
     buffers_ = register_stream_buffers(ring_, config_.buffer_count, config_.buffer_size, free_buffers_, name_);
 }
 
 UringReader::~UringReader() {
     if (!ring_ready_) return;
-    if (in_flight_buffer_ >= 0) {
+    // The kernel may still be writing into our buffers: wait for every read.
+    size_t pending = 0;
+    for (const auto& r : in_flight_) pending += r.done ? 0 : 1;
+    if (pending > 0) {
         io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
         if (sqe) {  // a receive can wait forever on a silent peer: cancel it
-            io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+            io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+            io_uring_sqe_set_data64(sqe, cancel_tag);
             io_uring_submit(&ring_);
+            ++pending;
         }
-        for (int pending = sqe ? 2 : 1; pending > 0; --pending) {
+        while (pending > 0) {
             io_uring_cqe* cqe = nullptr;
             if (io_uring_wait_cqe(&ring_, &cqe) < 0) break;
             io_uring_cqe_seen(&ring_, cqe);
+            --pending;
         }
     }
     io_uring_queue_exit(&ring_);
 }
 
 void UringReader::submit_reads() {
-    // One read at a time keeps a socket's bytes in order; the read-ahead still
-    // overlaps the kernel's copy with the consumer's parsing.
-    if (eof_ || in_flight_buffer_ >= 0 || free_buffers_.empty()) return;
-    int b = free_buffers_.back();
-    free_buffers_.pop_back();
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-    if (!sqe) fail("io_uring submission queue for {} is full", name_);
-    auto len = static_cast<unsigned>(config_.buffer_size);
-    if (target_ == UringWriter::Target::socket)
-        io_uring_prep_recv(sqe, fd_, buffer_at(b), len, MSG_WAITALL);
-    else
-        io_uring_prep_read_fixed(sqe, fd_, buffer_at(b), len, file_offset_, b);
-    int rc = io_uring_submit(&ring_);
+    unsigned queued = 0;
+    while (!eof_ && !free_buffers_.empty() && (regular_file_ || in_flight_.empty())) {
+        io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+        if (!sqe) break;
+        int b = free_buffers_.back();
+        free_buffers_.pop_back();
+        auto len = static_cast<unsigned>(config_.buffer_size);
+        if (target_ == UringWriter::Target::socket) {
+            io_uring_prep_recv(sqe, fd_, buffer_at(b), len, MSG_WAITALL);
+        } else if (!regular_file_) {
+            io_uring_prep_read(sqe, fd_, buffer_at(b), len, static_cast<uint64_t>(-1));  // at the fd's position
+        } else {
+            io_uring_prep_read_fixed(sqe, fd_, buffer_at(b), len, file_offset_, b);
+            // Inline, a read from the page cache would copy in this thread,
+            // between the consumer's own work; in a worker it runs alongside.
+            sqe->flags |= IOSQE_ASYNC;
+            file_offset_ += len;  // a short read means the end: nothing is queued after it
+        }
+        io_uring_sqe_set_data64(sqe, static_cast<uint64_t>(b));
+        in_flight_.push_back(InFlight{b});
+        ++queued;
+    }
+    if (queued == 0) return;
+    int rc;
+    do rc = io_uring_submit(&ring_);
+    while (rc == -EINTR);
     if (rc < 0) throw SystemError(-rc, fmt::format("io_uring submit for {}", name_));
-    in_flight_buffer_ = b;
 }
 
 void UringReader::wait_one() {
@@ -58,22 +91,38 @@ void UringReader::wait_one() {
     do rc = io_uring_wait_cqe(&ring_, &cqe);
     while (rc == -EINTR);
     if (rc < 0) throw SystemError(-rc, fmt::format("waiting for io_uring completion on {}", name_));
+    auto b = static_cast<int>(io_uring_cqe_get_data64(cqe));
     int res = cqe->res;
     io_uring_cqe_seen(&ring_, cqe);
-    int b = in_flight_buffer_;
-    in_flight_buffer_ = -1;
-    if (res < 0) {
-        free_buffers_.push_back(b);
-        if (res == -ECONNRESET) throw SystemError(-res, fmt::format("receiving the image from {} failed: the sender reset the connection", name_));
-        throw SystemError(-res, fmt::format("reading the image from {} failed", name_));
+    auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [b](const InFlight& r) { return r.buffer == b && !r.done; });
+    if (it == in_flight_.end()) fail("io_uring completion for {} names unknown buffer {}", name_, b);
+    it->done = true;
+    it->result = res;
+    retire_completed();
+}
+
+// Hands completed reads to the consumer in stream order.
+void UringReader::retire_completed() {
+    while (!in_flight_.empty() && in_flight_.front().done) {
+        InFlight r = in_flight_.front();
+        in_flight_.pop_front();
+        if (eof_ || r.result == 0) {  // past the end (or the end itself)
+            eof_ = true;
+            free_buffers_.push_back(r.buffer);
+            continue;
+        }
+        if (r.result < 0) {
+            free_buffers_.push_back(r.buffer);
+            if (r.result == -ECONNRESET)
+                throw SystemError(-r.result, fmt::format("receiving the image from {} failed: the sender reset the connection", name_));
+            throw SystemError(-r.result, fmt::format("reading the image from {} failed", name_));
+        }
+        auto n = static_cast<size_t>(r.result);
+        filled_.push_back(Filled{r.buffer, n});
+        // A regular file reads short only at its end; a socket or pipe returns
+        // what it has, and is read on until it reports the end with 0.
+        if (regular_file_ && n < config_.buffer_size) eof_ = true;
     }
-    if (res == 0) {
-        eof_ = true;
-        free_buffers_.push_back(b);
-        return;
-    }
-    file_offset_ += static_cast<uint64_t>(res);
-    filled_.push_back(Filled{b, static_cast<size_t>(res)});
 }
 
 std::span<const std::byte> UringReader::read_chunk(size_t max) {
@@ -85,7 +134,7 @@ std::span<const std::byte> UringReader::read_chunk(size_t max) {
         }
         submit_reads();
         if (filled_.empty()) {
-            if (in_flight_buffer_ < 0) return {};  // end of stream
+            if (in_flight_.empty()) return {};  // end of stream
             wait_one();
             continue;
         }

@@ -1,7 +1,11 @@
 #pragma once
-// Sequential reads from one fd through io_uring into registered buffers: one
-// read is always in flight ahead of the consumer (read-ahead), and buffers are
-// recycled, so reading a 4 GiB image needs a few MiB.
+// Sequential reads from one fd through io_uring into registered buffers, ahead
+// of the consumer (read-ahead), and buffers are recycled, so reading a 4 GiB
+// image needs a few MiB. A socket has one receive in flight (its bytes must
+// stay in order); a file has every free buffer in flight, each read at its
+// own offset, run by an io-wq worker so that the kernel's copy out of the
+// page cache overlaps the consumer (checksumming, or copying into a task).
+// Anything else given as a file (a pipe, a terminal) is read like a socket.
 #include "cr/transport/uring_writer.hpp"
 
 #include <liburing.h>
@@ -29,8 +33,14 @@ private:
         int buffer;
         size_t len;
     };
+    struct InFlight {
+        int buffer;
+        int result = 0;
+        bool done = false;
+    };
     void submit_reads();
     void wait_one();
+    void retire_completed();
     std::byte* buffer_at(int i) const { return static_cast<std::byte*>(buffers_.data()) + i * config_.buffer_size; }
 
     int fd_;
@@ -42,12 +52,13 @@ private:
     Mapping buffers_;
     std::vector<int> free_buffers_;
     std::deque<Filled> filled_;
-    int in_flight_buffer_ = -1;
+    std::deque<InFlight> in_flight_;  // in submission (stream) order
     int current_ = -1;         // buffer the consumer is reading
     size_t current_len_ = 0;
     size_t current_pos_ = 0;
     uint64_t file_offset_ = 0;
     bool eof_ = false;
+    bool regular_file_ = false;  // reads ahead at offsets, several at once
 };
 
 }  // namespace myrt::cr::transport
