@@ -13,9 +13,10 @@ using namespace myrt::cr;
 
 namespace {
 
-void read_everything(std::span<const std::byte> bytes) {
+// `pages`: skip is the restore's first pass (page contents passed over).
+void read_everything(std::span<const std::byte> bytes, image::PageContents pages) {
     transport::MemorySource src(bytes, "fuzz");
-    image::RecordReader r(src);
+    image::RecordReader r(src, pages);
     while (auto h = r.next()) {
         switch (static_cast<image::RecordType>(h->type)) {
             case image::RecordType::string: r.read_string(); break;
@@ -24,7 +25,8 @@ void read_everything(std::span<const std::byte> bytes) {
             case image::RecordType::vma: r.read_fixed<image::RecordType::vma>(); break;
             case image::RecordType::pages:
                 r.read_fixed<image::RecordType::pages>();
-                while (!r.read_chunk(3000).empty()) {}
+                if (pages == image::PageContents::read)
+                    while (!r.read_chunk(3000).empty()) {}
                 break;
             default: break;  // left unread: next() must skip it
         }
@@ -35,9 +37,11 @@ void read_everything(std::span<const std::byte> bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
-    try {
-        read_everything(bytes);
-    } catch (const myrt::Error&) {
+    for (auto pages : {image::PageContents::read, image::PageContents::skip}) {
+        try {
+            read_everything(bytes, pages);
+        } catch (const myrt::Error&) {
+        }
     }
     transport::MemorySource src(bytes, "fuzz");
     std::ostringstream out;

@@ -22,7 +22,11 @@ std::string type_label(uint32_t type) {
 
 }  // namespace
 
-RecordReader::RecordReader(transport::Source& source) : source_(source) {}
+RecordReader::RecordReader(transport::Source& source, PageContents pages) : source_(source), pages_(pages) {}
+
+StreamChecksum& RecordReader::sum_for_bulk() {
+    return current_.type == static_cast<uint32_t>(RecordType::pages) ? pages_checksum_ : checksum_;
+}
 
 void RecordReader::fail_with(const std::string& msg) const { throw Error(fmt::format("{}: {}", source_.describe(), msg)); }
 
@@ -45,11 +49,19 @@ void RecordReader::read_raw(std::span<std::byte> out, bool hashed, std::string_v
 }
 
 void RecordReader::discard(uint64_t n, std::string_view what) {
+    if (pages_ == PageContents::skip && current_.type == static_cast<uint32_t>(RecordType::pages) && fixed_left_ == 0) {
+        // Unread and unhashed: the pages checksum is left to the pass that reads them.
+        uint64_t skipped = source_.skip(n);
+        offset_ += skipped;
+        if (skipped < n) fail_at("image truncated at offset {} ({}, while skipping {})", offset_, current_context(), what);
+        return;
+    }
+    StreamChecksum& sum = sum_for_bulk();
     while (n > 0) {
         auto chunk = source_.read_chunk(static_cast<size_t>(std::min<uint64_t>(n, 1 << 20)));
         if (chunk.empty())
             fail_at("image truncated at offset {} ({}, while reading {})", offset_, current_context(), what);
-        checksum_.update(chunk);
+        sum.update(chunk);
         n -= chunk.size();
         offset_ += chunk.size();
     }
@@ -142,6 +154,7 @@ std::optional<RecordHeader> RecordReader::next() {
 void RecordReader::read_tail(const RecordHeader& h) {
     uint64_t stream_bytes = record_offset_;
     uint64_t digest = checksum_.digest();
+    uint64_t pages_digest = pages_checksum_.digest();
     in_record_ = true;
     current_ = h;
     read_raw(std::as_writable_bytes(std::span(&tail_, 1)), false, "the TAIL payload");
@@ -156,6 +169,10 @@ void RecordReader::read_tail(const RecordHeader& h) {
     if (tail_.reserved != 0) fail_at("TAIL reserved field is {:#x} (must be 0)", tail_.reserved);
     if (tail_.checksum != digest)
         fail_at("image checksum mismatch: TAIL records {:#018x}, the stream hashes to {:#018x}; the image is corrupt", tail_.checksum, digest);
+    if (pages_ == PageContents::read && tail_.pages_checksum != pages_digest)
+        fail_at("image checksum mismatch in page contents: TAIL records {:#018x}, the pages hash to {:#018x}; the image is "
+                "corrupt",
+                tail_.pages_checksum, pages_digest);
     auto extra = source_.read_chunk(1);
     if (!extra.empty()) fail_at("unexpected data after TAIL at offset {}", offset_);
     summary_.by_type[h.type].count++;
@@ -215,10 +232,13 @@ std::span<const std::byte> RecordReader::read_chunk(size_t max) {
     if (!in_record_) fail_at("no record is open at offset {}", offset_);
     if (fixed_left_ != 0 && current_.type == static_cast<uint32_t>(RecordType::pages))
         fail_at("PAGES record at offset {}: read its PagesRecord before its contents", record_offset_);
+    if (pages_ == PageContents::skip && current_.type == static_cast<uint32_t>(RecordType::pages))
+        fail_at("PAGES record at offset {}: this reader skips page contents", record_offset_);
     if (payload_left_ == 0 || max == 0) return {};
+    // A non-PAGES record's fixed part may come in the same chunk as its bulk: both are in the main checksum.
     auto chunk = source_.read_chunk(static_cast<size_t>(std::min<uint64_t>(max, payload_left_)));
     if (chunk.empty()) fail_at("image truncated at offset {} ({}, {} payload bytes missing)", offset_, current_context(), payload_left_);
-    checksum_.update(chunk);
+    sum_for_bulk().update(chunk);
     offset_ += chunk.size();
     payload_left_ -= chunk.size();
     fixed_left_ = fixed_left_ > chunk.size() ? fixed_left_ - chunk.size() : 0;

@@ -3,7 +3,7 @@
 // header is checked against the type table (type known, flags known, length
 // within the type's rule) before its payload is read, no allocation exceeds
 // the table's limits, strings must end in NUL, and end of stream inside a
-// record is "image truncated at offset N". TAIL's count and checksum are
+// record is "image truncated at offset N". TAIL's count and checksums are
 // compared with what was actually read, and nothing may follow TAIL.
 #include "cr/image/checksum.hpp"
 #include "cr/image/records.hpp"
@@ -31,9 +31,13 @@ struct StreamSummary {
     uint64_t total_bytes = 0;
 };
 
+// Whether a reader reads PAGES contents (and checks TAIL's pages checksum) or
+// seeks over them (a first pass that checks everything else).
+enum class PageContents { read, skip };
+
 class RecordReader {
 public:
-    explicit RecordReader(transport::Source& source);
+    explicit RecordReader(transport::Source& source, PageContents pages = PageContents::read);
 
     // Reads and validates HEAD (magic, format version, architecture, flags,
     // NUL-terminated strings). next() calls it if the caller did not.
@@ -92,10 +96,13 @@ private:
     void read_fixed_part(std::span<std::byte> out);
     void finish_payload();
     void read_tail(const RecordHeader& h);
+    StreamChecksum& sum_for_bulk();  // the checksum the current record's bulk part goes into
     std::string current_context() const;
 
     transport::Source& source_;
-    StreamChecksum checksum_;
+    PageContents pages_;
+    StreamChecksum checksum_;        // everything but PAGES contents
+    StreamChecksum pages_checksum_;  // PAGES contents
     HeadRecord head_{};
     TailRecord tail_{};
     StreamSummary summary_;

@@ -23,16 +23,16 @@ void RecordWriter::check_writable(std::string_view what) const {
                          sink_.describe(), record_type_name(static_cast<uint32_t>(current_type_)), current_written_, current_len_);
 }
 
-void RecordWriter::emit(std::span<const std::byte> bytes) {
-    checksum_.update(bytes);
+void RecordWriter::emit(std::span<const std::byte> bytes, StreamChecksum& sum) {
+    sum.update(bytes);
     sink_.write(bytes);
     bytes_ += bytes.size();
 }
 
-void RecordWriter::emit_large(std::span<const std::byte> bytes) {
-    if (bytes.size() < unbuffered_threshold) return emit(bytes);
+void RecordWriter::emit_large(std::span<const std::byte> bytes, StreamChecksum& sum) {
+    if (bytes.size() < unbuffered_threshold) return emit(bytes, sum);
     // The checksum runs while the kernel copies the same bytes out.
-    sink_.write_unbuffered(bytes, [this](std::span<const std::byte> d) { checksum_.update(d); });
+    sink_.write_unbuffered(bytes, [&sum](std::span<const std::byte> d) { sum.update(d); });
     bytes_ += bytes.size();
 }
 
@@ -90,7 +90,7 @@ uint64_t RecordWriter::write_pages_borrowed(uint64_t vaddr, uint32_t page_shift,
         append(contents);
     } else {
         ticket = sink_.write_borrowed(contents);
-        checksum_.update(contents);
+        pages_checksum_.update(contents);
         bytes_ += contents.size();
         current_written_ += contents.size();
     }
@@ -125,7 +125,7 @@ void RecordWriter::begin_record(RecordType type, uint64_t len, uint64_t objref, 
     }
     if (!ok) fail("{} record of {} bytes is outside its size rule (fixed {}, max {})", info->name, len, info->fixed_size, info->max_len);
     RecordHeader h{static_cast<uint32_t>(type), flags, len, objref};
-    emit(std::as_bytes(std::span(&h, 1)));
+    emit(std::as_bytes(std::span(&h, 1)), checksum_);
     in_record_ = true;
     current_type_ = type;
     current_len_ = len;
@@ -138,8 +138,15 @@ void RecordWriter::append(std::span<const std::byte> piece) {
     if (piece.size() > current_len_ - current_written_)
         fail("{} record overflows: {} more bytes after {} of {}", record_type_name(static_cast<uint32_t>(current_type_)),
              piece.size(), current_written_, current_len_);
-    if (current_written_ >= current_bulk_from_) emit_large(piece);
-    else emit(piece);
+    // Header and fixed parts go into the main checksum; a PAGES record's
+    // contents (its bulk part) into the pages checksum (records.hpp, TAIL).
+    if (current_written_ < current_bulk_from_) {
+        auto fixed = piece.first(std::min<uint64_t>(piece.size(), current_bulk_from_ - current_written_));
+        emit(fixed, checksum_);
+        current_written_ += fixed.size();
+        piece = piece.subspan(fixed.size());
+    }
+    if (!piece.empty()) emit_large(piece, current_type_ == RecordType::pages ? pages_checksum_ : checksum_);
     current_written_ += piece.size();
 }
 
@@ -148,7 +155,7 @@ void RecordWriter::end_record() {
     if (current_written_ != current_len_)
         fail("{} record ended after {} of its {} bytes", record_type_name(static_cast<uint32_t>(current_type_)), current_written_, current_len_);
     uint64_t pad = padded_len(current_len_) - current_len_;
-    if (pad) emit(std::span(zero_padding).first(pad));
+    if (pad) emit(std::span(zero_padding).first(pad), checksum_);
     in_record_ = false;
     ++records_;
 }
@@ -156,7 +163,7 @@ void RecordWriter::end_record() {
 void RecordWriter::finish() {
     check_writable("TAIL");
     if (!head_written_) fail("cannot finish {}: no HEAD was written", sink_.describe());
-    TailRecord t{tail_magic, records_, bytes_, checksum_.digest(), checksum_xxh3_64, 0};
+    TailRecord t{tail_magic, records_, bytes_, checksum_.digest(), checksum_xxh3_64, 0, pages_checksum_.digest()};
     RecordHeader h{static_cast<uint32_t>(RecordType::tail), 0, sizeof(t), 0};
     sink_.write(std::as_bytes(std::span(&h, 1)));
     sink_.write(std::as_bytes(std::span(&t, 1)));

@@ -54,12 +54,13 @@ public:
     uint64_t bytes_written() const { return bytes_; }
 
 private:
-    void emit(std::span<const std::byte> bytes);
-    void emit_large(std::span<const std::byte> bytes);
+    void emit(std::span<const std::byte> bytes, StreamChecksum& sum);
+    void emit_large(std::span<const std::byte> bytes, StreamChecksum& sum);
     void check_writable(std::string_view what) const;
 
     transport::Sink& sink_;
-    StreamChecksum checksum_;
+    StreamChecksum checksum_;        // everything but PAGES contents
+    StreamChecksum pages_checksum_;  // PAGES contents
     uint64_t records_ = 0;
     uint64_t bytes_ = 0;
     bool head_written_ = false;

@@ -22,7 +22,8 @@ static_assert(std::endian::native == std::endian::little,
 inline constexpr uint64_t head_magic = 0x444145487472796dULL;
 inline constexpr uint64_t tail_magic = 0x4c4941547472796dULL;
 // Bumped on any incompatible change to a record layout; the reader accepts only this one.
-inline constexpr uint32_t format_version = 1;
+// 2: TAIL carries a second checksum, for PAGES contents alone.
+inline constexpr uint32_t format_version = 2;
 
 // Architecture ids are ELF e_machine values.
 inline constexpr uint32_t arch_x86_64 = 62;
@@ -122,15 +123,21 @@ static_assert(sizeof(HeadRecord) == 328);
 
 inline constexpr uint32_t checksum_xxh3_64 = 1;
 
+// The stream's bytes are hashed in two parts, so that a restore can check
+// everything that steers it (headers, process state, files, namespaces) in a
+// first pass that seeks over page contents, before it creates anything; the
+// page contents are checked as they are read into the stopped tasks, before
+// any of them runs.
 struct TailRecord {
     uint64_t magic;
     uint64_t record_count;     // records before TAIL, HEAD included
     uint64_t stream_bytes;     // bytes before TAIL's header
-    uint64_t checksum;         // over those stream_bytes bytes
-    uint32_t checksum_kind;    // checksum_xxh3_64
+    uint64_t checksum;         // over those stream_bytes bytes, except the contents of PAGES records
+    uint32_t checksum_kind;    // checksum_xxh3_64, for both checksums
     uint32_t reserved;         // zero
+    uint64_t pages_checksum;   // over the contents of every PAGES record, in stream order
 };
-static_assert(sizeof(TailRecord) == 40);
+static_assert(sizeof(TailRecord) == 48);
 
 // Introduces a shared object (seed 003's CKPT_HDR_OBJREF): the header's objref
 // is the object's objref, the records that follow describe its state.

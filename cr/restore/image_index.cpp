@@ -65,7 +65,10 @@ void check_tree(const ImageIndex& idx) {
 
 ImageIndex read_image_index(const std::string& image_file) {
     auto source = transport::open_source(image_file);
-    image::RecordReader reader(*source);
+    // Everything but page contents is read and checked against TAIL here,
+    // before the restore creates anything; the page contents are checked by
+    // the second pass as they go into the stopped tasks.
+    image::RecordReader reader(*source, image::PageContents::skip);
     ImageIndex idx;
     idx.head = reader.read_head();
     image::check_cpu_compatible(idx.head);

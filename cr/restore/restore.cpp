@@ -117,8 +117,10 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
         wait_parked(res.state.pid);
         ns::restore_namespaces(res.state.pid, idx.ns);
 
-        // Second pass: the image was checked whole; now read it again for
-        // real, files sections creating their objects, memory streamed.
+        // Second pass: everything but page contents was checked by the first;
+        // now read it again for real, files sections creating their objects,
+        // memory streamed, and the page contents checked against TAIL before
+        // any task runs.
         auto source = transport::open_source(image_file);
         image::RecordReader reader(*source);
         reader.read_head();

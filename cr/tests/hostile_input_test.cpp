@@ -5,12 +5,17 @@
 #include "cr/image/record_reader.hpp"
 #include "cr/image/record_writer.hpp"
 #include "cr/tests/test_support.hpp"
+#include "cr/transport/file_stream.hpp"
 #include "cr/transport/memory_stream.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+
+#include <stdlib.h>
+#include <unistd.h>
 
 using namespace myrt::cr;
 using image::RecordType;
@@ -54,6 +59,41 @@ std::string read_all(std::span<const std::byte> bytes) {
 }
 
 std::span<const std::byte> bytes_of(const auto& v) { return std::as_bytes(std::span(v)); }
+
+// HEAD, a STRING, `page_bytes` of PAGES contents (0x5a), a BUFFER, TAIL.
+std::vector<std::byte> image_with_pages(size_t page_bytes) {
+    transport::MemorySink sink;
+    image::RecordWriter w(sink);
+    w.write_head(image::make_head(0));
+    w.write_string("comm", 1);
+    w.write_pages(0x1000, 12, std::vector<std::byte>(page_bytes, std::byte{0x5a}), 1);
+    w.write_buffer(std::vector<std::byte>(13, std::byte{1}), 2);
+    w.finish();
+    return sink.bytes();
+}
+
+// The restore's first pass: a file read with PageContents::skip. Returns the
+// error message, or "" if the image was accepted.
+std::string read_file_skipping_pages(std::span<const std::byte> bytes) {
+    char path[] = "/tmp/myrt-skip-pages-XXXXXX";
+    int fd = ::mkstemp(path);
+    if (fd < 0) return "mkstemp failed";
+    bool written = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+    ::close(fd);
+    std::string err = written ? "" : "write failed";
+    try {
+        transport::FileSource src(path);
+        image::RecordReader r(src, image::PageContents::skip);
+        while (auto h = r.next()) {
+            if (h->type == uint32_t(RecordType::string)) r.read_string();
+            if (h->type == uint32_t(RecordType::pages)) r.read_fixed<RecordType::pages>();
+        }
+    } catch (const myrt::Error& e) {
+        err = e.what();
+    }
+    ::unlink(path);
+    return err;
+}
 
 }  // namespace
 
@@ -113,7 +153,7 @@ TEST(HostileImage, WrongMagicVersionAndArchNameBothValues) {
     h = image::make_head(0);
     h.format_version = 7;
     EXPECT_THAT(read_all(RawImage().head(h).tail().bytes),
-                HasSubstr("image format version 7 is not supported (this myrt reads version 1)"));
+                HasSubstr(fmt::format("image format version 7 is not supported (this myrt reads version {})", image::format_version)));
 
     h = image::make_head(0);
     h.arch = image::arch_aarch64;
@@ -167,6 +207,31 @@ TEST(HostileImage, TailCountAndChecksumAreChecked) {
     auto* tail = reinterpret_cast<image::TailRecord*>(r.bytes.data() + r.bytes.size() - sizeof(image::TailRecord));
     tail->record_count = 5;
     EXPECT_THAT(read_all(r.bytes), HasSubstr("TAIL says the image holds 5 records, 2 were read"));
+}
+
+TEST(HostileImage, PageContentsHaveAChecksumOfTheirOwnThatAFirstPassSkips) {
+    // 8 MiB of contents: more than the file reader reads ahead, so the skip seeks.
+    auto img = image_with_pages(8u << 20);
+    const std::vector<std::byte> run(64, std::byte{0x5a});
+    const size_t contents_at = static_cast<size_t>(std::search(img.begin(), img.end(), run.begin(), run.end()) - img.begin());
+    ASSERT_LT(contents_at, 1024u);
+    EXPECT_EQ(read_file_skipping_pages(img), "");
+    EXPECT_EQ(read_all(img), "");
+
+    auto flip_page = img;
+    flip_page[contents_at + (5u << 20)] ^= std::byte{1};
+    EXPECT_EQ(read_file_skipping_pages(flip_page), "") << "the first pass reads no page contents";
+    EXPECT_THAT(read_all(flip_page), HasSubstr("image checksum mismatch in page contents"));
+
+    auto flip_string = img;
+    flip_string[352 + 24 + 1] ^= std::byte{1};
+    EXPECT_THAT(read_file_skipping_pages(flip_string), HasSubstr("image checksum mismatch: TAIL records"));
+
+    auto flip_buffer = img;
+    flip_buffer[contents_at + (8u << 20) + 24 + 3] ^= std::byte{1};  // inside the BUFFER after the pages
+    EXPECT_THAT(read_file_skipping_pages(flip_buffer), HasSubstr("image checksum mismatch: TAIL records"));
+
+    EXPECT_THAT(read_file_skipping_pages(std::span(img).first(contents_at + (6u << 20))), HasSubstr("image truncated"));
 }
 
 TEST(HostileImage, VerifySummarisesAValidImage) {

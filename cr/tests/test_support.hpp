@@ -82,6 +82,7 @@ class RawImage {
 public:
     std::vector<std::byte> bytes;
     uint64_t records = 0;
+    std::vector<std::pair<size_t, size_t>> page_contents;  // (offset, length) in bytes: TAIL's pages checksum
 
     template <class T>
     RawImage& record(uint32_t type, const T& payload, uint64_t objref = 0, uint32_t flags = 0) {
@@ -91,6 +92,8 @@ public:
                   std::optional<uint64_t> len = std::nullopt) {
         image::RecordHeader h{type, flags, len.value_or(payload.size()), objref};
         append(std::as_bytes(std::span(&h, 1)));
+        if (type == static_cast<uint32_t>(image::RecordType::pages) && payload.size() > sizeof(image::PagesRecord))
+            page_contents.emplace_back(bytes.size() + sizeof(image::PagesRecord), payload.size() - sizeof(image::PagesRecord));
         append(payload);
         std::vector<std::byte> pad(image::padded_len(payload.size()) - payload.size());
         append(pad);
@@ -99,9 +102,16 @@ public:
     }
     RawImage& head(image::HeadRecord h = image::make_head(0)) { return record(static_cast<uint32_t>(image::RecordType::head), h); }
     RawImage& tail() {
-        image::StreamChecksum sum;
-        sum.update(bytes);
-        image::TailRecord t{image::tail_magic, records, bytes.size(), sum.digest(), image::checksum_xxh3_64, 0};
+        image::StreamChecksum sum, pages_sum;
+        size_t at = 0;
+        for (auto [offset, length] : page_contents) {
+            sum.update(std::span(bytes).subspan(at, offset - at));
+            pages_sum.update(std::span(bytes).subspan(offset, length));
+            at = offset + length;
+        }
+        sum.update(std::span(bytes).subspan(at));
+        image::TailRecord t{image::tail_magic, records, bytes.size(), sum.digest(), image::checksum_xxh3_64, 0,
+                            pages_sum.digest()};
         image::RecordHeader h{static_cast<uint32_t>(image::RecordType::tail), 0, sizeof(t), 0};
         append(std::as_bytes(std::span(&h, 1)));
         append(std::as_bytes(std::span(&t, 1)));

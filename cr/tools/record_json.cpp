@@ -41,6 +41,7 @@ nlohmann::json tail_json(const image::TailRecord& t) {
             {"record_count", t.record_count},
             {"stream_bytes", t.stream_bytes},
             {"checksum", hex(t.checksum)},
+            {"pages_checksum", hex(t.pages_checksum)},
             {"checksum_kind", t.checksum_kind == image::checksum_xxh3_64 ? "xxh3-64" : std::to_string(t.checksum_kind)}};
 }
 

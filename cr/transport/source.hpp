@@ -4,6 +4,7 @@
 // consumed in pieces without a second copy or a whole-image allocation.
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <span>
 #include <string>
@@ -22,6 +23,18 @@ public:
         auto chunk = read_chunk(out.size());
         if (!chunk.empty()) std::memcpy(out.data(), chunk.data(), chunk.size());
         return chunk.size();
+    }
+
+    // Passes over up to `n` bytes; returns how many (fewer only at end of
+    // stream). A file source seeks instead of reading.
+    virtual uint64_t skip(uint64_t n) {
+        uint64_t done = 0;
+        while (done < n) {
+            auto chunk = read_chunk(static_cast<size_t>(std::min<uint64_t>(n - done, 1 << 20)));
+            if (chunk.empty()) break;
+            done += chunk.size();
+        }
+        return done;
     }
 
     virtual std::string describe() const = 0;

@@ -150,4 +150,47 @@ std::span<const std::byte> UringReader::read_chunk(size_t max) {
     return out;
 }
 
+uint64_t UringReader::skip(uint64_t n) {
+    uint64_t done = 0;
+    auto drop_buffered = [&] {
+        while (done < n) {
+            if (current_ < 0 || current_pos_ == current_len_) {
+                if (current_ >= 0) free_buffers_.push_back(current_);
+                current_ = -1;
+                if (filled_.empty()) return;
+                current_ = filled_.front().buffer;
+                current_len_ = filled_.front().len;
+                current_pos_ = 0;
+                filled_.pop_front();
+            }
+            size_t take = static_cast<size_t>(std::min<uint64_t>(n - done, current_len_ - current_pos_));
+            current_pos_ += take;
+            done += take;
+        }
+    };
+    if (!regular_file_) {
+        while (done < n) {
+            auto chunk = read_chunk(static_cast<size_t>(std::min<uint64_t>(n - done, config_.buffer_size)));
+            if (chunk.empty()) break;
+            done += chunk.size();
+        }
+        return done;
+    }
+    drop_buffered();
+    if (done == n) return done;
+    // Everything read ahead lies before the bytes still to skip: let the
+    // reads in flight land, drop what they brought, then move the offset.
+    while (!in_flight_.empty()) wait_one();
+    drop_buffered();
+    if (done == n || eof_) return done;
+    struct stat st{};
+    if (::fstat(fd_, &st) < 0) throw_errno("stat of {}", name_);
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    uint64_t jump = std::min(n - done, size > file_offset_ ? size - file_offset_ : 0);
+    file_offset_ += jump;
+    done += jump;
+    if (done < n) eof_ = true;
+    return done;
+}
+
 }  // namespace myrt::cr::transport

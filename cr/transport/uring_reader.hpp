@@ -27,6 +27,9 @@ public:
 
     // Up to `max` bytes from the stream, valid until the next call; empty at end of stream.
     std::span<const std::byte> read_chunk(size_t max);
+    // Passes over `n` bytes: a regular file seeks past what is not read ahead
+    // yet, anything else reads and drops. Returns fewer only at end of stream.
+    uint64_t skip(uint64_t n);
 
 private:
     struct Filled {

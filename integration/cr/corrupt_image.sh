@@ -1,5 +1,6 @@
 #!/bin/bash
-# A corrupt or truncated image is refused before anything is created, and a
+# A corrupt or truncated image is refused (a truncation or a damaged record
+# before anything is created, a damaged page before any task runs), and a
 # restore that fails leaves nothing: no container, no process, no cgroup.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/cr_lib.sh"
@@ -34,8 +35,19 @@ cp "$TEST_TMP/img/myrt.img" "$TEST_TMP/bad/myrt.img"
 printf '\xff' | dd of="$TEST_TMP/bad/myrt.img" bs=1 seek=$((size / 2)) conv=notrunc status=none
 cr_restore "$ID" "$B" "$TEST_TMP/bad" && fail "restore of a corrupted image succeeded"
 log "refused: $(cat "$TEST_TMP/restore.err")"
-assert_contains "$(cat "$TEST_TMP/restore.err")" checksum "error names the checksum"
+assert_contains "$(cat "$TEST_TMP/restore.err")" "checksum mismatch in page contents" "error names the page checksum"
 nothing_left "flipped byte"
+# one flipped byte in the first BUFFER (the namespaces section): refused by the
+# first pass, before the container is created
+buffer_at=$(rt image inspect "$TEST_TMP/img/myrt.img" | jq '[.records[] | select(.type == "BUFFER")][0].offset')
+[ -n "$buffer_at" ] && [ "$buffer_at" != null ] || fail "no BUFFER record found by image inspect"
+cp "$TEST_TMP/img/myrt.img" "$TEST_TMP/bad/myrt.img"
+printf '\xa5' | dd of="$TEST_TMP/bad/myrt.img" bs=1 seek=$((buffer_at + 24 + 5)) conv=notrunc status=none
+rm -rf "$TEST_TMP/bad.rwork"
+cr_restore "$ID" "$B" "$TEST_TMP/bad" && fail "restore of an image with a damaged record succeeded"
+log "refused: $(cat "$TEST_TMP/restore.err")"
+grep -q "container created" "$TEST_TMP/bad.rwork/restore.log" 2>/dev/null && fail "a damaged record was found only after the container was created"
+nothing_left "flipped record byte"
 # truncated
 head -c $((size - 100)) "$TEST_TMP/img/myrt.img" >"$TEST_TMP/bad/myrt.img"
 cr_restore "$ID" "$B" "$TEST_TMP/bad" && fail "restore of a truncated image succeeded"
