@@ -13,6 +13,7 @@ namespace myrt::cr::transport {
 
 namespace {
 constexpr uint64_t cancel_tag = ~uint64_t{0};  // user_data of the destructor's cancel request
+constexpr size_t probe_len = 64 * 1024;        // the read that follows a skip
 }  // namespace
 
 UringReader::UringReader(int fd, UringWriter::Target target, std::string name, UringBufferConfig config)
@@ -30,6 +31,7 @@ UringReader::UringReader(int fd, UringWriter::Target target, std::string name, U
         (void)io_uring_register_iowq_max_workers(&ring_, workers);
     }
     buffers_ = register_stream_buffers(ring_, config_.buffer_count, config_.buffer_size, free_buffers_, name_);
+    requested_.assign(config_.buffer_count, 0);
 }
 
 UringReader::~UringReader() {
@@ -56,13 +58,19 @@ UringReader::~UringReader() {
 }
 
 void UringReader::submit_reads() {
+    // Right after a skip the consumer may skip again soon (a first pass over
+    // an image reads a record's header and passes over its pages): read one
+    // small piece, and go back to reading ahead once it has been used up.
+    const bool probing = regular_file_ && !sequential_;
+    if (probing && (!in_flight_.empty() || !filled_.empty() || (current_ >= 0 && current_pos_ < current_len_))) return;
     unsigned queued = 0;
-    while (!eof_ && !free_buffers_.empty() && (regular_file_ || in_flight_.empty())) {
+    while (!eof_ && !free_buffers_.empty() && (regular_file_ || in_flight_.empty()) && !(probing && queued > 0)) {
         io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
         if (!sqe) break;
         int b = free_buffers_.back();
         free_buffers_.pop_back();
-        auto len = static_cast<unsigned>(config_.buffer_size);
+        auto len = static_cast<unsigned>(probing ? std::min(config_.buffer_size, probe_len) : config_.buffer_size);
+        requested_[static_cast<size_t>(b)] = len;
         if (target_ == UringWriter::Target::socket) {
             io_uring_prep_recv(sqe, fd_, buffer_at(b), len, MSG_WAITALL);
         } else if (!regular_file_) {
@@ -121,7 +129,7 @@ void UringReader::retire_completed() {
         filled_.push_back(Filled{r.buffer, n});
         // A regular file reads short only at its end; a socket or pipe returns
         // what it has, and is read on until it reports the end with 0.
-        if (regular_file_ && n < config_.buffer_size) eof_ = true;
+        if (regular_file_ && n < requested_[static_cast<size_t>(r.buffer)]) eof_ = true;
     }
 }
 
@@ -131,6 +139,7 @@ std::span<const std::byte> UringReader::read_chunk(size_t max) {
         if (current_ >= 0) {
             free_buffers_.push_back(current_);
             current_ = -1;
+            sequential_ = true;  // a whole buffer was read through: read ahead again
         }
         submit_reads();
         if (filled_.empty()) {
@@ -190,6 +199,7 @@ uint64_t UringReader::skip(uint64_t n) {
     file_offset_ += jump;
     done += jump;
     if (done < n) eof_ = true;
+    sequential_ = false;
     return done;
 }
 

@@ -62,6 +62,8 @@ private:
     uint64_t file_offset_ = 0;
     bool eof_ = false;
     bool regular_file_ = false;  // reads ahead at offsets, several at once
+    bool sequential_ = true;     // false from a skip until a buffer has been read through
+    std::vector<size_t> requested_;  // per buffer: the length of the read it is filled by
 };
 
 }  // namespace myrt::cr::transport
