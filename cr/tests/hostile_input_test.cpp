@@ -234,6 +234,60 @@ TEST(HostileImage, PageContentsHaveAChecksumOfTheirOwnThatAFirstPassSkips) {
     EXPECT_THAT(read_file_skipping_pages(std::span(img).first(contents_at + (6u << 20))), HasSubstr("image truncated"));
 }
 
+TEST(HostileImage, AFileReaderSkipsAndReadsMixedRecordsInOrder) {
+    // PAGES of several sizes between BUFFERs: a skipping pass probes after
+    // each skip and reads ahead again for the BUFFERs; a reading pass gets
+    // every byte back in order.
+    const std::vector<size_t> sizes{4096, 3u << 20, 64u << 10, 9u << 20, 8192};
+    transport::MemorySink sink;
+    image::RecordWriter w(sink);
+    w.write_head(image::make_head(0));
+    for (size_t i = 0; i < sizes.size(); ++i) {
+        std::vector<std::byte> contents(sizes[i]);
+        for (size_t j = 0; j < contents.size(); ++j) contents[j] = std::byte(static_cast<uint8_t>(i * 31 + j / 4096));
+        w.write_pages(0x100000000ull * (i + 1), 12, contents, 1);
+        w.write_buffer(std::vector<std::byte>(100000 + i, std::byte(static_cast<uint8_t>(i))), 2);
+    }
+    w.finish();
+    auto img = sink.bytes();
+    EXPECT_EQ(read_file_skipping_pages(img), "");
+
+    char path[] = "/tmp/myrt-mixed-XXXXXX";
+    int fd = ::mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, img.data(), img.size()), static_cast<ssize_t>(img.size()));
+    ::close(fd);
+    for (auto mode : {image::PageContents::skip, image::PageContents::read}) {
+        transport::FileSource src(path);
+        image::RecordReader r(src, mode);
+        size_t pages = 0, buffers = 0;
+        while (auto h = r.next()) {
+            if (h->type == uint32_t(RecordType::buffer)) {
+                auto b = r.read_buffer();
+                ASSERT_EQ(b.size(), 100000 + buffers);
+                EXPECT_EQ(b.back(), std::byte(static_cast<uint8_t>(buffers)));
+                ++buffers;
+            } else if (h->type == uint32_t(RecordType::pages)) {
+                auto p = r.read_fixed<RecordType::pages>();
+                EXPECT_EQ(p.nr_pages * 4096, sizes[pages]);
+                if (mode == image::PageContents::read) {
+                    size_t at = 0;
+                    for (auto c = r.read_chunk(1 << 20); !c.empty(); c = r.read_chunk(1 << 20)) {
+                        for (size_t j = 0; j < c.size(); j += 4096)
+                            ASSERT_EQ(c[j], std::byte(static_cast<uint8_t>(pages * 31 + (at + j) / 4096))) << "record " << pages;
+                        at += c.size();
+                    }
+                    EXPECT_EQ(at, sizes[pages]);
+                }
+                ++pages;
+            }
+        }
+        EXPECT_EQ(pages, sizes.size());
+        EXPECT_EQ(buffers, sizes.size());
+    }
+    ::unlink(path);
+}
+
 TEST(HostileImage, VerifySummarisesAValidImage) {
     auto img = valid_image();
     transport::MemorySource src(img);
