@@ -38,7 +38,7 @@ class FileSource : public Source {
 public:
     explicit FileSource(std::string path, UringBufferConfig config = {});
     std::span<const std::byte> read_chunk(size_t max) override { return reader_->read_chunk(max); }
-    uint64_t skip(uint64_t n) override { return reader_->skip(n); }
+    uint64_t skip(uint64_t n) override { return reader_->seekable() ? reader_->skip(n) : Source::skip(n); }
     std::string describe() const override { return path_; }
 
 private:

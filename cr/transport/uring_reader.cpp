@@ -4,10 +4,10 @@
 #include "util/error.hpp"
 
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <sys/socket.h>
 
 namespace myrt::cr::transport {
 
@@ -177,14 +177,7 @@ uint64_t UringReader::skip(uint64_t n) {
             done += take;
         }
     };
-    if (!regular_file_) {
-        while (done < n) {
-            auto chunk = read_chunk(static_cast<size_t>(std::min<uint64_t>(n - done, config_.buffer_size)));
-            if (chunk.empty()) break;
-            done += chunk.size();
-        }
-        return done;
-    }
+    if (!regular_file_) fail("skipping in {}: only a regular file can seek", name_);
     drop_buffered();
     if (done == n) return done;
     // Everything read ahead lies before the bytes still to skip: let the

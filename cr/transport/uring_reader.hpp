@@ -27,8 +27,10 @@ public:
 
     // Up to `max` bytes from the stream, valid until the next call; empty at end of stream.
     std::span<const std::byte> read_chunk(size_t max);
-    // Passes over `n` bytes: a regular file seeks past what is not read ahead
-    // yet, anything else reads and drops. Returns fewer only at end of stream.
+    // Whether skip() can seek: a regular file.
+    bool seekable() const noexcept { return regular_file_; }
+    // Passes over `n` bytes of a regular file, seeking past what is not read
+    // ahead yet. Returns fewer only at end of file.
     uint64_t skip(uint64_t n);
 
 private:
