@@ -72,17 +72,33 @@ std::vector<std::byte> image_with_pages(size_t page_bytes) {
     return sink.bytes();
 }
 
+// An image written to a temporary file (a FileSource reads ahead and seeks,
+// which a MemorySource does not); removed with the object.
+class ImageFile {
+public:
+    explicit ImageFile(std::span<const std::byte> bytes) {
+        int fd = ::mkstemp(path_);
+        if (fd < 0) myrt::throw_errno("mkstemp {}", path_);
+        bool written = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+        ::close(fd);
+        if (!written) myrt::fail("writing the test image {} failed", path_);
+    }
+    ~ImageFile() { ::unlink(path_); }
+    ImageFile(const ImageFile&) = delete;
+    ImageFile& operator=(const ImageFile&) = delete;
+    const char* path() const { return path_; }
+
+private:
+    char path_[32] = "/tmp/myrt-test-image-XXXXXX";
+};
+
 // The restore's first pass: a file read with PageContents::skip. Returns the
 // error message, or "" if the image was accepted.
 std::string read_file_skipping_pages(std::span<const std::byte> bytes) {
-    char path[] = "/tmp/myrt-skip-pages-XXXXXX";
-    int fd = ::mkstemp(path);
-    if (fd < 0) return "mkstemp failed";
-    bool written = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
-    ::close(fd);
-    std::string err = written ? "" : "write failed";
+    ImageFile file(bytes);
+    std::string err;
     try {
-        transport::FileSource src(path);
+        transport::FileSource src(file.path());
         image::RecordReader r(src, image::PageContents::skip);
         while (auto h = r.next()) {
             if (h->type == uint32_t(RecordType::string)) r.read_string();
@@ -91,7 +107,6 @@ std::string read_file_skipping_pages(std::span<const std::byte> bytes) {
     } catch (const myrt::Error& e) {
         err = e.what();
     }
-    ::unlink(path);
     return err;
 }
 
@@ -252,13 +267,9 @@ TEST(HostileImage, AFileReaderSkipsAndReadsMixedRecordsInOrder) {
     auto img = sink.bytes();
     EXPECT_EQ(read_file_skipping_pages(img), "");
 
-    char path[] = "/tmp/myrt-mixed-XXXXXX";
-    int fd = ::mkstemp(path);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::write(fd, img.data(), img.size()), static_cast<ssize_t>(img.size()));
-    ::close(fd);
+    ImageFile file(img);
     for (auto mode : {image::PageContents::skip, image::PageContents::read}) {
-        transport::FileSource src(path);
+        transport::FileSource src(file.path());
         image::RecordReader r(src, mode);
         size_t pages = 0, buffers = 0;
         while (auto h = r.next()) {
@@ -285,7 +296,6 @@ TEST(HostileImage, AFileReaderSkipsAndReadsMixedRecordsInOrder) {
         EXPECT_EQ(pages, sizes.size());
         EXPECT_EQ(buffers, sizes.size());
     }
-    ::unlink(path);
 }
 
 TEST(HostileImage, VerifySummarisesAValidImage) {
