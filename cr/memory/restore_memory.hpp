@@ -70,9 +70,10 @@ struct FillStats {
     uint64_t chunks = 0;
     uint64_t copied_bytes = 0;  // of `bytes`, placed by UFFDIO_COPY
 };
-// Private anonymous memory is filled by UFFDIO_COPY (uffd_fill.hpp), the rest
-// (file mappings, shared memory, huge-page-advised VMAs) by MADV_POPULATE_WRITE
-// plus process_vm_writev.
+// Private anonymous memory that would get 4 KiB pages is filled by UFFDIO_COPY
+// (uffd_fill.hpp, fills_by_copy), the rest (file mappings, shared memory,
+// memory that gets huge pages on first touch) by MADV_POPULATE_WRITE plus
+// process_vm_writev.
 FillStats fill_memory(Injector& inj, const std::vector<Vma>& dumped, PageSource& source);
 void finalize_vmas(Injector& inj, const std::vector<Vma>& dumped, const HasContents& has);
 

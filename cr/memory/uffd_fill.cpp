@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include "cr/ptrace/inject.hpp"
 #include "util/error.hpp"
@@ -24,14 +26,6 @@ namespace {
 // range is unregistered.
 constexpr uint64_t kUffdUserModeOnly = 1;
 
-bool fill_by_copy(const Vma& v) {
-    if (v.rec.shared) return false;
-    if (v.rec.kind != VmaKind::anonymous && v.rec.kind != VmaKind::heap && v.rec.kind != VmaKind::stack) return false;
-    // Advised huge pages come faster from MADV_POPULATE_WRITE's 2 MiB faults;
-    // UFFDIO_COPY would only ever map 4 KiB pages.
-    return !(v.rec.vm_flags & (vm_hugepage | vm_hugetlb));
-}
-
 int uffd_ioctl(int fd, unsigned long request, void* arg) {
     int rc;
     do rc = ::ioctl(fd, request, arg);
@@ -39,13 +33,37 @@ int uffd_ioctl(int fd, unsigned long request, void* arg) {
     return rc;
 }
 
+constexpr uint64_t kHugePage = 2ull << 20;
+
 }  // namespace
+
+ThpMode system_thp_mode() {
+    std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
+    std::string line;
+    std::getline(in, line);
+    if (line.find("[always]") != std::string::npos) return ThpMode::always;
+    if (line.find("[madvise]") != std::string::npos) return ThpMode::madvise;
+    return ThpMode::never;  // "[never]", or no THP in this kernel
+}
+
+bool fills_by_copy(const Vma& v, ThpMode mode) {
+    if (v.rec.shared) return false;
+    if (v.rec.kind != VmaKind::anonymous && v.rec.kind != VmaKind::heap && v.rec.kind != VmaKind::stack) return false;
+    if (v.rec.vm_flags & vm_hugetlb) return false;
+    if (mode == ThpMode::never || (v.rec.vm_flags & vm_nohugepage)) return true;
+    if (v.rec.vm_flags & vm_hugepage) return false;
+    if (mode == ThpMode::madvise) return true;
+    // THP "always": huge pages wherever an aligned 2 MiB block fits.
+    uint64_t first_block = (v.rec.start + kHugePage - 1) & ~(kHugePage - 1);
+    return first_block + kHugePage > v.rec.end;
+}
 
 UffdFiller::UffdFiller(Injector& inj, const std::vector<Vma>& dumped,
                        const std::function<bool(const Vma&)>& has_contents)
     : tid_(inj.tid()) {
+    const ThpMode thp = system_thp_mode();
     for (const auto& v : dumped)
-        if (fill_by_copy(v) && has_contents(v)) targets_.push_back({v.rec.start, v.rec.end});
+        if (fills_by_copy(v, thp) && has_contents(v)) targets_.push_back({v.rec.start, v.rec.end});
     if (targets_.empty()) return;
     std::sort(targets_.begin(), targets_.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
 

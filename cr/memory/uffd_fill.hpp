@@ -27,10 +27,21 @@ namespace myrt::cr {
 
 class Injector;
 
+// /sys/kernel/mm/transparent_hugepage/enabled: which anonymous memory gets
+// 2 MiB pages on its first touch.
+enum class ThpMode { always, madvise, never };
+ThpMode system_thp_mode();
+
+// Whether `v`'s contents go in by UFFDIO_COPY: private anonymous, heap and
+// stack memory that would get 4 KiB pages anyway. UFFDIO_COPY maps only
+// 4 KiB pages, so memory that gets huge pages on first touch (advised, or
+// any large enough VMA under THP "always") keeps the populate path, which
+// gives it huge pages as the container had them.
+bool fills_by_copy(const Vma& v, ThpMode mode);
+
 class UffdFiller {
 public:
-    // Registers every private anonymous, heap and stack VMA of `dumped` that
-    // has contents (huge-page-advised ones excepted).
+    // Registers every VMA of `dumped` that has contents and fills_by_copy().
     UffdFiller(Injector& inj, const std::vector<Vma>& dumped, const std::function<bool(const Vma&)>& has_contents);
     UffdFiller(const UffdFiller&) = delete;
     UffdFiller& operator=(const UffdFiller&) = delete;

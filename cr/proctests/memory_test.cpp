@@ -7,6 +7,7 @@
 
 #include "cr/memory/dump_memory.hpp"
 #include "cr/memory/pagemap.hpp"
+#include "cr/memory/uffd_fill.hpp"
 #include "cr/memory/vma.hpp"
 #include "cr/ptrace/seize.hpp"
 #include "support.hpp"
@@ -122,4 +123,35 @@ TEST(DumpMemory, StreamsThePatternInBoundedChunks) {
         proc.detach();
     }
     kill_and_reap(pid);
+}
+
+TEST(UffdFill, CopiesOnlyMemoryThatWouldHave4KiBPages) {
+    using myrt::cr::ThpMode;
+    auto vma = [](uint64_t start, uint64_t end, VmaKind kind, uint64_t flags = 0, bool shared = false) {
+        Vma v;
+        v.rec.start = start;
+        v.rec.end = end;
+        v.rec.kind = kind;
+        v.rec.vm_flags = flags;
+        v.rec.shared = shared;
+        return v;
+    };
+    const uint64_t mib = 1ull << 20;
+    auto big = vma(0x7f0000100000, 0x7f0000100000 + 16 * mib, VmaKind::anonymous);  // holds 2 MiB blocks
+    auto small = vma(0x7f0000100000, 0x7f0000100000 + 2 * mib, VmaKind::anonymous);  // 2 MiB, not aligned: no block
+    for (auto mode : {ThpMode::madvise, ThpMode::never}) {
+        EXPECT_TRUE(fills_by_copy(big, mode));
+        EXPECT_TRUE(fills_by_copy(vma(0x1000, 0x21000, VmaKind::heap), mode));
+        EXPECT_TRUE(fills_by_copy(vma(0x7ffd0000, 0x7ffe0000, VmaKind::stack, vm_growsdown), mode));
+    }
+    EXPECT_FALSE(fills_by_copy(vma(0, 16 * mib, VmaKind::anonymous, vm_hugepage), ThpMode::madvise));
+    EXPECT_TRUE(fills_by_copy(vma(0, 16 * mib, VmaKind::anonymous, vm_hugepage), ThpMode::never));
+    // THP "always": large unadvised memory had huge pages, small or refused memory did not.
+    EXPECT_FALSE(fills_by_copy(big, ThpMode::always));
+    EXPECT_TRUE(fills_by_copy(small, ThpMode::always));
+    EXPECT_TRUE(fills_by_copy(vma(0, 16 * mib, VmaKind::anonymous, vm_nohugepage), ThpMode::always));
+    // Never: shared, file-backed, hugetlb.
+    EXPECT_FALSE(fills_by_copy(vma(0, 16 * mib, VmaKind::anonymous, 0, true), ThpMode::madvise));
+    EXPECT_FALSE(fills_by_copy(vma(0, 16 * mib, VmaKind::file), ThpMode::madvise));
+    EXPECT_FALSE(fills_by_copy(vma(0, 16 * mib, VmaKind::anonymous, vm_hugetlb), ThpMode::never));
 }
