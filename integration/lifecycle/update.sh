@@ -52,6 +52,28 @@ out=$(rtc update --resources "$TEST_TMP/bad.json" "$ID" 2>&1) && fail "update wi
 pass "malformed resources refused: $out"
 assert_eq 50331648 "$(mem)" "memory limit unchanged after a refused update"
 
+# memory and swap (v1 memsw): -1 for memory with swap unset lifts both, as
+# runc does; a swap limit below the memory limit is refused before anything
+# is written
+if [ -e "$memdir/memory.memsw.limit_in_bytes" ]; then
+    memsw() { cat "$memdir/memory.memsw.limit_in_bytes"; }
+    rt update --memory 64M --memory-swap 128M "$ID" || fail "update --memory --memory-swap"
+    assert_eq 134217728 "$(memsw)" "--memory-swap sets memory.memsw.limit_in_bytes"
+    rt update --memory -1 "$ID" || fail "update --memory -1 with a memsw limit in place"
+    [ "$(mem)" -gt $((1 << 50)) ] || fail "memory limit after --memory -1: $(mem)"
+    [ "$(memsw)" -gt $((1 << 50)) ] || fail "memsw limit after --memory -1: $(memsw)"
+    pass "--memory -1 lifts the memory and the memory+swap limits"
+    rt update --memory 64M --memory-swap 128M "$ID" || fail "update --memory --memory-swap again"
+    out=$(rtc update --memory -1 --memory-swap 256M "$ID" 2>&1) && fail "unlimited memory under a 256M memory+swap limit accepted"
+    assert_contains "$out" "must be at least memory.limit" "the refusal names the conflict"
+    out=$(rtc update --memory 512M --memory-swap 256M "$ID" 2>&1) && fail "memory+swap below memory accepted"
+    assert_eq 67108864 "$(mem)" "memory limit unchanged after the refusals"
+    assert_eq 134217728 "$(memsw)" "memsw limit unchanged after the refusals"
+    rt update --memory 50331648 --memory-swap -1 "$ID" || fail "update back"
+else
+    log "no memory.memsw.limit_in_bytes here: memory+swap checks skipped"
+fi
+
 # the limit is real: the container cannot fork past pids.max
 rt update --pids-limit 3 "$ID" || fail "update --pids-limit 3"
 touch "$TEST_TMP/shared/go"

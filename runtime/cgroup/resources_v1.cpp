@@ -1,5 +1,6 @@
 // Writing linux.resources: dispatch by where each controller lives, and the v1 files.
 #include <algorithm>
+#include <optional>
 
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/cgroup/cgroupfs.hpp"
@@ -27,18 +28,27 @@ void write_memory_limit(const std::string& dir, const std::string& file, int64_t
 
 void apply_memory_v1(const std::string& dir, const spec::MemoryResources& m) {
     bool has_memsw = fs::exists(dir, "memory.memsw.limit_in_bytes");
-    if (m.swap && *m.swap != 0 && !has_memsw && *m.swap != -1)
+    std::optional<int64_t> swap = m.swap;
+    // Unlimited memory with swap unset lifts memory+swap too (as runc does): a
+    // memsw limit kept from before would sit below it, which the kernel refuses.
+    if (m.limit && *m.limit == -1 && swap.value_or(0) == 0 && has_memsw) swap = -1;
+    if (swap && *swap != 0 && !has_memsw && *swap != -1)
         fail("linux.resources.memory.swap {} cannot be applied: {} has no memory.memsw.limit_in_bytes (swap accounting is off)",
-             *m.swap, dir);
+             *swap, dir);
+    // Checked before anything is written, so a refused update changes nothing.
+    if (swap && *swap > 0 && m.limit && (*m.limit == -1 || *m.limit > *swap))
+        fail("cannot set {}/memory.memsw.limit_in_bytes to {}: linux.resources.memory.swap must be at least "
+             "memory.limit {} (it counts memory plus swap)",
+             dir, *swap, *m.limit == -1 ? std::string("-1 (unlimited)") : std::to_string(*m.limit));
     // memsw must stay >= limit at every step, so the order depends on the direction of the change.
     bool swap_first = false;
-    if (m.swap && *m.swap != 0 && has_memsw) {
+    if (swap && *swap != 0 && has_memsw) {
         int64_t current_memsw = fs::read_int(dir, "memory.memsw.limit_in_bytes");
         int64_t new_limit = m.limit.value_or(fs::read_int(dir, "memory.limit_in_bytes"));
-        swap_first = *m.swap == -1 || (current_memsw != -1 && (new_limit == -1 || new_limit > current_memsw));
+        swap_first = *swap == -1 || (current_memsw != -1 && (new_limit == -1 || new_limit > current_memsw));
     }
     auto write_swap = [&] {
-        if (m.swap && *m.swap != 0 && has_memsw) write_memory_limit(dir, "memory.memsw.limit_in_bytes", *m.swap);
+        if (swap && *swap != 0 && has_memsw) write_memory_limit(dir, "memory.memsw.limit_in_bytes", *swap);
     };
     if (swap_first) write_swap();
     if (m.limit && *m.limit != 0) write_memory_limit(dir, "memory.limit_in_bytes", *m.limit);
