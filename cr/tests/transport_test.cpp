@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -29,18 +30,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A fresh, empty directory (mkdtemp): the tests check what is left in it, so
+// it must never be one that another process made under a reused pid.
 class TempDir {
 public:
-    explicit TempDir(const fs::path& base = fs::temp_directory_path())
-        : path_(base / fmt::format("crbase-{}-{}", ::getpid(), counter_++)) {
-        fs::create_directories(path_);
+    explicit TempDir(const fs::path& base = fs::temp_directory_path()) {
+        std::string tmpl = (base / "crbase-XXXXXX").string();
+        if (!::mkdtemp(tmpl.data())) myrt::throw_errno("mkdtemp {}", tmpl);
+        path_ = tmpl;
     }
     ~TempDir() { fs::remove_all(path_); }
     std::string str() const { return path_.string(); }
     fs::path operator/(const std::string& s) const { return path_ / s; }
 
 private:
-    static inline int counter_ = 0;
     fs::path path_;
 };
 
