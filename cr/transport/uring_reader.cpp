@@ -133,6 +133,13 @@ void UringReader::retire_completed() {
     }
 }
 
+void UringReader::take_first_filled() {
+    current_ = filled_.front().buffer;
+    current_len_ = filled_.front().len;
+    current_pos_ = 0;
+    filled_.pop_front();
+}
+
 std::span<const std::byte> UringReader::read_chunk(size_t max) {
     if (max == 0) return {};
     while (current_ < 0 || current_pos_ == current_len_) {
@@ -147,10 +154,7 @@ std::span<const std::byte> UringReader::read_chunk(size_t max) {
             wait_one();
             continue;
         }
-        current_ = filled_.front().buffer;
-        current_len_ = filled_.front().len;
-        current_pos_ = 0;
-        filled_.pop_front();
+        take_first_filled();
         submit_reads();  // read ahead while the consumer works on this buffer
     }
     size_t n = std::min(max, current_len_ - current_pos_);
@@ -167,10 +171,7 @@ uint64_t UringReader::skip(uint64_t n) {
                 if (current_ >= 0) free_buffers_.push_back(current_);
                 current_ = -1;
                 if (filled_.empty()) return;
-                current_ = filled_.front().buffer;
-                current_len_ = filled_.front().len;
-                current_pos_ = 0;
-                filled_.pop_front();
+                take_first_filled();
             }
             size_t take = static_cast<size_t>(std::min<uint64_t>(n - done, current_len_ - current_pos_));
             current_pos_ += take;

@@ -46,6 +46,7 @@ private:
     void submit_reads();
     void wait_one();
     void retire_completed();
+    void take_first_filled();  // the oldest filled buffer becomes the one being consumed
     std::byte* buffer_at(int i) const { return static_cast<std::byte*>(buffers_.data()) + i * config_.buffer_size; }
 
     int fd_;
