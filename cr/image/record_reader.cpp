@@ -25,7 +25,7 @@ std::string type_label(uint32_t type) {
 RecordReader::RecordReader(transport::Source& source, PageContents pages) : source_(source), pages_(pages) {}
 
 StreamChecksum& RecordReader::sum_for_bulk() {
-    return current_.type == static_cast<uint32_t>(RecordType::pages) ? pages_checksum_ : checksum_;
+    return in_pages_record() ? pages_checksum_ : checksum_;
 }
 
 void RecordReader::fail_with(const std::string& msg) const { throw Error(fmt::format("{}: {}", source_.describe(), msg)); }
@@ -49,7 +49,7 @@ void RecordReader::read_raw(std::span<std::byte> out, bool hashed, std::string_v
 }
 
 void RecordReader::discard(uint64_t n, std::string_view what) {
-    if (pages_ == PageContents::skip && current_.type == static_cast<uint32_t>(RecordType::pages) && fixed_left_ == 0) {
+    if (pages_ == PageContents::skip && in_pages_record() && fixed_left_ == 0) {
         // Unread and unhashed: the pages checksum is left to the pass that reads them.
         uint64_t skipped = source_.skip(n);
         offset_ += skipped;
@@ -195,7 +195,7 @@ void RecordReader::read_fixed_part(std::span<std::byte> out) {
     read_raw(out, true, "a record payload");
     payload_left_ -= out.size();
     fixed_left_ = 0;
-    if (current_.type == static_cast<uint32_t>(RecordType::pages)) {
+    if (in_pages_record()) {
         PagesRecord p;
         std::memcpy(&p, out.data(), sizeof(p));
         uint64_t contents = 0;
@@ -230,9 +230,9 @@ std::string RecordReader::read_string() {
 
 std::span<const std::byte> RecordReader::read_chunk(size_t max) {
     if (!in_record_) fail_at("no record is open at offset {}", offset_);
-    if (fixed_left_ != 0 && current_.type == static_cast<uint32_t>(RecordType::pages))
+    if (fixed_left_ != 0 && in_pages_record())
         fail_at("PAGES record at offset {}: read its PagesRecord before its contents", record_offset_);
-    if (pages_ == PageContents::skip && current_.type == static_cast<uint32_t>(RecordType::pages))
+    if (pages_ == PageContents::skip && in_pages_record())
         fail_at("PAGES record at offset {}: this reader skips page contents", record_offset_);
     if (payload_left_ == 0 || max == 0) return {};
     // A non-PAGES record's fixed part may come in the same chunk as its bulk: both are in the main checksum.
@@ -247,7 +247,7 @@ std::span<const std::byte> RecordReader::read_chunk(size_t max) {
 
 void RecordReader::skip_payload() {
     if (!in_record_) return;
-    if (current_.type == static_cast<uint32_t>(RecordType::pages) && fixed_left_ != 0) {
+    if (in_pages_record() && fixed_left_ != 0) {
         PagesRecord p;  // check the page count against the length even when skipping
         read_fixed_part(std::as_writable_bytes(std::span(&p, 1)));
     }

@@ -97,6 +97,7 @@ private:
     void finish_payload();
     void read_tail(const RecordHeader& h);
     StreamChecksum& sum_for_bulk();  // the checksum the current record's bulk part goes into
+    bool in_pages_record() const { return current_.type == static_cast<uint32_t>(RecordType::pages); }
     std::string current_context() const;
 
     transport::Source& source_;
