@@ -18,10 +18,11 @@ namespace {
 std::string private_target() {
     if (::unshare(CLONE_NEWNS) < 0) myrt::throw_errno("unshare(CLONE_NEWNS)");
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) myrt::throw_errno("make / private");
+    // A tmpfs over /tmp first, in this namespace only: the directory is made inside it, so
+    // nothing is left in the host's /tmp (a mkdtemp there outlived every run).
+    if (::mount("tmpfs", "/tmp", "tmpfs", 0, nullptr) < 0) myrt::throw_errno("tmpfs on /tmp");
     char tmpl[] = "/tmp/myrt-cgmount-XXXXXX";
     if (!::mkdtemp(tmpl)) myrt::throw_errno("mkdtemp");
-    // A tmpfs on top, so nothing lands in the host's /tmp and the directory vanishes with the ns.
-    if (::mount("tmpfs", tmpl, "tmpfs", 0, nullptr) < 0) myrt::throw_errno("tmpfs");
     std::string target = std::string(tmpl) + "/cgroup";
     cfs::mkdir_p(target);
     return target;
