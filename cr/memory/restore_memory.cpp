@@ -15,6 +15,7 @@
 #include "cr/memory/uffd_fill.hpp"
 #include "cr/ptrace/inject.hpp"
 #include "cr/ptrace/remote_memory.hpp"
+#include "cr/ptrace/syscall_batch.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -114,21 +115,26 @@ RestorerArea install_restorer(Injector& inj, uint64_t base, uint64_t scratch_siz
                            PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
                            static_cast<uint64_t>(-1), 0);
     if (static_cast<uint64_t>(got) != base) fail("restorer area landed at {:#x}, not {:#x}", got, base);
-    // syscall; int3 (the int3 traps loudly if the task ever ran past it).
+    // syscall; int3 (the stop after a syscall, when the injector uses int3
+    // stops), then the batch loop 16 bytes in.
     const std::byte code[] = {std::byte{0x0f}, std::byte{0x05}, std::byte{0xcc}, std::byte{0xcc}};
     remote_write(inj.tid(), base, code);
+    area.batch_loop = base + 16;
+    remote_write(inj.tid(), area.batch_loop, syscall_batch_loop());
     inj.checked("making the restorer code page executable", SYS_mprotect, base, kPageSize, PROT_READ | PROT_EXEC);
     inj.set_syscall_insn(base);
     return area;
 }
 
 void clear_address_space(Injector& inj, const std::vector<Vma>& current, const RestorerArea& area) {
+    SyscallBatch batch(area.batch_loop, area.scratch, area.scratch_size);
     for (const auto& v : current) {
         if (is_vdso_group(v) || v.rec.kind == VmaKind::vsyscall) continue;
         if (v.rec.start >= area.base && v.rec.end <= area.base + area.size()) continue;
-        inj.checked(fmt::format("unmapping {:#x}-{:#x} {} of the fresh task", v.rec.start, v.rec.end, v.path),
-                    SYS_munmap, v.rec.start, v.size());
+        batch.add(fmt::format("unmapping {:#x}-{:#x} {} of the fresh task", v.rec.start, v.rec.end, v.path),
+                  SYS_munmap, v.rec.start, v.size());
     }
+    batch.run(inj);
 }
 
 void place_vdso(Injector& inj, const std::vector<Vma>& current, const std::vector<Vma>& dumped, uint64_t temp_base) {
@@ -175,6 +181,15 @@ void MemoryContentsSource::for_each_chunk(const std::function<void(uint64_t, std
 }
 
 void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& dumped, const HasContents& has) {
+    // Anonymous VMAs go in batches; a file VMA needs the fd its openat
+    // returns, so it runs the batch so far and then goes one by one.
+    SyscallBatch batch(area.batch_loop, area.scratch, area.scratch_size);
+    auto advise_huge = [&](const Vma& v) {
+        // Huge-page advice before the fill, so the fill can use huge pages. A
+        // hint: a kernel without THP refusing it does not stop the restore.
+        if (v.rec.vm_flags & vm_hugepage) batch.add_unchecked(SYS_madvise, v.rec.start, v.size(), MADV_HUGEPAGE);
+        if (v.rec.vm_flags & vm_nohugepage) batch.add_unchecked(SYS_madvise, v.rec.start, v.size(), MADV_NOHUGEPAGE);
+    };
     for (const auto& v : dumped) {
         if (v.is_special()) {
             if (v.rec.kind == VmaKind::other) fail("cannot restore special mapping {} at {:#x}", v.path, v.rec.start);
@@ -183,6 +198,7 @@ void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& d
         if (v.rec.start < area.base + area.size() && area.base < v.rec.end)
             fail("dumped VMA {:#x}-{:#x} overlaps the restorer area", v.rec.start, v.rec.end);
         if (v.rec.kind == VmaKind::sysv_shm) {
+            batch.run(inj);
             attach_sysv_segment(inj, v);  // cr/ipc: the segment exists already, with its contents
             continue;
         }
@@ -191,33 +207,32 @@ void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& d
         uint64_t flags = MAP_FIXED | (v.rec.shared ? MAP_SHARED : MAP_PRIVATE);
         if (v.rec.vm_flags & vm_growsdown) flags |= MAP_GROWSDOWN;
         if (v.rec.vm_flags & vm_noreserve) flags |= MAP_NORESERVE;
-        uint64_t fd = static_cast<uint64_t>(-1);
-        uint64_t off = 0;
-        if (v.is_file()) {
-            std::string path = v.path;
-            if (v.rec.deleted && v.path.starts_with("/memfd:")) path = task_memfd_path(inj.tid(), v);  // objects
-            else if (v.rec.deleted) fail("mapping of deleted file {} at {:#x}: not supported yet", v.path, v.rec.start);
-            int oflags = (v.rec.shared && (v.rec.vm_flags & vm_maywrite)) ? O_RDWR : O_RDONLY;
-            if (path.size() + 1 > area.scratch_size) fail("path too long: {}", path);
-            remote_write(inj.tid(), area.scratch,
-                         std::as_bytes(std::span(path.c_str(), path.size() + 1)));
-            fd = static_cast<uint64_t>(inj.checked(fmt::format("opening {} to map it at {:#x}", path, v.rec.start),
-                                                   SYS_openat, static_cast<uint64_t>(AT_FDCWD), area.scratch,
-                                                   oflags | O_CLOEXEC));
-            off = v.rec.pgoff;
-        } else {
-            flags |= MAP_ANONYMOUS;
+        if (!v.is_file()) {
+            // MAP_FIXED: success means the VMA is at its address.
+            batch.add(fmt::format("mapping {:#x}-{:#x} {}", v.rec.start, v.rec.end, v.path), SYS_mmap, v.rec.start,
+                      v.size(), prot, flags | MAP_ANONYMOUS, static_cast<uint64_t>(-1), 0);
+            advise_huge(v);
+            continue;
         }
-        long got = inj.syscall(SYS_mmap, v.rec.start, v.size(), prot, flags, fd, off);
-        if (fd != static_cast<uint64_t>(-1)) inj.syscall(SYS_close, fd);
+        batch.run(inj);
+        std::string path = v.path;
+        if (v.rec.deleted && v.path.starts_with("/memfd:")) path = task_memfd_path(inj.tid(), v);  // objects
+        else if (v.rec.deleted) fail("mapping of deleted file {} at {:#x}: not supported yet", v.path, v.rec.start);
+        int oflags = (v.rec.shared && (v.rec.vm_flags & vm_maywrite)) ? O_RDWR : O_RDONLY;
+        if (path.size() + 1 > area.scratch_size) fail("path too long: {}", path);
+        remote_write(inj.tid(), area.scratch, std::as_bytes(std::span(path.c_str(), path.size() + 1)));
+        auto fd = static_cast<uint64_t>(inj.checked(fmt::format("opening {} to map it at {:#x}", path, v.rec.start),
+                                                    SYS_openat, static_cast<uint64_t>(AT_FDCWD), area.scratch,
+                                                    oflags | O_CLOEXEC));
+        long got = inj.syscall(SYS_mmap, v.rec.start, v.size(), prot, flags, fd, v.rec.pgoff);
+        inj.syscall(SYS_close, fd);
         if (got < 0 && got > -4096)
             throw SystemError(static_cast<int>(-got), fmt::format("mapping {:#x}-{:#x} {} in task {}", v.rec.start,
                                                                   v.rec.end, v.path, inj.tid()));
         if (static_cast<uint64_t>(got) != v.rec.start) fail("VMA {:#x} landed at {:#x}", v.rec.start, got);
-        // Huge-page advice before the fill, so the fill can use huge pages.
-        if (v.rec.vm_flags & vm_hugepage) inj.syscall(SYS_madvise, v.rec.start, v.size(), MADV_HUGEPAGE);
-        if (v.rec.vm_flags & vm_nohugepage) inj.syscall(SYS_madvise, v.rec.start, v.size(), MADV_NOHUGEPAGE);
+        advise_huge(v);
     }
+    batch.run(inj);
 }
 
 FillStats fill_memory(Injector& inj, const std::vector<Vma>& dumped, PageSource& source) {
@@ -246,11 +261,12 @@ FillStats fill_memory(Injector& inj, const std::vector<Vma>& dumped, PageSource&
     return stats;
 }
 
-void finalize_vmas(Injector& inj, const std::vector<Vma>& dumped, const HasContents& has) {
+void finalize_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& dumped, const HasContents& has) {
+    SyscallBatch batch(area.batch_loop, area.scratch, area.scratch_size);
     for (const auto& v : dumped) {
         if (v.is_special()) continue;
         if (has(v) && (v.rec.prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE))
-            inj.checked(fmt::format("setting protection of {:#x}-{:#x}", v.rec.start, v.rec.end), SYS_mprotect,
+            batch.add(fmt::format("setting protection of {:#x}-{:#x}", v.rec.start, v.rec.end), SYS_mprotect,
                         v.rec.start, v.size(), v.rec.prot);
         struct Advice {
             uint64_t flag;
@@ -262,11 +278,12 @@ void finalize_vmas(Injector& inj, const std::vector<Vma>& dumped, const HasConte
         };
         for (const auto& a : advices)
             if (v.rec.vm_flags & a.flag)
-                inj.checked(fmt::format("madvise {} on {:#x}-{:#x}", a.advice, v.rec.start, v.rec.end), SYS_madvise,
-                            v.rec.start, v.size(), a.advice);
+                batch.add(fmt::format("madvise {} on {:#x}-{:#x}", a.advice, v.rec.start, v.rec.end), SYS_madvise,
+                          v.rec.start, v.size(), a.advice);
         if (v.rec.vm_flags & vm_locked)
-            inj.checked(fmt::format("mlock of {:#x}-{:#x}", v.rec.start, v.rec.end), SYS_mlock, v.rec.start, v.size());
+            batch.add(fmt::format("mlock of {:#x}-{:#x}", v.rec.start, v.rec.end), SYS_mlock, v.rec.start, v.size());
     }
+    batch.run(inj);
 }
 
 }  // namespace myrt::cr

@@ -26,17 +26,22 @@ namespace myrt::cr {
 class Injector;
 
 struct RestorerArea {
-    uint64_t base = 0;          // code page: `syscall; int3`
-    uint64_t scratch = 0;       // second page onward: arguments
+    uint64_t base = 0;          // code page: `syscall; int3`, then the syscall batch loop
+    uint64_t batch_loop = 0;    // see cr/ptrace/syscall_batch.hpp
+    uint64_t scratch = 0;       // second page onward: arguments and batch tables
     uint64_t scratch_size = 0;
     uint64_t size() const { return scratch + scratch_size - base; }
 };
+
+// Room for a syscall batch's table and its arguments (a full setgroups list
+// is 256 KiB). Only the pages written are ever faulted in.
+inline constexpr uint64_t kRestorerScratchSize = 320 * 1024;
 
 // A page-aligned range of `size` bytes overlapping no VMA of any layout
 // (searched downward from the top of the 47-bit user address space).
 uint64_t find_free_range(const std::vector<const std::vector<Vma>*>& layouts, uint64_t size);
 
-RestorerArea install_restorer(Injector& inj, uint64_t base, uint64_t scratch_size = 64 * 1024);
+RestorerArea install_restorer(Injector& inj, uint64_t base, uint64_t scratch_size = kRestorerScratchSize);
 void clear_address_space(Injector& inj, const std::vector<Vma>& current, const RestorerArea& area);
 void place_vdso(Injector& inj, const std::vector<Vma>& current, const std::vector<Vma>& dumped, uint64_t temp_base);
 
@@ -75,6 +80,6 @@ struct FillStats {
 // memory that gets huge pages on first touch) by MADV_POPULATE_WRITE plus
 // process_vm_writev.
 FillStats fill_memory(Injector& inj, const std::vector<Vma>& dumped, PageSource& source);
-void finalize_vmas(Injector& inj, const std::vector<Vma>& dumped, const HasContents& has);
+void finalize_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& dumped, const HasContents& has);
 
 }  // namespace myrt::cr

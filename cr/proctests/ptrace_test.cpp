@@ -1,17 +1,23 @@
 // Seizing, registers and syscall injection on live processes.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <thread>
 
+#include "cr/memory/pagemap.hpp"
+#include "cr/memory/restore_memory.hpp"
+#include "cr/memory/vma.hpp"
 #include "cr/ptrace/inject.hpp"
 #include "cr/ptrace/proc_scan.hpp"
 #include "cr/ptrace/registers.hpp"
 #include "cr/ptrace/remote_memory.hpp"
 #include "cr/ptrace/seize.hpp"
+#include "cr/ptrace/syscall_batch.hpp"
+#include "cr/task/proc_status.hpp"
 #include "cr/ptrace/thread_info.hpp"
 #include "support.hpp"
 #include "util/error.hpp"
@@ -151,6 +157,76 @@ TEST(Inject, SyscallsRunInsideTheTask) {
     uint64_t c = progress->counter;
     EXPECT_TRUE(wait_until([&] { return progress->counter > c + 3; }));
     EXPECT_EQ(progress->pid_changed, 0);
+    kill_and_reap(pid);
+}
+
+static std::string comm_of(pid_t pid) {
+    auto c = read_proc_file(fmt::format("/proc/{}/comm", pid));
+    return c.substr(0, c.find('\n'));
+}
+
+// The restorer page's `syscall; int3` (one stop per syscall) and the batch
+// loop after it: results, the first checked failure stopping the batch with
+// its name, unchecked failures passing, and the same through the one-by-one
+// fallback. The task's registers and mask come back, and no SIGTRAP is left.
+TEST(Inject, Int3StopsAndSyscallBatchesRunInsideTheTask) {
+    ProgressFile progress;
+    pid_t pid = start_counter_child(progress, 1);
+    {
+        SeizedProcess proc(pid, SeizeMode::checkpoint);
+        uint64_t mask_before = get_sigmask(pid);
+        auto regs_before = get_gp_registers(pid);
+        std::string comm_before = comm_of(pid);
+        {
+            Injector inj(pid);
+            auto current = read_vmas(pid);
+            RestorerArea area = install_restorer(inj, find_free_range({&current}, kPageSize + kRestorerScratchSize));
+            for (bool int3 : {true, false}) {
+                SCOPED_TRACE(int3 ? "int3 stops" : "one by one");
+                inj.set_syscall_insn(area.base, int3);
+                EXPECT_EQ(inj.syscall(SYS_getpid), pid);
+                EXPECT_EQ(inj.syscall(SYS_close, 12345), -EBADF);
+
+                SyscallBatch batch(area.batch_loop, area.scratch, area.scratch_size);
+                batch.add("getpid", SYS_getpid);
+                batch.add_unchecked(SYS_close, 12345);
+                batch.add("naming it before", SYS_prctl, PR_SET_NAME, batch.put_string("before"));
+                batch.run(inj);
+                EXPECT_EQ(comm_of(pid), "before");
+                EXPECT_EQ(batch.size(), 0u) << "a batch is empty after it ran";
+
+                batch.add("naming it first", SYS_prctl, PR_SET_NAME, batch.put_string("first"));
+                batch.add("closing fd 54321", SYS_close, 54321);
+                batch.add("naming it after", SYS_prctl, PR_SET_NAME, batch.put_string("after"));
+                try {
+                    batch.run(inj);
+                    ADD_FAILURE() << "a failing checked syscall must fail the batch";
+                } catch (const myrt::SystemError& e) {
+                    EXPECT_EQ(e.code(), EBADF);
+                    EXPECT_NE(std::string(e.what()).find("closing fd 54321"), std::string::npos) << e.what();
+                }
+                EXPECT_EQ(comm_of(pid), "first") << "the batch must stop at the failure";
+                EXPECT_EQ(batch.size(), 0u);
+            }
+            EXPECT_THROW(inj.run_code(area.batch_loop, area.batch_loop + 1, area.scratch, "code"), myrt::Error)
+                << "running code needs int3 stops";
+            SyscallBatch batch(area.batch_loop, area.scratch, area.scratch_size);
+            batch.add("restoring the name", SYS_prctl, PR_SET_NAME, batch.put_string(comm_before));
+            batch.run(inj);
+            inj.checked("unmapping the restorer area", SYS_munmap, area.base, area.size());
+            inj.finish();
+        }
+        EXPECT_EQ(get_sigmask(pid), mask_before) << "injection must restore the blocked mask";
+        auto regs_after = get_gp_registers(pid);
+        EXPECT_EQ(regs_after.rsp, regs_before.rsp);
+        auto st = read_status(fmt::format("/proc/{}/status", pid));
+        for (const char* key : {"SigPnd", "ShdPnd"})
+            EXPECT_EQ(status_numbers(st, key, 16).at(0) & (1 << (SIGTRAP - 1)), 0) << key << ": an int3's SIGTRAP was left";
+        EXPECT_EQ(comm_of(pid), comm_before);
+        proc.detach();
+    }
+    uint64_t c = progress->counter;
+    EXPECT_TRUE(wait_until([&] { return progress->counter > c + 3; }));
     kill_and_reap(pid);
 }
 

@@ -35,13 +35,29 @@ uint64_t find_vdso_syscall(pid_t pid) {
     fail("process {} has no [vdso] mapping to borrow a syscall instruction from", pid);
 }
 
+namespace {
+constexpr uint64_t kAllSignals = ~uint64_t{0};
+constexpr uint64_t kAllButSigtrap = ~(uint64_t{1} << (SIGTRAP - 1));
+}  // namespace
+
 Injector::Injector(pid_t tid, uint64_t syscall_insn) : tid_(tid), insn_(syscall_insn) {
     saved_ = get_gp_registers(tid);
     if (::ptrace(PTRACE_GETSIGMASK, tid, sizeof(uint64_t), &saved_mask_) != 0)
         throw_errno("PTRACE_GETSIGMASK of task {}", tid);
-    uint64_t all = ~uint64_t{0};
-    if (::ptrace(PTRACE_SETSIGMASK, tid, sizeof(uint64_t), &all) != 0)
-        throw_errno("PTRACE_SETSIGMASK (block all) of task {}", tid);
+    set_blocked(kAllSignals, "block all");
+}
+
+void Injector::set_blocked(uint64_t mask, std::string_view why) {
+    if (::ptrace(PTRACE_SETSIGMASK, tid_, sizeof(uint64_t), &mask) != 0)
+        throw_errno("PTRACE_SETSIGMASK ({}) of task {}", why, tid_);
+}
+
+void Injector::set_syscall_insn(uint64_t addr, bool int3_follows) {
+    // The int3's SIGTRAP must reach us as a signal stop: a blocked one would
+    // be forced through with its handler reset.
+    if (int3_follows != int3_follows_) set_blocked(int3_follows ? kAllButSigtrap : kAllSignals, "SIGTRAP for int3 stops");
+    insn_ = addr;
+    int3_follows_ = int3_follows;
 }
 
 Injector::Injector(pid_t tid) : Injector(tid, find_vdso_syscall(tid)) {}
@@ -65,8 +81,7 @@ void Injector::finish() {
         normalize_interrupted_syscall(regs, false);
         set_gp_registers(tid_, regs);
     }
-    if (::ptrace(PTRACE_SETSIGMASK, tid_, sizeof(uint64_t), &saved_mask_) != 0)
-        throw_errno("PTRACE_SETSIGMASK (restore) of task {}", tid_);
+    set_blocked(saved_mask_, "restore");
 }
 
 void Injector::wait_syscall_stop(std::string_view phase, long nr) {
@@ -100,6 +115,50 @@ void Injector::wait_syscall_stop(std::string_view phase, long nr) {
     }
 }
 
+user_regs_struct Injector::wait_int3_stop(uint64_t trap_rip, std::string_view what) {
+    for (;;) {
+        int st = 0;
+        if (::waitpid(tid_, &st, __WALL) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("waiting for task {} after {}", tid_, what);
+        }
+        if (WIFEXITED(st)) fail("task {} exited (status {}) during {}", tid_, WEXITSTATUS(st), what);
+        if (WIFSIGNALED(st)) fail("task {} was killed by signal {} during {}", tid_, WTERMSIG(st), what);
+        if (!WIFSTOPPED(st)) continue;
+        int sig = WSTOPSIG(st);
+        int event = st >> 16;
+        if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
+            unsigned long msg = 0;
+            ::ptrace(PTRACE_GETEVENTMSG, tid_, nullptr, &msg);
+            clone_child_ = static_cast<pid_t>(msg);
+        } else if (event == 0) {
+            // A signal stop: ours is the int3's SIGTRAP (SI_KERNEL) with rip
+            // just past it. Anything else is never delivered.
+            siginfo_t si{};
+            ::ptrace(PTRACE_GETSIGINFO, tid_, nullptr, &si);
+            if (sig == SIGTRAP && si.si_code == SI_KERNEL) {
+                auto regs = get_gp_registers(tid_);
+                if (regs.rip == trap_rip) return regs;
+            }
+            fail("task {} got signal {} (code {}, addr {}) during {}", tid_, sig, si.si_code, si.si_addr, what);
+        }
+        if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) throw_errno("resuming task {} during {}", tid_, what);
+    }
+}
+
+user_regs_struct Injector::run_code(uint64_t entry, uint64_t trap_rip, uint64_t rbx, std::string_view what) {
+    if (done_) fail("injector for task {} is already finished", tid_);
+    if (!int3_follows_) fail("running {} in task {} needs int3 stops", what, tid_);
+    user_regs_struct regs = saved_;
+    regs.rip = entry;
+    regs.rbx = rbx;
+    regs.orig_rax = static_cast<uint64_t>(-1);
+    set_gp_registers(tid_, regs);
+    ran_ = true;
+    if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) throw_errno("starting {} in task {}", what, tid_);
+    return wait_int3_stop(trap_rip, what);
+}
+
 long Injector::syscall(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6) {
     if (done_) fail("injector for task {} is already finished", tid_);
     user_regs_struct regs = saved_;
@@ -116,6 +175,10 @@ long Injector::syscall(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t 
     regs.r9 = a6;
     set_gp_registers(tid_, regs);
     ran_ = true;
+    if (int3_follows_) {
+        if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) throw_errno("starting injected syscall {} in task {}", nr, tid_);
+        return static_cast<long>(wait_int3_stop(insn_ + 3, fmt::format("injected syscall {}", nr)).rax);
+    }
     if (::ptrace(PTRACE_SYSCALL, tid_, nullptr, nullptr) != 0) throw_errno("starting injected syscall {} in task {}", nr, tid_);
     wait_syscall_stop("entry", nr);
     if (::ptrace(PTRACE_SYSCALL, tid_, nullptr, nullptr) != 0) throw_errno("running injected syscall {} in task {}", nr, tid_);

@@ -41,8 +41,20 @@ public:
     // As syscall(), but a negative result throws naming `what`.
     long checked(std::string_view what, long nr, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
                  uint64_t a4 = 0, uint64_t a5 = 0, uint64_t a6 = 0);
-    void set_syscall_insn(uint64_t addr) noexcept { insn_ = addr; }
+    // The syscall address, and whether `int3` follows it there (the restorer
+    // page: `syscall; int3`). With the int3 the task runs the syscall and
+    // traps right after it: one stop per syscall, where PTRACE_SYSCALL needs
+    // two (entry and exit). SIGTRAP is then left unblocked while the task
+    // runs, so the caller must know that the task neither ignores SIGTRAP
+    // (the trap would reset the handler to SIG_DFL) nor has one pending (it
+    // would be taken for the trap); a stop that is not our int3 fails.
+    void set_syscall_insn(uint64_t addr, bool int3_follows = false);
     uint64_t syscall_insn() const noexcept { return insn_; }
+    bool int3_follows() const noexcept { return int3_follows_; }
+    // Runs the task's own code from `entry` with `rbx` set, until the int3
+    // whose trap leaves rip at `trap_rip` (needs int3 stops, see above).
+    // Returns the registers at the trap. For code in the restorer page.
+    user_regs_struct run_code(uint64_t entry, uint64_t trap_rip, uint64_t rbx, std::string_view what);
     // Registers and mask as found when the injector was created.
     const user_regs_struct& saved_regs() const noexcept { return saved_; }
     uint64_t saved_sigmask() const noexcept { return saved_mask_; }
@@ -55,10 +67,13 @@ public:
 
 private:
     void wait_syscall_stop(std::string_view phase, long nr);
+    user_regs_struct wait_int3_stop(uint64_t trap_rip, std::string_view what);
+    void set_blocked(uint64_t mask, std::string_view why);
     pid_t tid_;
     uint64_t insn_;
     user_regs_struct saved_{};
     uint64_t saved_mask_ = 0;
+    bool int3_follows_ = false;
     bool ran_ = false;
     bool done_ = false;
     std::optional<pid_t> clone_child_;

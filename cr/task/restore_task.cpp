@@ -24,6 +24,7 @@
 #include "cr/ptrace/proc_scan.hpp"
 #include "cr/ptrace/registers.hpp"
 #include "cr/ptrace/remote_memory.hpp"
+#include "cr/ptrace/syscall_batch.hpp"
 #include "cr/ptrace/thread_info.hpp"
 #include "cr/task/posix_timers.hpp"
 #include "cr/task/proc_status.hpp"
@@ -85,25 +86,23 @@ void restore_mm(Injector& inj, const RestorerArea& area, const ProcessState& st)
                                                              mm.brk, mm.start_stack, st.exe, pid));
 }
 
+SyscallBatch batch_in(const RestorerArea& area) { return SyscallBatch(area.batch_loop, area.scratch, area.scratch_size); }
+
 void restore_process_wide(Injector& inj, const RestorerArea& area, const ProcessState& st) {
     const pid_t pid = inj.tid();
     const auto& core = st.core;
-    inj.checked("umask", SYS_umask, core.umask);
-    inj.checked("personality", SYS_personality, core.personality);
-    if (read_link(fmt::format("/proc/{}/root", pid)) != st.root) {
-        put_bytes(pid, area.scratch, st.root.c_str(), st.root.size() + 1);
-        inj.checked(fmt::format("chroot {}", st.root), SYS_chroot, area.scratch);
-    }
-    put_bytes(pid, area.scratch, st.cwd.c_str(), st.cwd.size() + 1);
-    inj.checked(fmt::format("chdir {}", st.cwd), SYS_chdir, area.scratch);
-
     auto now = parse_limits(read_proc_file(fmt::format("/proc/{}/limits", pid)));
+    bool chroot = read_link(fmt::format("/proc/{}/root", pid)) != st.root;
+    auto batch = batch_in(area);
+    batch.add("umask", SYS_umask, core.umask);
+    batch.add("personality", SYS_personality, core.personality);
+    if (chroot) batch.add(fmt::format("chroot {}", st.root), SYS_chroot, batch.put_string(st.root));
+    batch.add(fmt::format("chdir {}", st.cwd), SYS_chdir, batch.put_string(st.cwd));
     for (int r = 0; r < kNumRlimits; ++r) {
         const auto& want = core.rlimits[r];
         if (want.cur == now[static_cast<size_t>(r)].cur && want.max == now[static_cast<size_t>(r)].max) continue;
-        put(pid, area.scratch, want);
-        inj.checked(fmt::format("prlimit64 of resource {} to {}/{}", r, want.cur, want.max), SYS_prlimit64, 0, r,
-                    area.scratch, 0);
+        batch.add(fmt::format("prlimit64 of resource {} to {}/{}", r, want.cur, want.max), SYS_prlimit64, 0, r,
+                  batch.put(want), 0);
     }
     for (int which = 0; which < 3; ++which) {
         const auto& t = core.itimers[which];
@@ -116,16 +115,15 @@ void restore_process_wide(Injector& inj, const RestorerArea& area, const Process
             if (!t.interval_sec && !t.interval_usec) continue;
             v.it_value = v.it_interval;
         }
-        put(pid, area.scratch, v);
-        inj.checked(fmt::format("setitimer({})", which), SYS_setitimer, which, area.scratch, 0);
+        batch.add(fmt::format("setitimer({})", which), SYS_setitimer, which, batch.put(v), 0);
     }
     for (int sig = 1; sig <= kNumSignals; ++sig) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
-        put(pid, area.scratch, core.sigactions[sig - 1]);
-        inj.checked(fmt::format("rt_sigaction({})", sig), SYS_rt_sigaction, sig, area.scratch, 0, 8);
+        batch.add(fmt::format("rt_sigaction({})", sig), SYS_rt_sigaction, sig, batch.put(core.sigactions[sig - 1]), 0, 8);
     }
-    if (core.dumpable <= 1) inj.checked("prctl(PR_SET_DUMPABLE)", SYS_prctl, PR_SET_DUMPABLE, core.dumpable);
-    inj.checked("prctl(PR_SET_CHILD_SUBREAPER)", SYS_prctl, PR_SET_CHILD_SUBREAPER, core.child_subreaper);
+    if (core.dumpable <= 1) batch.add("prctl(PR_SET_DUMPABLE)", SYS_prctl, PR_SET_DUMPABLE, core.dumpable);
+    batch.add("prctl(PR_SET_CHILD_SUBREAPER)", SYS_prctl, PR_SET_CHILD_SUBREAPER, core.child_subreaper);
+    batch.run(inj);
 }
 
 // Adds a thread with the dumped tid: clone3 set_tid from the leader; with
@@ -155,24 +153,21 @@ pid_t create_thread(Injector& leader, const RestorerArea& area, const ThreadCore
 }
 
 void restore_thread_local(Injector& inj, const RestorerArea& area, const ThreadCoreRecord& t) {
-    const pid_t tid = inj.tid();
+    auto batch = batch_in(area);
     stack_t ss{};
     ss.ss_sp = reinterpret_cast<void*>(t.altstack_sp);
     ss.ss_size = t.altstack_size;
     ss.ss_flags = t.altstack_flags & (SS_DISABLE | SS_AUTODISARM);
-    if (!(ss.ss_flags & SS_DISABLE)) {
-        put(tid, area.scratch, ss);
-        inj.checked("sigaltstack", SYS_sigaltstack, area.scratch, 0);
-    }
-    inj.checked("set_robust_list", SYS_set_robust_list, t.robust_list_head, t.robust_list_len);
-    inj.checked("prctl(PR_SET_PDEATHSIG)", SYS_prctl, PR_SET_PDEATHSIG, static_cast<uint64_t>(t.pdeath_signal));
-    put_bytes(tid, area.scratch, t.comm, sizeof t.comm);
-    inj.checked("prctl(PR_SET_NAME)", SYS_prctl, PR_SET_NAME, area.scratch);
+    if (!(ss.ss_flags & SS_DISABLE)) batch.add("sigaltstack", SYS_sigaltstack, batch.put(ss), 0);
+    batch.add("set_robust_list", SYS_set_robust_list, t.robust_list_head, t.robust_list_len);
+    batch.add("prctl(PR_SET_PDEATHSIG)", SYS_prctl, PR_SET_PDEATHSIG, static_cast<uint64_t>(t.pdeath_signal));
+    batch.add("prctl(PR_SET_NAME)", SYS_prctl, PR_SET_NAME, batch.put_bytes(t.comm, sizeof t.comm));
     if (t.rseq_abi_pointer)
         // The same area and signature: code built for rseq aborts to handlers
         // that check the signature, and the area is where libc looks.
-        inj.checked(fmt::format("rseq registration at {:#x}", t.rseq_abi_pointer), SYS_rseq, t.rseq_abi_pointer,
-                    t.rseq_abi_size, 0, t.rseq_signature);
+        batch.add(fmt::format("rseq registration at {:#x}", t.rseq_abi_pointer), SYS_rseq, t.rseq_abi_pointer,
+                  t.rseq_abi_size, 0, t.rseq_signature);
+    batch.run(inj);
 }
 
 int last_cap() {
@@ -182,22 +177,22 @@ int last_cap() {
 // Credentials are per thread in the kernel, so every thread runs this. The
 // order keeps the privileges each step needs until the step is done.
 void restore_creds(Injector& inj, const RestorerArea& area, const ProcessState& st) {
-    const pid_t tid = inj.tid();
     const auto& c = st.core.creds;
     long bits_now = inj.checked("prctl(PR_GET_SECUREBITS)", SYS_prctl, PR_GET_SECUREBITS);
+    auto batch = batch_in(area);
     const uint64_t transition = SECBIT_KEEP_CAPS | SECBIT_NO_SETUID_FIXUP;
     if (static_cast<uint64_t>(bits_now) != transition)
-        inj.checked("prctl(PR_SET_SECUREBITS) for the uid switch", SYS_prctl, PR_SET_SECUREBITS, transition);
-    put_bytes(tid, area.scratch, st.groups.data(), st.groups.size() * 4);
-    inj.checked("setgroups", SYS_setgroups, st.groups.size(), area.scratch);
-    inj.checked("setresgid", SYS_setresgid, c.gid[0], c.gid[1], c.gid[2]);
-    inj.syscall(SYS_setfsgid, c.gid[3]);
-    inj.checked("setresuid", SYS_setresuid, c.uid[0], c.uid[1], c.uid[2]);
-    inj.syscall(SYS_setfsuid, c.uid[3]);
-    for (int cap = 0; cap <= last_cap(); ++cap)
+        batch.add("prctl(PR_SET_SECUREBITS) for the uid switch", SYS_prctl, PR_SET_SECUREBITS, transition);
+    batch.add("setgroups", SYS_setgroups, st.groups.size(), batch.put_bytes(st.groups.data(), st.groups.size() * 4));
+    batch.add("setresgid", SYS_setresgid, c.gid[0], c.gid[1], c.gid[2]);
+    batch.add_unchecked(SYS_setfsgid, c.gid[3]);
+    batch.add("setresuid", SYS_setresuid, c.uid[0], c.uid[1], c.uid[2]);
+    batch.add_unchecked(SYS_setfsuid, c.uid[3]);
+    const int top_cap = last_cap();
+    for (int cap = 0; cap <= top_cap; ++cap)
         if (!(c.cap_bounding & (1ull << cap)))
-            inj.checked(fmt::format("dropping capability {} from the bounding set", cap), SYS_prctl, PR_CAPBSET_DROP, cap);
-    inj.checked("prctl(PR_SET_SECUREBITS)", SYS_prctl, PR_SET_SECUREBITS, c.securebits);
+            batch.add(fmt::format("dropping capability {} from the bounding set", cap), SYS_prctl, PR_CAPBSET_DROP, cap);
+    batch.add("prctl(PR_SET_SECUREBITS)", SYS_prctl, PR_SET_SECUREBITS, c.securebits);
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2]{};
     for (int i = 0; i < 2; ++i) {
@@ -205,15 +200,15 @@ void restore_creds(Injector& inj, const RestorerArea& area, const ProcessState& 
         data[i].permitted = static_cast<__u32>(c.cap_permitted >> (32 * i));
         data[i].inheritable = static_cast<__u32>(c.cap_inheritable >> (32 * i));
     }
-    put(tid, area.scratch, hdr);
-    put_bytes(tid, area.scratch + 64, data, sizeof data);
-    inj.checked("capset", SYS_capset, area.scratch, area.scratch + 64);
-    inj.checked("clearing ambient capabilities", SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-    for (int cap = 0; cap <= last_cap(); ++cap)
+    uint64_t hdr_at = batch.put(hdr);
+    batch.add("capset", SYS_capset, hdr_at, batch.put(data));
+    batch.add("clearing ambient capabilities", SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (int cap = 0; cap <= top_cap; ++cap)
         if (c.cap_ambient & (1ull << cap))
-            inj.checked(fmt::format("raising ambient capability {}", cap), SYS_prctl, PR_CAP_AMBIENT,
-                        PR_CAP_AMBIENT_RAISE, cap, 0, 0);
-    if (c.no_new_privs) inj.checked("prctl(PR_SET_NO_NEW_PRIVS)", SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            batch.add(fmt::format("raising ambient capability {}", cap), SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+                      cap, 0, 0);
+    if (c.no_new_privs) batch.add("prctl(PR_SET_NO_NEW_PRIVS)", SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    batch.run(inj);
 }
 
 void queue_pending(Injector& leader, const RestorerArea& area, const ProcessState& st) {
@@ -271,6 +266,26 @@ void exit_thread(pid_t tid, uint64_t syscall_insn) {
     if (::ptrace(PTRACE_DETACH, tid, nullptr, nullptr) != 0) throw_errno("detaching exiting thread {}", tid);
 }
 
+// Whether injected syscalls may end at the restorer's int3 (one stop each
+// instead of two): not while SIGTRAP is ignored, whose handler the trap would
+// reset, or pending, where it would be taken for the trap.
+bool int3_stops_allowed(pid_t pid, const ProcessState& st) {
+    const uint64_t bit = uint64_t{1} << (SIGTRAP - 1);
+    if (st.core.sigactions[SIGTRAP - 1].handler == reinterpret_cast<uint64_t>(SIG_IGN)) return false;
+    auto has_trap = [](const std::vector<siginfo_t>& q) {
+        return std::any_of(q.begin(), q.end(), [](const siginfo_t& si) { return si.si_signo == SIGTRAP; });
+    };
+    if (has_trap(st.shared_pending)) return false;
+    for (const auto& t : st.threads)
+        if (has_trap(t.pending)) return false;
+    auto now = read_status(fmt::format("/proc/{}/status", pid));
+    for (const char* key : {"SigIgn", "SigPnd", "ShdPnd"}) {
+        auto v = status_numbers(now, key, 16);
+        if (v.empty() || (static_cast<uint64_t>(v[0]) & bit)) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, const MemoryContents& memory) {
@@ -307,9 +322,11 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
 
     auto t_mem = Clock::now();
     auto current = read_vmas(pid);
-    const uint64_t area_size = kPageSize + 64 * 1024;
+    const uint64_t area_size = kPageSize + kRestorerScratchSize;
     uint64_t base = find_free_range({&current, &state.vmas}, area_size);
     RestorerArea area = install_restorer(leader, base);
+    const bool int3_stops = int3_stops_allowed(pid, state);
+    if (int3_stops) leader.set_syscall_insn(area.base, true);
     std::vector<Vma> area_layout(1);
     area_layout[0].rec.start = area.base;
     area_layout[0].rec.end = area.base + area.size();
@@ -327,7 +344,7 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
     timings.fill_ms = ms_since(t_fill);
     timings.bytes = filled.bytes;
     timings.copied_bytes = filled.copied_bytes;
-    finalize_vmas(leader, state.vmas, has);
+    finalize_vmas(leader, area, state.vmas, has);
     timings.address_space_ms = ms_since(t_mem);
 
     restore_mm(leader, area, state);
@@ -350,6 +367,7 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
                 continue;
             }
             Injector inj(fresh.threads()[i + off].tid(), area.base);
+            if (int3_stops) inj.set_syscall_insn(area.base, true);
             fn(inj, state.threads[i]);
             inj.abandon();
         }
@@ -376,7 +394,8 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
     bool have_vdso = std::any_of(state.vmas.begin(), state.vmas.end(), [](auto& v) { return v.rec.kind == VmaKind::vdso; });
     // Without a vDSO the restorer page unmaps itself: the syscall completes
     // and the final registers are set before the thread returns to user.
-    if (have_vdso) leader.set_syscall_insn(find_vdso_syscall(pid));
+    // Never through the int3: the task would return to the page it unmapped.
+    leader.set_syscall_insn(have_vdso ? find_vdso_syscall(pid) : area.base, false);
     leader.checked("unmapping the restorer area", SYS_munmap, area.base, area.size());
     leader.abandon();
 

@@ -15,7 +15,10 @@
  *   forktree         children in their own session and group, a grandchild,
  *                    one in the init's group; each checks pid, ppid, pgid, sid
  *   signals          blocked pending signals (shared, per thread, a queued
- *                    realtime signal with its value) still pending
+ *                    realtime signal with its value) still pending, and a
+ *                    SIGTRAP handler (flags and mask) still installed and run
+ *   sigtrap          SIGTRAP pending in the init and ignored in its child:
+ *                    both intact (restore must not stop tasks at an int3 then)
  *   seccomp          a filter that makes getppid fail with errno 77 is still
  *                    enforced
  *   files            a file with an offset, an O_APPEND file, a deleted open
@@ -237,8 +240,33 @@ static int mode_forktree(void) {
 }
 
 /* ---- signals ---- */
+static volatile sig_atomic_t traps;
+static void on_trap(int sig, siginfo_t *si, void *uc) { (void)sig; (void)si; (void)uc; ++traps; }
+
+/* Installed before the checkpoint; after restore it must be the same
+ * handler with the same flags and mask, and it must run. */
+static void install_trap_handler(void) {
+    struct sigaction sa = {0};
+    sa.sa_sigaction = on_trap;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGHUP);
+    sigaction(SIGTRAP, &sa, NULL);
+}
+
+static const char *trap_handler_intact(void) {
+    struct sigaction now;
+    sigaction(SIGTRAP, NULL, &now);
+    if (now.sa_sigaction != on_trap) return "SIGTRAP handler lost";
+    if (!(now.sa_flags & SA_SIGINFO) || !(now.sa_flags & SA_RESTART)) return "SIGTRAP handler flags changed";
+    if (!sigismember(&now.sa_mask, SIGHUP) || sigismember(&now.sa_mask, SIGINT)) return "SIGTRAP handler mask changed";
+    raise(SIGTRAP);
+    return traps == 1 ? NULL : "SIGTRAP handler did not run";
+}
+
 static int mode_signals(void) {
     install_usr1();
+    install_trap_handler();
     sigset_t block;
     sigemptyset(&block);
     sigaddset(&block, SIGUSR2);
@@ -266,7 +294,50 @@ static int mode_signals(void) {
         if (sigtimedwait(&rt, &si, &zero) != SIGRTMIN + 2) snprintf(why, sizeof why, "sigtimedwait failed");
         else if (si.si_value.sival_int != 4242) snprintf(why, sizeof why, "queued value %d, not 4242", si.si_value.sival_int);
     }
+    const char *trap = why[0] ? NULL : trap_handler_intact();
+    if (trap) snprintf(why, sizeof why, "%s", trap);
     sigprocmask(SIG_BLOCK, &block, NULL);
+    result(!why[0], why);
+    for (;;) sleep_ms(1000);
+    return 0;
+}
+
+/* ---- sigtrap ---- */
+static int mode_sigtrap(void) {
+    install_usr1();
+    int ready_pipe[2];
+    if (pipe(ready_pipe) != 0) { result(0, "pipe"); return 1; }
+    pid_t child = fork();
+    if (child == 0) {
+        signal(SIGTRAP, SIG_IGN);
+        close(ready_pipe[0]);
+        close(ready_pipe[1]); /* the parent's read sees EOF: ignoring is in place */
+        wait_usr1();
+        struct sigaction now;
+        sigaction(SIGTRAP, NULL, &now);
+        if (now.sa_handler != SIG_IGN) _exit(1);
+        raise(SIGTRAP); /* ignored: nothing happens */
+        _exit(0);
+    }
+    close(ready_pipe[1]);
+    char c;
+    while (read(ready_pipe[0], &c, 1) > 0) {}
+    close(ready_pipe[0]);
+    sigset_t trap;
+    sigemptyset(&trap);
+    sigaddset(&trap, SIGTRAP);
+    sigprocmask(SIG_BLOCK, &trap, NULL);
+    raise(SIGTRAP); /* stays pending */
+    ready();
+    wait_usr1();
+    char why[256] = "";
+    sigset_t pend;
+    sigpending(&pend);
+    if (!sigismember(&pend, SIGTRAP)) snprintf(why, sizeof why, "SIGTRAP no longer pending in the init");
+    kill(child, SIGUSR1);
+    int st = 0;
+    if (waitpid(child, &st, 0) != child || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        if (!why[0]) snprintf(why, sizeof why, "child: SIGTRAP no longer ignored (status %#x)", st);
     result(!why[0], why);
     for (;;) sleep_ms(1000);
     return 0;
@@ -354,6 +425,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "threads")) return mode_threads();
     if (!strcmp(m, "forktree")) return mode_forktree();
     if (!strcmp(m, "signals")) return mode_signals();
+    if (!strcmp(m, "sigtrap")) return mode_sigtrap();
     if (!strcmp(m, "seccomp")) return mode_seccomp();
     if (!strcmp(m, "files")) return mode_files();
     if (!strcmp(m, "sleep")) { install_usr1(); ready(); for (;;) sleep_ms(1000); }
