@@ -1,5 +1,7 @@
 #include "cr/image/checksum.hpp"
 
+#include <bit>
+
 #if defined(__x86_64__)
 #include "cr/image/checksum_update_x86.hpp"
 #else
@@ -43,5 +45,17 @@ void StreamChecksum::update(std::span<const std::byte> data) {
 }
 
 uint64_t StreamChecksum::digest() const { return XXH3_64bits_digest(&state_->xxh); }
+
+void StreamChecksum::reset() { XXH3_64bits_reset(&state_->xxh); }
+
+void PagesChecksum::end_record() {
+    fold(record_.digest());
+    record_.reset();
+}
+
+void PagesChecksum::fold(uint64_t record_digest) {
+    static_assert(std::endian::native == std::endian::little, "image integers are little-endian");
+    of_records_.update(std::as_bytes(std::span(&record_digest, 1)));
+}
 
 }  // namespace myrt::cr::image

@@ -20,10 +20,27 @@ public:
     StreamChecksum& operator=(StreamChecksum&&) noexcept;
     void update(std::span<const std::byte> data);
     uint64_t digest() const;
+    void reset();  // back to the empty stream
 
 private:
     struct State;
     std::unique_ptr<State> state_;
+};
+
+// TAIL's pages checksum (image format 3): XXH3-64 over the XXH3-64 digests
+// (8 bytes each, little-endian) of every PAGES record's contents, in record
+// order. Each record hashes on its own, so a restore can read and hash
+// records on several threads and fold their digests in order afterwards.
+class PagesChecksum {
+public:
+    StreamChecksum& record() { return record_; }  // the current record's contents go here
+    void end_record();                              // folds the current record's digest
+    void fold(uint64_t record_digest);              // a record hashed elsewhere
+    uint64_t digest() const { return of_records_.digest(); }
+
+private:
+    StreamChecksum record_;
+    StreamChecksum of_records_;
 };
 
 }  // namespace myrt::cr::image

@@ -25,7 +25,10 @@ std::string type_label(uint32_t type) {
 RecordReader::RecordReader(transport::Source& source, PageContents pages) : source_(source), pages_(pages) {}
 
 StreamChecksum& RecordReader::sum_for_bulk() {
-    return in_pages_record() ? pages_checksum_ : checksum_;
+    if (!in_pages_record()) return checksum_;
+    if (digests_owed_ > 0)
+        fail_at("PAGES record at offset {} read while {} earlier records' digests are owed", record_offset_, digests_owed_);
+    return pages_checksum_.record();
 }
 
 void RecordReader::fail_with(const std::string& msg) const { throw Error(fmt::format("{}: {}", source_.describe(), msg)); }
@@ -49,6 +52,7 @@ void RecordReader::read_raw(std::span<std::byte> out, bool hashed, std::string_v
 }
 
 void RecordReader::discard(uint64_t n, std::string_view what) {
+    if (n == 0) return;
     if (pages_ == PageContents::skip && in_pages_record() && fixed_left_ == 0) {
         // Unread and unhashed: the pages checksum is left to the pass that reads them.
         uint64_t skipped = source_.skip(n);
@@ -153,6 +157,7 @@ std::optional<RecordHeader> RecordReader::next() {
 
 void RecordReader::read_tail(const RecordHeader& h) {
     uint64_t stream_bytes = record_offset_;
+    if (digests_owed_ > 0) fail_at("TAIL reached with {} PAGES digests still owed", digests_owed_);
     uint64_t digest = checksum_.digest();
     uint64_t pages_digest = pages_checksum_.digest();
     in_record_ = true;
@@ -256,8 +261,37 @@ void RecordReader::skip_payload() {
     fixed_left_ = 0;
 }
 
+void RecordReader::skip_contents_hashed_elsewhere() {
+    require_current(RecordType::pages);
+    if (pages_ != PageContents::read) fail_at("PAGES record at offset {}: this reader skips page contents", record_offset_);
+    if (fixed_left_ != 0 || hashed_elsewhere_) fail_at("PAGES record at offset {}: contents already read", record_offset_);
+    uint64_t contents = payload_left_;
+    uint64_t skipped = source_.skip(contents);
+    offset_ += skipped;
+    if (skipped < contents)
+        fail_at("image truncated at offset {} ({}, while skipping page contents)", offset_, current_context());
+    payload_left_ = 0;
+    hashed_elsewhere_ = true;
+    ++digests_owed_;
+}
+
+void RecordReader::fold_pages_digest(uint64_t record_digest) {
+    if (digests_owed_ == 0) fail_at("a PAGES digest folded where none is owed");
+    pages_checksum_.fold(record_digest);
+    --digests_owed_;
+}
+
 void RecordReader::finish_payload() {
+    bool pages_record = in_pages_record();
     skip_payload();
+    // The record's own digest, unless its contents were skipped by a first
+    // pass (not hashed at all) or are hashed elsewhere (folded by the caller).
+    if (pages_record && pages_ == PageContents::read && !hashed_elsewhere_) {
+        if (digests_owed_ > 0)
+            fail_at("PAGES record at offset {} ended while {} earlier records' digests are owed", record_offset_, digests_owed_);
+        pages_checksum_.end_record();
+    }
+    hashed_elsewhere_ = false;
     std::array<std::byte, 8> pad{};
     uint64_t n = padded_len(current_.len) - current_.len;
     read_raw(std::span(pad).first(n), true, "record padding");

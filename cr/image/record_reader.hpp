@@ -62,6 +62,15 @@ public:
     void skip_payload();
     uint64_t payload_remaining() const { return payload_left_; }
 
+    // A PAGES record whose contents someone else reads and hashes (a restore
+    // fills them straight from the file, on several threads): its contents
+    // are skipped, and its digest (PagesChecksum) is owed, to be handed to
+    // fold_pages_digest() in record order. No record may be hashed here while
+    // digests are owed, and TAIL checks that none is left.
+    void skip_contents_hashed_elsewhere();
+    void fold_pages_digest(uint64_t record_digest);
+    size_t digests_owed() const { return digests_owed_; }
+
     // next() that must produce a record of type T, whose fixed part is returned.
     template <RecordType T>
     typename PayloadOf<T>::type expect(RecordHeader* header = nullptr) {
@@ -103,7 +112,9 @@ private:
     transport::Source& source_;
     PageContents pages_;
     StreamChecksum checksum_;        // everything but PAGES contents
-    StreamChecksum pages_checksum_;  // PAGES contents
+    PagesChecksum pages_checksum_;   // PAGES contents, record by record
+    size_t digests_owed_ = 0;
+    bool hashed_elsewhere_ = false;  // the current PAGES record's contents
     HeadRecord head_{};
     TailRecord tail_{};
     StreamSummary summary_;

@@ -90,7 +90,7 @@ uint64_t RecordWriter::write_pages_borrowed(uint64_t vaddr, uint32_t page_shift,
         append(contents);
     } else {
         ticket = sink_.write_borrowed(contents);
-        pages_checksum_.update(contents);
+        pages_checksum_.record().update(contents);
         bytes_ += contents.size();
         current_written_ += contents.size();
     }
@@ -146,7 +146,7 @@ void RecordWriter::append(std::span<const std::byte> piece) {
         current_written_ += fixed.size();
         piece = piece.subspan(fixed.size());
     }
-    if (!piece.empty()) emit_large(piece, current_type_ == RecordType::pages ? pages_checksum_ : checksum_);
+    if (!piece.empty()) emit_large(piece, current_type_ == RecordType::pages ? pages_checksum_.record() : checksum_);
     current_written_ += piece.size();
 }
 
@@ -156,6 +156,7 @@ void RecordWriter::end_record() {
         fail("{} record ended after {} of its {} bytes", record_type_name(static_cast<uint32_t>(current_type_)), current_written_, current_len_);
     uint64_t pad = padded_len(current_len_) - current_len_;
     if (pad) emit(std::span(zero_padding).first(pad), checksum_);
+    if (current_type_ == RecordType::pages) pages_checksum_.end_record();
     in_record_ = false;
     ++records_;
 }

@@ -60,7 +60,7 @@ private:
 
     transport::Sink& sink_;
     StreamChecksum checksum_;        // everything but PAGES contents
-    StreamChecksum pages_checksum_;  // PAGES contents
+    PagesChecksum pages_checksum_;   // PAGES contents, record by record
     uint64_t records_ = 0;
     uint64_t bytes_ = 0;
     bool head_written_ = false;

@@ -23,7 +23,9 @@ inline constexpr uint64_t head_magic = 0x444145487472796dULL;
 inline constexpr uint64_t tail_magic = 0x4c4941547472796dULL;
 // Bumped on any incompatible change to a record layout; the reader accepts only this one.
 // 2: TAIL carries a second checksum, for PAGES contents alone.
-inline constexpr uint32_t format_version = 2;
+// 3: that checksum hashes each PAGES record's digest (PagesChecksum), so records
+//    can be hashed apart, on several threads.
+inline constexpr uint32_t format_version = 3;
 
 // Architecture ids are ELF e_machine values.
 inline constexpr uint32_t arch_x86_64 = 62;
@@ -135,7 +137,7 @@ struct TailRecord {
     uint64_t checksum;         // over those stream_bytes bytes, except the contents of PAGES records
     uint32_t checksum_kind;    // checksum_xxh3_64, for both checksums
     uint32_t reserved;         // zero
-    uint64_t pages_checksum;   // over the contents of every PAGES record, in stream order
+    uint64_t pages_checksum;   // over each PAGES record's contents digest, in stream order (PagesChecksum)
 };
 static_assert(sizeof(TailRecord) == 48);
 

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <map>
 
@@ -238,6 +239,18 @@ void map_vmas(Injector& inj, const RestorerArea& area, const std::vector<Vma>& d
 FillStats fill_memory(Injector& inj, const std::vector<Vma>& dumped, PageSource& source) {
     FillStats stats;
     UffdFiller by_copy(inj, dumped, [&source](const Vma& v) { return source.has_contents(v); });
+    std::atomic<uint64_t> off_thread_bytes = 0;
+    OffThreadFill off;
+    if (by_copy.active()) {
+        off.takes = [&by_copy](uint64_t addr, uint64_t len) {
+            bool inside = false;
+            return by_copy.span_at(addr, len, inside) == len && inside;
+        };
+        off.fill = [&](uint64_t addr, std::span<const std::byte> data) {
+            by_copy.copy_whole_pages(addr, data);
+            off_thread_bytes += data.size();
+        };
+    }
     source.for_each_chunk([&](uint64_t addr, std::span<const std::byte> data) {
         stats.bytes += data.size();
         ++stats.chunks;
@@ -255,7 +268,8 @@ FillStats fill_memory(Injector& inj, const std::vector<Vma>& dumped, PageSource&
             addr += piece.size();
             data = data.subspan(piece.size());
         }
-    });
+    }, off);
+    stats.bytes += off_thread_bytes;
     by_copy.finish();
     stats.copied_bytes = by_copy.bytes_copied();
     return stats;

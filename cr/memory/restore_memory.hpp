@@ -45,15 +45,30 @@ RestorerArea install_restorer(Injector& inj, uint64_t base, uint64_t scratch_siz
 void clear_address_space(Injector& inj, const std::vector<Vma>& current, const RestorerArea& area);
 void place_vdso(Injector& inj, const std::vector<Vma>& current, const std::vector<Vma>& dumped, uint64_t temp_base);
 
+// Memory a fill can take off the tracer's thread: `takes` says whether every
+// page of [addr, addr + len) goes in by UFFDIO_COPY, and `fill` places whole
+// pages there from any thread.
+struct OffThreadFill {
+    std::function<bool(uint64_t addr, uint64_t len)> takes;
+    std::function<void(uint64_t addr, std::span<const std::byte> data)> fill;
+};
+
 // Where a restore takes dumped pages from. A stream reader implements it
 // over page records as they arrive, so contents are never staged whole.
 class PageSource {
 public:
+    using ChunkFn = std::function<void(uint64_t addr, std::span<const std::byte> data)>;
     virtual ~PageSource() = default;
     // Whether any dumped page lies in `vma` (it is then mapped writable for the fill).
     virtual bool has_contents(const Vma& vma) const = 0;
     // Every dumped chunk in address order; each span is valid only during the call.
-    virtual void for_each_chunk(const std::function<void(uint64_t addr, std::span<const std::byte> data)>& fn) = 0;
+    virtual void for_each_chunk(const ChunkFn& fn) = 0;
+    // The same, but a source that can read records on its own may give
+    // those `off.takes` to `off.fill`, on several threads and in any order.
+    virtual void for_each_chunk(const ChunkFn& fn, const OffThreadFill& off) {
+        (void)off;
+        for_each_chunk(fn);
+    }
 };
 
 // A PageSource over chunks kept in memory (tests, small processes).

@@ -137,6 +137,12 @@ void UffdFiller::copy(uint64_t addr, std::span<const std::byte> data) {
     }
 }
 
+void UffdFiller::copy_whole_pages(uint64_t addr, std::span<const std::byte> data) {
+    if (addr % kPageSize != 0 || data.size() % kPageSize != 0)
+        fail("memory contents for task {} at {:#x} ({} bytes) are not whole pages", tid_, addr, data.size());
+    copy_pages(addr, data);
+}
+
 void UffdFiller::copy_pages(uint64_t addr, std::span<const std::byte> data) {
     int idle_retries = 0;
     while (!data.empty()) {

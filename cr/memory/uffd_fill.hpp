@@ -14,6 +14,7 @@
 // refuses it in the placeholder), the filler stays inactive and fill_memory
 // falls back to MADV_POPULATE_WRITE plus process_vm_writev.
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -57,11 +58,14 @@ public:
     // UFFDIO_COPY places whole pages only: a piece of a page (a stream chunk
     // may end anywhere) waits here for the rest, which must come next.
     void copy(uint64_t addr, std::span<const std::byte> data);
+    // Whole pages at a page-aligned `addr` inside one registered target. Safe
+    // to call from several threads at once (and alongside copy()).
+    void copy_whole_pages(uint64_t addr, std::span<const std::byte> data);
     // Unregisters every target; the task's VMAs are as before registration.
     // Fails if a page was left incomplete.
     void finish();
 
-    uint64_t bytes_copied() const noexcept { return copied_; }
+    uint64_t bytes_copied() const noexcept { return copied_.load(); }
 
 private:
     struct Range {
@@ -74,7 +78,7 @@ private:
     pid_t tid_;
     UniqueFd uffd_;
     std::vector<Range> targets_;  // sorted, disjoint
-    uint64_t copied_ = 0;
+    std::atomic<uint64_t> copied_ = 0;
     std::array<std::byte, kPageSize> partial_{};  // the start of the page at partial_addr_
     uint64_t partial_addr_ = 0;
     size_t partial_len_ = 0;

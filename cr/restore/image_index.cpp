@@ -121,7 +121,7 @@ ImageIndex read_image_index(const std::string& image_file) {
             if (!inside) reader.fail_at("PAGES {:#x}+{:#x} lie outside every VMA of the process", p.vaddr, len);
             auto& ranges = idx.pages[memory_done];
             if (!ranges.empty() && p.vaddr < ranges.back().end) reader.fail_at("PAGES at {:#x} out of order", p.vaddr);
-            ranges.push_back({p.vaddr, p.vaddr + len});
+            ranges.push_back({p.vaddr, p.vaddr + len, reader.offset()});
             idx.total_pages += p.nr_pages;
         } else if (type == image::RecordType::buffer && h->objref == driver::section::memory_end) {
             auto b = reader.read_buffer();

@@ -16,6 +16,7 @@ namespace myrt::cr {
 
 struct PageRange {
     uint64_t start, end;
+    uint64_t contents_offset = 0;  // of the PAGES record's contents in the image file
 };
 
 struct ImageIndex {

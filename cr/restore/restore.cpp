@@ -1,5 +1,6 @@
 #include "cr/restore/restore.hpp"
 
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -123,6 +124,9 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
         // any task runs.
         auto source = transport::open_source(image_file);
         image::RecordReader reader(*source);
+        // Page contents are read from here too, on two threads (page_fill_lanes.hpp).
+        UniqueFd image_fd(::open(image_file.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!image_fd) throw_errno("opening {} to read page contents", image_file);
         reader.read_head();
         if (!reader.next()) fail("image {} changed while it was being restored", image_file);
         reader.skip_payload();  // namespaces, restored above
@@ -173,7 +177,7 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
                 reader.skip_payload();  // the process state, decoded by the first pass
                 tables.push_back(files::read_fds(reader, fctx));
             }
-            procs = restore_tree_streamed(SeizedProcess(res.state.pid, SeizeMode::restore), idx, reader, timings,
+            procs = restore_tree_streamed(SeizedProcess(res.state.pid, SeizeMode::restore), idx, reader, image_fd.get(), timings,
                                           [&](size_t i, SeizedProcess& p) {
                                               Injector inj(p.live_tid());
                                               files::restore_fds(p.pid(), inj, fctx, tables[i]);

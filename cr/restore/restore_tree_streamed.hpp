@@ -19,12 +19,13 @@ struct TreeRestoreTimings {
 };
 
 // `reader` stands just after the last process section (second pass over the
-// image); it is read up to TAIL. Returned processes (root first) are stopped,
+// image); it is read up to TAIL. `image_fd` is the same image opened for
+// pread (-1: none), from which page contents are filled on two threads. Returned processes (root first) are stopped,
 // ready to detach. On failure every process made here is killed and reaped.
 // `before_state(i, proc)` runs for every process once the whole tree exists
 // and before its address space is rebuilt (the files layer installs fds there).
 std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const ImageIndex& idx,
-                                                 image::RecordReader& reader, TreeRestoreTimings& timings,
+                                                 image::RecordReader& reader, int image_fd, TreeRestoreTimings& timings,
                                                  const std::function<void(size_t, SeizedProcess&)>& before_state);
 
 }  // namespace myrt::cr

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <random>
 
 #include <stdlib.h>
@@ -247,6 +248,64 @@ TEST(HostileImage, PageContentsHaveAChecksumOfTheirOwnThatAFirstPassSkips) {
     EXPECT_THAT(read_file_skipping_pages(flip_buffer), HasSubstr("image checksum mismatch: TAIL records"));
 
     EXPECT_THAT(read_file_skipping_pages(std::span(img).first(contents_at + (6u << 20))), HasSubstr("image truncated"));
+}
+
+// Format 3: a PAGES record's contents can be read and hashed by someone else
+// (a restore's fill threads) and its digest folded in record order. TAIL then
+// passes only with the right digests in the right order, and the reader
+// refuses to hash a record while earlier digests are owed.
+TEST(HostileImage, PagesDigestsFoldedInOrderFromElsewhere) {
+    const std::vector<size_t> sizes{3u << 20, 4096, 2u << 20, 8192};
+    std::vector<std::vector<std::byte>> contents;
+    transport::MemorySink sink;
+    image::RecordWriter w(sink);
+    w.write_head(image::make_head(0));
+    for (size_t i = 0; i < sizes.size(); ++i) {
+        contents.emplace_back(sizes[i]);
+        for (size_t j = 0; j < sizes[i]; ++j) contents[i][j] = std::byte(static_cast<uint8_t>(i * 7 + j / 512));
+        w.write_pages(0x100000000ull * (i + 1), 12, contents[i], 1);
+        w.write_buffer(std::vector<std::byte>(1000 + i, std::byte{1}), 2);
+    }
+    w.finish();
+    ImageFile file(sink.bytes());
+    auto digest_of = [&](size_t i) {
+        image::StreamChecksum sum;
+        sum.update(contents[i]);
+        return sum.digest();
+    };
+    // Records 0 and 2 are hashed elsewhere, 1 and 3 by the reader; `digest`
+    // says what is folded for record i, `fold_late` holds record 0's digest
+    // back until record 1 starts to be read.
+    auto read_with = [&](const std::function<uint64_t(size_t)>& digest, bool fold_late) -> std::string {
+        try {
+            transport::FileSource src(file.path());
+            image::RecordReader r(src);
+            size_t pages = 0;
+            while (auto h = r.next()) {
+                if (h->type == uint32_t(RecordType::buffer)) r.read_buffer();
+                if (h->type != uint32_t(RecordType::pages)) continue;
+                r.read_fixed<RecordType::pages>();
+                if (pages % 2 == 0) {
+                    r.skip_contents_hashed_elsewhere();
+                    if (!fold_late) r.fold_pages_digest(digest(pages));
+                } else {
+                    while (!r.read_chunk(1 << 20).empty()) {}
+                    if (fold_late && pages == 1) r.fold_pages_digest(digest(0));
+                }
+                ++pages;
+            }
+            return "";
+        } catch (const myrt::Error& e) {
+            return e.what();
+        }
+    };
+    EXPECT_EQ(read_with(digest_of, false), "");
+    EXPECT_THAT(read_with([&](size_t i) { return digest_of(i) ^ 1; }, false),
+                HasSubstr("image checksum mismatch in page contents"));
+    EXPECT_THAT(read_with([&](size_t i) { return digest_of(i == 0 ? 2 : 0); }, false),
+                HasSubstr("image checksum mismatch in page contents")) << "digests swapped between records";
+    EXPECT_THAT(read_with(digest_of, true), HasSubstr("digests are owed"));
+    EXPECT_EQ(read_all(sink.bytes()), "") << "a reader that hashes everything agrees with the writer";
 }
 
 TEST(HostileImage, AFileReaderSkipsAndReadsMixedRecordsInOrder) {
