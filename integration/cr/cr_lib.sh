@@ -110,3 +110,18 @@ cr_roundtrip() {
     cr_restore "$id" "$b" "$dir" || fail "restore $id (round $CR_ROUND): $(cat "$TEST_TMP/restore.err")"
     assert_eq running "$(state_of "$id" status)" "status after restore (round $CR_ROUND)"
 }
+
+# The life of a self-checking workload test: run the container of bundle B
+# (made by cr_bundle or cr_bundle_bin), wait for the workload's ready file,
+# checkpoint and restore it once, then ask the workload for its verdict and
+# pass WHAT. The container's id is left in CR_ID.
+cr_workload_roundtrip() {
+    local b=$1 what=$2
+    new_id CR_ID
+    run_detached "$CR_ID" "$b"
+    wait_file "$b.shared/ready" 20
+    cr_roundtrip "$CR_ID" "$b"
+    pass "checkpointed and restored"
+    cr_verify "$CR_ID" "$b.shared"
+    pass "$what"
+}

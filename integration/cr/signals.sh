@@ -7,10 +7,4 @@ require_root
 
 B=$TEST_TMP/bundle
 cr_bundle "$B" signals
-new_id ID
-run_detached "$ID" "$B"
-wait_file "$B.shared/ready" 20
-cr_roundtrip "$ID" "$B"
-pass "checkpointed and restored"
-cr_verify "$ID" "$B.shared"
-pass "the signals state survived checkpoint and restore"
+cr_workload_roundtrip "$B" "the signals state survived checkpoint and restore"

@@ -6,10 +6,4 @@ require_root
 
 B=$TEST_TMP/bundle
 cr_bundle_bin "$B" "${CR_TASK_WORKLOAD:-}" itimers
-new_id ID
-run_detached "$ID" "$B"
-wait_file "$B.shared/ready" 20
-cr_roundtrip "$ID" "$B"
-pass "checkpointed and restored"
-cr_verify "$ID" "$B.shared"
-pass "itimers kept their intervals and values and go on counting"
+cr_workload_roundtrip "$B" "itimers kept their intervals and values and go on counting"

@@ -6,10 +6,4 @@ require_root
 
 B=$TEST_TMP/bundle
 cr_bundle_bin "$B" "${CR_TASK_WORKLOAD:-}" posix_timers
-new_id ID
-run_detached "$ID" "$B"
-wait_file "$B.shared/ready" 20
-cr_roundtrip "$ID" "$B"
-pass "checkpointed and restored"
-cr_verify "$ID" "$B.shared"
-pass "POSIX timers kept ids, intervals, remaining time and keep firing"
+cr_workload_roundtrip "$B" "POSIX timers kept ids, intervals, remaining time and keep firing"

@@ -6,10 +6,4 @@ require_root
 
 B=$TEST_TMP/bundle
 cr_bundle_bin "$B" "${CR_TASK_WORKLOAD:-}" shm
-new_id ID
-run_detached "$ID" "$B"
-wait_file "$B.shared/ready" 20
-cr_roundtrip "$ID" "$B"
-pass "checkpointed and restored"
-cr_verify "$ID" "$B.shared"
-pass "/dev/shm file and shm object kept, mapping still shared with the object"
+cr_workload_roundtrip "$B" "/dev/shm file and shm object kept, mapping still shared with the object"
