@@ -1,6 +1,5 @@
 #include "cr/restore/restore.hpp"
 
-#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -33,6 +32,7 @@
 #include "cr/task/file_locks.hpp"
 #include "cr/tools/image_layout.hpp"
 #include "cr/transport/open_stream.hpp"
+#include "cr/transport/file_stream.hpp"
 #include "cr/transport/tcp_stream.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/pid_file.hpp"
@@ -125,8 +125,7 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
         auto source = transport::open_source(image_file);
         image::RecordReader reader(*source);
         // Page contents are read from here too, on two threads (page_fill_lanes.hpp).
-        UniqueFd image_fd(::open(image_file.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!image_fd) throw_errno("opening {} to read page contents", image_file);
+        UniqueFd image_fd = transport::open_image_for_reading(image_file);
         reader.read_head();
         if (!reader.next()) fail("image {} changed while it was being restored", image_file);
         reader.skip_payload();  // namespaces, restored above

@@ -12,6 +12,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -149,6 +150,14 @@ TEST(Transport, FailedWriteLeavesNoCompleteLookingImage) {
 TEST(Transport, UnwritableImagePathIsNamed) {
     EXPECT_THAT(error_of([] { transport::FileSink sink("/nonexistent-dir/x/myrt.img"); }),
                 HasSubstr("creating the image file /nonexistent-dir/x/myrt.img.partial"));
+}
+
+TEST(Transport, AnImageThatIsNotARegularFileIsRefusedWithoutBlocking) {
+    TempDir dir;
+    std::string fifo = dir.str() + "/myrt.img";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_THAT(error_of([&] { transport::FileSource src(fifo); }), HasSubstr(fifo + " is not a regular file"));
+    EXPECT_THAT(error_of([&] { transport::FileSource src(dir.str()); }), HasSubstr("is not a regular file"));
 }
 
 TEST(Transport, LoopbackTcpStreamArrivesIdentical) {

@@ -3,6 +3,7 @@
 #include "util/error.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -54,9 +55,21 @@ void FileSink::finish() {
     if (dfd) ::fsync(dfd.get());
 }
 
+UniqueFd open_image_for_reading(const std::string& path) {
+    // O_NONBLOCK: a FIFO or a device where the image should be must be
+    // refused, not waited on forever (an image directory is untrusted input).
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (!fd) throw_errno("opening the image file {}", path);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno("stat of the image file {}", path);
+    if (!S_ISREG(st.st_mode)) fail("the image file {} is not a regular file", path);
+    int flags = ::fcntl(fd.get(), F_GETFL);
+    if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) throw_errno("fcntl of the image file {}", path);
+    return fd;
+}
+
 FileSource::FileSource(std::string path, UringBufferConfig config) : path_(std::move(path)) {
-    fd_ = UniqueFd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd_) throw_errno("opening the image file {}", path_);
+    fd_ = open_image_for_reading(path_);
     reader_ = std::make_unique<UringReader>(fd_.get(), UringWriter::Target::file, path_, config);
 }
 

@@ -34,6 +34,10 @@ private:
     bool finished_ = false;
 };
 
+// The image file at `path`, opened for reading; anything but a regular file
+// (a FIFO, a device) is refused without blocking.
+UniqueFd open_image_for_reading(const std::string& path);
+
 class FileSource : public Source {
 public:
     explicit FileSource(std::string path, UringBufferConfig config = {});

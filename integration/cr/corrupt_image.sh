@@ -57,6 +57,14 @@ nothing_left "truncated"
 rm -f "$TEST_TMP/bad/myrt.img"
 cr_restore "$ID" "$B" "$TEST_TMP/bad" && fail "restore without an image succeeded"
 nothing_left "missing image"
+# a FIFO where the image should be: refused at once, not waited on
+mkfifo "$TEST_TMP/bad/myrt.img"
+start=$(date +%s)
+cr_restore "$ID" "$B" "$TEST_TMP/bad" && fail "restore from a FIFO succeeded"
+[ $(($(date +%s) - start)) -lt 15 ] || fail "restore from a FIFO blocked"
+assert_contains "$(cat "$TEST_TMP/restore.err")" "not a regular file" "FIFO refused by name"
+rm -f "$TEST_TMP/bad/myrt.img"
+nothing_left "FIFO image"
 # a bundle that does not match: no network namespace
 jq '.linux.namespaces |= map(select(.type != "network"))' "$B/config.json" >"$TEST_TMP/c.json" && cp "$B/config.json" "$TEST_TMP/orig.json" && cp "$TEST_TMP/c.json" "$B/config.json"
 cr_restore "$ID" "$B" "$TEST_TMP/img" && fail "restore into a bundle without the image's network namespace succeeded"
