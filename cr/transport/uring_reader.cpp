@@ -79,7 +79,9 @@ void UringReader::submit_reads() {
             io_uring_prep_read_fixed(sqe, fd_, buffer_at(b), len, file_offset_, b);
             // Inline, a read from the page cache would copy in this thread,
             // between the consumer's own work; in a worker it runs alongside.
-            sqe->flags |= IOSQE_ASYNC;
+            // Not a probe, which the consumer waits for at once: the hop to a
+            // worker and back costs more than copying 64 KiB here.
+            if (!probing) sqe->flags |= IOSQE_ASYNC;
             file_offset_ += len;  // a short read means the end: nothing is queued after it
         }
         io_uring_sqe_set_data64(sqe, static_cast<uint64_t>(b));
