@@ -115,15 +115,17 @@ void Injector::wait_syscall_stop(std::string_view phase, long nr) {
     }
 }
 
-user_regs_struct Injector::wait_int3_stop(uint64_t trap_rip, std::string_view what) {
+user_regs_struct Injector::wait_int3_stop(uint64_t trap_rip, long nr, std::string_view code) {
+    // Named only when something goes wrong: this runs for every injected syscall.
+    auto what = [&] { return code.empty() ? fmt::format("injected syscall {}", nr) : std::string(code); };
     for (;;) {
         int st = 0;
         if (::waitpid(tid_, &st, __WALL) < 0) {
             if (errno == EINTR) continue;
-            throw_errno("waiting for task {} after {}", tid_, what);
+            throw_errno("waiting for task {} after {}", tid_, what());
         }
-        if (WIFEXITED(st)) fail("task {} exited (status {}) during {}", tid_, WEXITSTATUS(st), what);
-        if (WIFSIGNALED(st)) fail("task {} was killed by signal {} during {}", tid_, WTERMSIG(st), what);
+        if (WIFEXITED(st)) fail("task {} exited (status {}) during {}", tid_, WEXITSTATUS(st), what());
+        if (WIFSIGNALED(st)) fail("task {} was killed by signal {} during {}", tid_, WTERMSIG(st), what());
         if (!WIFSTOPPED(st)) continue;
         int sig = WSTOPSIG(st);
         int event = st >> 16;
@@ -140,9 +142,9 @@ user_regs_struct Injector::wait_int3_stop(uint64_t trap_rip, std::string_view wh
                 auto regs = get_gp_registers(tid_);
                 if (regs.rip == trap_rip) return regs;
             }
-            fail("task {} got signal {} (code {}, addr {}) during {}", tid_, sig, si.si_code, si.si_addr, what);
+            fail("task {} got signal {} (code {}, addr {}) during {}", tid_, sig, si.si_code, si.si_addr, what());
         }
-        if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) throw_errno("resuming task {} during {}", tid_, what);
+        if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) throw_errno("resuming task {} during {}", tid_, what());
     }
 }
 
@@ -156,7 +158,7 @@ user_regs_struct Injector::run_code(uint64_t entry, uint64_t trap_rip, uint64_t 
     set_gp_registers(tid_, regs);
     ran_ = true;
     if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) throw_errno("starting {} in task {}", what, tid_);
-    return wait_int3_stop(trap_rip, what);
+    return wait_int3_stop(trap_rip, -1, what);
 }
 
 long Injector::syscall(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6) {
@@ -177,7 +179,7 @@ long Injector::syscall(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t 
     ran_ = true;
     if (int3_follows_) {
         if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) throw_errno("starting injected syscall {} in task {}", nr, tid_);
-        return static_cast<long>(wait_int3_stop(insn_ + 3, fmt::format("injected syscall {}", nr)).rax);
+        return static_cast<long>(wait_int3_stop(insn_ + 3, nr, {}).rax);
     }
     if (::ptrace(PTRACE_SYSCALL, tid_, nullptr, nullptr) != 0) throw_errno("starting injected syscall {} in task {}", nr, tid_);
     wait_syscall_stop("entry", nr);

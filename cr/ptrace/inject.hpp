@@ -3,8 +3,9 @@
 // `syscall` instruction at an address of its own (one found in its [vdso] on
 // the checkpoint side, a restorer page we map during restore), with our
 // arguments in its registers; PTRACE_SYSCALL stops it at syscall entry and
-// exit, where we read the result. Its registers and blocked mask are saved
-// first and put back afterwards.
+// exit, where we read the result (or, on the restorer page, where `int3`
+// follows the `syscall`, PTRACE_CONT runs it to the int3: one stop instead of
+// two). Its registers and blocked mask are saved first and put back afterwards.
 //
 // Why the vDSO: it is mapped executable in every task, needs no write to the
 // task's memory, and its clock fallbacks contain `syscall`. During restore the
@@ -67,7 +68,8 @@ public:
 
 private:
     void wait_syscall_stop(std::string_view phase, long nr);
-    user_regs_struct wait_int3_stop(uint64_t trap_rip, std::string_view what);
+    // `code` names what runs; empty: the injected syscall `nr`.
+    user_regs_struct wait_int3_stop(uint64_t trap_rip, long nr, std::string_view code);
     void set_blocked(uint64_t mask, std::string_view why);
     pid_t tid_;
     uint64_t insn_;
