@@ -69,7 +69,6 @@ public:
     // digests are owed, and TAIL checks that none is left.
     void skip_contents_hashed_elsewhere();
     void fold_pages_digest(uint64_t record_digest);
-    size_t digests_owed() const { return digests_owed_; }
 
     // next() that must produce a record of type T, whose fixed part is returned.
     template <RecordType T>

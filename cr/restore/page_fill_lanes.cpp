@@ -45,7 +45,6 @@ uint64_t PageFillLanes::fill_record(const Job& job, std::span<std::byte> buffer,
         }
         sum.update(piece);
         fill_(job.addr + done, piece);
-        bytes_ += piece.size();
         done += piece.size();
     }
     return sum.digest();

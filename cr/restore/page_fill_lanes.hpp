@@ -13,7 +13,6 @@
 // PagesChecksum per record) is folded into the reader in record order.
 #include <sys/types.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -47,7 +46,6 @@ public:
     // Folds the digests of records filled so far into `reader`, in order:
     // those ready now, or (`wait`) all of them. A helper's failure is thrown here.
     void fold_into(image::RecordReader& reader, bool wait);
-    uint64_t bytes() const noexcept { return bytes_; }
 
 private:
     struct Job {
@@ -66,7 +64,6 @@ private:
     std::condition_variable_any wake_;
     std::optional<Job> job_;  // the helper's mailbox
     bool helper_busy_ = false;
-    std::atomic<uint64_t> bytes_ = 0;
     std::jthread helper_;  // last: joined before the members it uses go
 };
 
