@@ -26,6 +26,7 @@
 #include "cr/ns/ns_state.hpp"
 #include "cr/ns/tmpfs_contents.hpp"
 #include "cr/objhash/leak_detector.hpp"
+#include "cr/ptrace/proc_scan.hpp"
 #include "cr/ptrace/seize.hpp"
 #include "cr/task/dump_task.hpp"
 #include "cr/tty/pty.hpp"  // cr/tty
@@ -222,8 +223,20 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         std::set<pid_t> in_tree;
         for (auto& p : tree.processes()) in_tree.insert(p.pid());
         for (pid_t p : cg_pids)
-            if (!in_tree.count(p))
-                fail("process {} is in the container's cgroup but not a descendant of its init {}", p, st.pid);
+            if (!in_tree.count(p)) {
+                std::string about;  // what it is, if it is still there to say
+                try {
+                    auto stat = read_proc_file(fmt::format("/proc/{}/stat", p));
+                    auto close = stat.rfind(')');
+                    auto open = stat.find('(');
+                    if (open != std::string::npos && close != std::string::npos && close + 4 < stat.size())
+                        about = fmt::format(" ({}, state {}, parent {})", stat.substr(open + 1, close - open - 1),
+                                            stat[close + 2], std::atoi(stat.c_str() + close + 4));
+                } catch (const Error&) {
+                    about = " (gone since)";
+                }
+                fail("process {}{} is in the container's cgroup but not a descendant of its init {}", p, about, st.pid);
+            }
         // --- cr/tty (begin): a terminal at the stdio is the console (dumped as a pty) or the caller's ---
         auto terminal = tty::find_stdio_terminal(st.pid);
         if (terminal.present && !terminal.in_container && !opts.shell_job)
