@@ -432,3 +432,15 @@ containerd_cleanup_tasks() {
     done
     for t in $(c container ls -q 2>/dev/null); do c container delete "$t"; done
 }
+
+# read_counter FILE: a number a workload rewrites in place (echo N > FILE);
+# a read can catch it truncated and empty, so it retries. 0 if it stays empty.
+read_counter() {
+    local v k
+    for k in $(seq 50); do
+        v=$(cat "$1" 2>/dev/null)
+        [ -n "$v" ] && { echo "$v"; return; }
+        sleep 0.01
+    done
+    echo 0
+}

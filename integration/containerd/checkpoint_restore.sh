@@ -12,17 +12,8 @@ mkdir -p "$shared"
 # The counter is written in place, not through a temp file and a rename: the
 # task keeps running after the checkpoint, and a temp file the image caught
 # open would be renamed away before the restore, which must then fail (the
-# file it had open is gone). /shared/c always exists. A read can catch it
-# truncated and empty, so reads retry.
-counter() {
-    local v k
-    for k in $(seq 50); do
-        v=$(cat "$shared/c" 2>/dev/null)
-        [ -n "$v" ] && { echo "$v"; return; }
-        sleep 0.01
-    done
-    echo 0
-}
+# file it had open is gone). /shared/c always exists (read_counter retries a
+# read that catches it truncated).
 new_id ID
 c run -d --snapshotter native --runc-binary "$MYRT" --mount "type=bind,src=$shared,dst=/shared,options=rbind:rw" \
     "$CTR_IMAGE" "$ID" sh -c 'i=0; while true; do i=$((i+1)); echo $i > /shared/c; sleep 0.1; done' \
@@ -30,7 +21,7 @@ c run -d --snapshotter native --runc-binary "$MYRT" --mount "type=bind,src=$shar
 sleep 3
 c container checkpoint --task "$ID" "$ID-ckpt" >/dev/null 2>"$TEST_TMP/err" ||
     fail "ctr container checkpoint --task: $(cat "$TEST_TMP/err")"
-at_checkpoint=$(counter)
+at_checkpoint=$(read_counter "$shared/c")
 [ "$at_checkpoint" -ge 20 ] || fail "counter too low at checkpoint: $at_checkpoint"
 pass "checkpoint taken while the task kept running (counter $at_checkpoint)"
 
@@ -42,9 +33,9 @@ echo 0 > "$shared/c"
 c container restore --live "$ID" "$ID-ckpt" >/dev/null 2>"$TEST_TMP/err" ||
     fail "ctr container restore --live: $(cat "$TEST_TMP/err")"
 sleep 1
-first=$(counter)
+first=$(read_counter "$shared/c")
 sleep 1
-second=$(counter)
+second=$(read_counter "$shared/c")
 [ "$first" -ge "$at_checkpoint" ] || fail "restored counter $first is below the checkpointed $at_checkpoint: the task started over"
 [ "$second" -gt "$first" ] || fail "restored counter does not advance: $first then $second"
 pass "restored task counts on from $at_checkpoint ($first, then $second)"

@@ -17,16 +17,18 @@ cB() { timeout -k 5 120 ctr --address "$NODE_B/containerd.sock" --namespace "$CT
 
 shared=$TEST_TMP/shared
 mkdir -p "$shared"
+# Written in place: a temp file the image caught open would be renamed away by
+# the task on node A before node B restores it (see checkpoint_restore.sh).
 new_id ID
 cA run -d --snapshotter native --runc-binary "$MYRT" --mount "type=bind,src=$shared,dst=/shared,options=rbind:rw" \
-    "$CTR_IMAGE" "$ID" sh -c 'echo from-node-a > /moved; i=0; while true; do i=$((i+1)); echo $i > /shared/c.new; mv -f /shared/c.new /shared/c; sleep 0.1; done' \
+    "$CTR_IMAGE" "$ID" sh -c 'echo from-node-a > /moved; i=0; while true; do i=$((i+1)); echo $i > /shared/c; sleep 0.1; done' \
     </dev/null >/dev/null 2>"$TEST_TMP/err" || fail "node A: ctr run -d: $(cat "$TEST_TMP/err")"
 sleep 2
 cA container checkpoint --task --rw "$ID" "$ID-ckpt:1" >/dev/null 2>"$TEST_TMP/err" ||
     fail "node A: ctr container checkpoint --task: $(cat "$TEST_TMP/err")"
 cA task kill -s 9 "$ID" >/dev/null 2>&1
 for i in $(seq 50); do cA task ls | grep -q "^$ID " || break; cA task delete "$ID" >/dev/null 2>&1; sleep 0.1; done
-at_checkpoint=$(cat "$shared/c")
+at_checkpoint=$(read_counter "$shared/c")
 [ "$at_checkpoint" -ge 10 ] || fail "counter too low at checkpoint: $at_checkpoint"
 cA image export --skip-manifest-json "$TEST_TMP/ckpt.tar" "$ID-ckpt:1" 2>"$TEST_TMP/err" || fail "node A: ctr image export: $(cat "$TEST_TMP/err")"
 pass "node A: checkpoint image exported (counter $at_checkpoint), task on A stopped"
@@ -35,9 +37,9 @@ cB image import --all-platforms --no-unpack "$TEST_TMP/ckpt.tar" >/dev/null 2>"$
 cB container restore --live --rw "$ID" "$ID-ckpt:1" >/dev/null 2>"$TEST_TMP/err" ||
     fail "node B: ctr container restore --live: $(cat "$TEST_TMP/err")"
 sleep 1
-first=$(cat "$shared/c")
+first=$(read_counter "$shared/c")
 sleep 1
-second=$(cat "$shared/c")
+second=$(read_counter "$shared/c")
 [ "$first" -ge "$at_checkpoint" ] || fail "node B: counter $first is below the checkpointed $at_checkpoint: the task started over"
 [ "$second" -gt "$first" ] || fail "node B: restored counter does not advance: $first then $second"
 assert_eq RUNNING "$(cB task ls | awk -v id="$ID" '$1 == id {print $3}')" "node B runs the task"
