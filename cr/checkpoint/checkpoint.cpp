@@ -12,11 +12,11 @@
 
 #include <fmt/format.h>
 
-#include "cr/checkpoint/codec.hpp"
-#include "cr/checkpoint/criu_files.hpp"
-#include "cr/checkpoint/fd_kinds_all.hpp"
-#include "cr/checkpoint/sections.hpp"
-#include "cr/checkpoint/work_log.hpp"
+#include "cr/driver/codec.hpp"
+#include "cr/driver/criu_files.hpp"
+#include "cr/driver/fd_kinds_all.hpp"
+#include "cr/driver/sections.hpp"
+#include "cr/driver/work_log.hpp"
 #include "cr/files/files.hpp"
 #include "cr/image/host_info.hpp"
 #include "cr/image/record_writer.hpp"

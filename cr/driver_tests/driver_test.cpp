@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "cr/checkpoint/codec.hpp"
-#include "cr/checkpoint/criu_files.hpp"
+#include "cr/driver/codec.hpp"
+#include "cr/driver/criu_files.hpp"
 #include "cr/ns/tmpfs_contents.hpp"
 #include "util/error.hpp"
 

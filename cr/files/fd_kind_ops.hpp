@@ -9,7 +9,7 @@
 //   OBJREF (kind file)   FILE {kind = ops.file_kind(), flags, mode}   then the kind's own records
 // so a reader that does not know the kind stops at FILE with a clear error.
 //
-// Kinds are registered by the drivers (cr/checkpoint/fd_kinds_all.cpp lists
+// Kinds are registered by the drivers (cr/driver/fd_kinds_all.cpp lists
 // them), because they live in libraries (cr/tty, cr/net) built on this one.
 #include "cr/files/fd_scan.hpp"
 #include "cr/image/record_reader.hpp"

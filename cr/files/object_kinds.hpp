@@ -1,6 +1,6 @@
 #pragma once
 // The kernel objects myrt checkpoints as fd kinds (cr/files/kind_*.cpp, one
-// file each): registered by cr/checkpoint/fd_kinds_all.cpp.
+// file each): registered by cr/driver/fd_kinds_all.cpp.
 #include "cr/files/fd_kind_ops.hpp"
 
 #include <memory>

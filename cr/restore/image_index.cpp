@@ -4,8 +4,8 @@
 #include <cstring>
 #include <set>
 
-#include "cr/checkpoint/codec.hpp"
-#include "cr/checkpoint/sections.hpp"
+#include "cr/driver/codec.hpp"
+#include "cr/driver/sections.hpp"
 #include "cr/image/host_info.hpp"
 #include "cr/image/record_reader.hpp"
 #include "cr/ipc/restore_ipc.hpp"  // cr/ipc

@@ -13,17 +13,17 @@
 
 #include <fmt/format.h>
 
-#include "cr/checkpoint/criu_files.hpp"
-#include "cr/checkpoint/fd_kinds_all.hpp"
-#include "cr/checkpoint/work_log.hpp"
+#include "cr/driver/criu_files.hpp"
+#include "cr/driver/fd_kinds_all.hpp"
+#include "cr/driver/work_log.hpp"
 #include "cr/files/files.hpp"
 #include "cr/image/record_reader.hpp"
 #include "cr/ipc/restore_ipc.hpp"  // cr/ipc
 #include "cr/objhash/deferred_queue.hpp"
 #include "cr/objhash/objhash.hpp"
 #include "cr/ptrace/inject.hpp"
-#include "cr/checkpoint/codec.hpp"
-#include "cr/checkpoint/sections.hpp"
+#include "cr/driver/codec.hpp"
+#include "cr/driver/sections.hpp"
 #include "cr/ns/ns_state.hpp"
 #include "cr/ns/tmpfs_contents.hpp"
 #include "cr/restore/bundle_check.hpp"

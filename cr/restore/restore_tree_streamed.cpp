@@ -10,7 +10,7 @@
 #include <cstring>
 #include <map>
 
-#include "cr/checkpoint/sections.hpp"
+#include "cr/driver/sections.hpp"
 #include "cr/restore/page_fill_lanes.hpp"
 #include "cr/task/tree.hpp"
 #include "cr/ptrace/inject.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 // UNIX98 pseudo terminals and the container console (docs/cr-tty.md).
 // The drivers register the two fd kinds and the leak kind
-// (cr/checkpoint/fd_kinds_all.cpp); checkpoint.cpp asks for the terminal at
+// (cr/driver/fd_kinds_all.cpp); checkpoint.cpp asks for the terminal at
 // the container's stdio, which decides between the console, a --shell-job
 // terminal, or none.
 #include "cr/files/fd_kind_ops.hpp"

@@ -1,4 +1,4 @@
-#include "cr/checkpoint/codec.hpp"
+#include "cr/driver/codec.hpp"
 
 #include <cstring>
 #include <type_traits>

@@ -1,8 +1,8 @@
-#include "cr/checkpoint/work_log.hpp"
+#include "cr/driver/work_log.hpp"
 
 #include <fmt/format.h>
 
-#include "cr/checkpoint/criu_files.hpp"
+#include "cr/driver/criu_files.hpp"
 #include "util/log.hpp"
 
 namespace myrt::cr {

@@ -1,6 +1,6 @@
 // The list of fd kinds the checkpoint and restore drivers know. A new kind is
 // one file in its subsystem (cr/files, cr/tty, cr/net) plus one line here.
-#include "cr/checkpoint/fd_kinds_all.hpp"
+#include "cr/driver/fd_kinds_all.hpp"
 
 #include "cr/files/fd_kind_ops.hpp"
 #include "cr/net/unix_socket.hpp"  // cr/net

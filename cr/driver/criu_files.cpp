@@ -1,4 +1,4 @@
-#include "cr/checkpoint/criu_files.hpp"
+#include "cr/driver/criu_files.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
