@@ -2,6 +2,7 @@
 # Installs everything myrt needs to build and test, from Debian's packages.
 # Runs apt-get update only when something is missing.
 set -euo pipefail
+[ "$(id -u)" = 0 ] || { echo "install-deps: run this as root (it installs Debian packages and runs containers)" >&2; exit 1; }
 
 PACKAGES=(
   # build
