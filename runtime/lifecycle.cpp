@@ -116,7 +116,8 @@ void kill_container(const StateStore& store, const std::string& id, int sig, boo
         throw_errno("send signal {} to container {} (pid {})", sig, id, st.pid);
 }
 
-static void destroy(const StateStore& store, const ContainerState& st, const spec::Config& c) {
+void destroy_container(const StateStore& store, const ContainerState& st) {
+    spec::Config c = config_of(st);
     auto cg = cgroup_of(st);
     try {
         cg.kill_all(SIGKILL);
@@ -148,13 +149,12 @@ void delete_container(const StateStore& store, const std::string& id, bool force
     Status s = current_status(store, st);
     if ((s == Status::running || s == Status::paused) && !force)
         fail("cannot delete container \"{}\" that is not stopped: {}", id, status_name(s));
-    spec::Config c = config_of(st);
     if (s != Status::stopped) {
         UniqueFd pfd = open_pidfd(st.pid);
         if (pfd && process_is_alive(st.pid, st.pid_start_time))
             ::syscall(SYS_pidfd_send_signal, pfd.get(), SIGKILL, nullptr, 0);
     }
-    destroy(store, st, c);
+    destroy_container(store, st);
 }
 
 void pause_container(const StateStore& store, const std::string& id) {

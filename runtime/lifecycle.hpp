@@ -21,6 +21,10 @@ void start_container(const StateStore& store, const std::string& id);
 void finish_immediate_start(const ContainerState& st, int exec_watch);
 void kill_container(const StateStore& store, const std::string& id, int sig, bool all);
 void delete_container(const StateStore& store, const std::string& id, bool force);
+// What delete does once the init is killed: kills what is left in the cgroup,
+// removes it, runs poststop hooks and removes the state directory. The caller
+// holds the container's lock (checkpoint without --leave-running ends so, as runc).
+void destroy_container(const StateStore& store, const ContainerState& st);
 void pause_container(const StateStore& store, const std::string& id);
 void resume_container(const StateStore& store, const std::string& id);
 std::vector<pid_t> container_pids(const StateStore& store, const std::string& id);

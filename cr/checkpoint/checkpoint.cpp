@@ -364,6 +364,10 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             freezer.release();
             if (!runtime::wait_for_exit(st.pid, st.pid_start_time, 5000))
                 log::warn("container {} init {} still exists 5 s after SIGKILL", opts.id, st.pid);
+            // As runc: the container is gone, so `restore` may reuse its id at once.
+            runtime::destroy_container(store, st);
+            log.line("container removed");
+            log.flush();
         }
         return report;
     } catch (const std::exception& e) {

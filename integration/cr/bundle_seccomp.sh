@@ -21,7 +21,7 @@ cr_verify "$ID" "$B.shared"
 pass "bundle filter and workload filter restored"
 
 cr_checkpoint "$ID" "$TEST_TMP/img2" || fail "checkpoint: $(cat "$TEST_TMP/ckpt.err")"
-rt delete "$ID"
+cr_gone "$ID"
 edit_config "$B" '.linux.seccomp.syscalls[0].names = ["acct", "swapon"]'
 cr_restore "$ID" "$B" "$TEST_TMP/img2" && fail "restore into a bundle with another seccomp profile succeeded"
 assert_contains "$(cat "$TEST_TMP/restore.err")" "seccomp filter" "refusal names the seccomp filter"

@@ -14,8 +14,8 @@ wait_file "$B.shared/ready" 20
 cgdir=$(cgroup_dir "$(state_of "$ID" pid)" pids)
 rootfs_id=$(stat -L -c %d:%i "/proc/$(state_of "$ID" pid)/root")
 cr_checkpoint "$ID" "$TEST_TMP/img" || fail "checkpoint: $(cat "$TEST_TMP/ckpt.err")"
-rt delete "$ID" || fail "delete"
-[ -d "$cgdir" ] && fail "cgroup $cgdir remains after delete"
+cr_gone "$ID"
+[ -d "$cgdir" ] && fail "cgroup $cgdir remains after the checkpoint"
 
 nothing_left() {
     [ -z "$(rt list -q 2>/dev/null | grep -x "$ID")" ] || fail "$1: container $ID listed"

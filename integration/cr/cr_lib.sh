@@ -97,7 +97,20 @@ cr_untraced() {
     [ "$t" = 0 ] || fail "process $1 is still traced by $t"
 }
 
-# cr_roundtrip ID BUNDLE: checkpoint into $TEST_TMP/img.N, delete, restore;
+# cr_gone ID: after a checkpoint without --leave-running the container is gone,
+# as with runc: no state directory, `state` says it does not exist, and
+# `delete` (what containerd's shim runs next) says so too.
+cr_gone() {
+    local id=$1 out
+    [ -e "$STATE/$id" ] && fail "state directory $STATE/$id remains after the checkpoint"
+    out=$(rt state "$id" 2>&1) && fail "state $id succeeded after the checkpoint: $out"
+    assert_contains "$out" "does not exist" "state after the checkpoint"
+    out=$(rt delete "$id" 2>&1) && fail "delete $id succeeded after the checkpoint"
+    assert_contains "$out" "does not exist" "delete after the checkpoint"
+    rt delete --force "$id" || fail "delete --force of the checkpointed $id"
+}
+
+# cr_roundtrip ID BUNDLE: checkpoint into $TEST_TMP/img.N (the container is gone), restore;
 # N counts up per call.
 CR_ROUND=0
 cr_roundtrip() {
@@ -106,7 +119,7 @@ cr_roundtrip() {
     local dir=$TEST_TMP/img.$CR_ROUND
     cr_checkpoint "$id" "$dir" || fail "checkpoint $id (round $CR_ROUND): $(cat "$TEST_TMP/ckpt.err")"
     [ -s "$dir/myrt.img" ] || fail "no $dir/myrt.img after checkpoint"
-    rt delete "$id" >/dev/null 2>&1 || rt delete --force "$id" || fail "delete $id after checkpoint"
+    cr_gone "$id"
     cr_restore "$id" "$b" "$dir" || fail "restore $id (round $CR_ROUND): $(cat "$TEST_TMP/restore.err")"
     assert_eq running "$(state_of "$id" status)" "status after restore (round $CR_ROUND)"
 }

@@ -60,14 +60,13 @@ for f in dump.log stats-dump inventory.img; do
     [ -s "$TEST_TMP/sent.work/$f" ] || fail "the remote checkpoint left no $f in its work path"
 done
 assert_contains "$(cat "$TEST_TMP/sent.work/dump.log")" "tcp://127.0.0.1:$port" "dump.log names where the image went"
-assert_eq stopped "$(state_of "$ID" status)" "status after the remote checkpoint"
+cr_gone "$ID"
 pass "image streamed to the receiver at counter $at"
 
 out=$(rt restore -d --bundle "$B" --image-path "tcp://127.0.0.1:$port" "$ID" 2>&1 </dev/null) &&
     fail "restore from a tcp:// image path succeeded"
 assert_contains "$out" "image receive" "restore from tcp:// says to receive the stream first"
 
-rt delete "$ID" || fail "delete after checkpoint"
 cr_restore "$ID" "$B" "$RECEIVED" || fail "restore from the received image: $(cat "$TEST_TMP/restore.err")"
 assert_eq running "$(state_of "$ID" status)" "status after restore"
 counts_on_from "$at"

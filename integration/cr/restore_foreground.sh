@@ -17,7 +17,7 @@ wait_file "$B.shared/n" 20
 for ((i = 0; i < 200; i++)); do [ "$(cat "$B.shared/n")" -ge 5 ] && break; sleep 0.05; done
 cr_checkpoint "$ID" "$TEST_TMP/img" || fail "checkpoint: $(cat "$TEST_TMP/ckpt.err")"
 at=$(cat "$B.shared/n")
-rt delete "$ID" || fail "delete"
+cr_gone "$ID"
 rt restore --bundle "$B" --image-path "$TEST_TMP/img" --pid-file "$TEST_TMP/pid" "$ID" </dev/null \
     >"$TEST_TMP/restore.out" 2>"$TEST_TMP/restore.err"
 code=$?

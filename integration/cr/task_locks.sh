@@ -25,7 +25,7 @@ pass "without --file-locks the checkpoint is refused: $err"
 
 dir=$TEST_TMP/img
 cr_checkpoint "$ID" "$dir" --file-locks || fail "checkpoint --file-locks: $(cat "$TEST_TMP/ckpt.err")"
-rt delete "$ID" >/dev/null 2>&1 || rt delete --force "$ID" || fail "delete $ID after checkpoint"
+cr_gone "$ID"
 cr_restore "$ID" "$B" "$dir" --file-locks || fail "restore --file-locks: $(cat "$TEST_TMP/restore.err")"
 assert_eq running "$(state_of "$ID" status)" "status after restore"
 pass "checkpointed and restored with --file-locks"

@@ -22,7 +22,7 @@ wait_file "$B.shared/n" 20
 for ((i = 0; i < 200; i++)); do [ "$(cat "$B.shared/n")" -ge 5 ] && break; sleep 0.05; done
 cr_checkpoint "$ID" "$TEST_TMP/img" || fail "checkpoint of a terminal container: $(cat "$TEST_TMP/ckpt.err")"
 at=$(cat "$B.shared/n")
-rt delete "$ID" || fail "delete"
+cr_gone "$ID"
 "$recv" "$TEST_TMP/c2.sock" "$TEST_TMP/c2.out" 3 >"$TEST_TMP/r2.ready" 2>&1 &
 r2=$!
 track_pid "$r2"

@@ -68,7 +68,7 @@ pass "the shell answers on the first console"
 sleep 0.3  # back at the prompt, reading the terminal in line-editing (raw) mode
 
 cr_checkpoint "$ID" "$TEST_TMP/img" || fail "checkpoint of an interactive shell: $(cat "$TEST_TMP/ckpt.err")"
-rt delete "$ID" >/dev/null 2>&1 || rt delete -f "$ID" >/dev/null 2>&1
+cr_gone "$ID"
 python3 "$TEST_TMP/recv.py" "$TEST_TMP/c2.sock" "$TEST_TMP/c2.out" "$TEST_TMP/in2" 60 >"$TEST_TMP/r2.ready" 2>&1 &
 track_pid $!
 wait_file "$TEST_TMP/r2.ready"

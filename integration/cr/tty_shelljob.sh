@@ -49,7 +49,7 @@ pass "refused without --shell-job: $(cat "$TEST_TMP/ckpt.err")"
 
 cr_checkpoint "$ID" "$TEST_TMP/img" --shell-job || fail "checkpoint --shell-job: $(cat "$TEST_TMP/ckpt.err")"
 at=$(tr -d '\r' <"$TEST_TMP/t1.out" | awk '/^tick/ {n=$2} END {print n}')
-rt delete "$ID" >/dev/null 2>&1 || rt delete -f "$ID" >/dev/null 2>&1
+cr_gone "$ID"
 pass "checkpoint --shell-job (last tick $at)"
 
 python3 "$TEST_TMP/term.py" "$TEST_TMP/t2.path" "$TEST_TMP/t2.out" 60 &

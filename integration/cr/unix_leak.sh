@@ -41,7 +41,7 @@ cr_verify "$ID" "$B.shared"
 pass "the container still talks to its outside peer"
 
 cr_checkpoint "$ID" "$TEST_TMP/img2" --ext-unix-sk || fail "checkpoint with --ext-unix-sk: $(cat "$TEST_TMP/ckpt.err")"
-rt delete "$ID" >/dev/null 2>&1 || rt delete --force "$ID" || fail "delete $ID"
+cr_gone "$ID"
 cr_restore "$ID" "$B" "$TEST_TMP/img2" || fail "restore: $(cat "$TEST_TMP/restore.err")"
 assert_eq running "$(state_of "$ID" status)" "status after restore"
 cr_verify "$ID" "$B.shared"
