@@ -11,6 +11,7 @@
 #include "hooks/hooks.hpp"
 #include "runtime/console.hpp"
 #include "runtime/fs_util.hpp"
+#include "runtime/loopback.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/rootfs.hpp"
 #include "util/error.hpp"
@@ -77,8 +78,12 @@ void run_container_init(InitContext& ctx) {
         const spec::Config& c = *ctx.config;
         const spec::Process& proc = *c.process;
         ctx.channel->expect(SyncMsg::go, "the runtime to place the container in its cgroup");
-        join_namespaces(ctx);
         auto& ns = *ctx.namespaces;
+        // Only a namespace of our own (a joined one is someone else's to
+        // configure), and before joining a user namespace by path: the new
+        // network namespace belongs to the one we were cloned in.
+        if (ns.has(CLONE_NEWNET)) bring_up_loopback();
+        join_namespaces(ctx);
         if (ns.has(CLONE_NEWUSER)) {
             // Become root of the new user namespace (the maps are written).
             check(::setresgid(0, 0, 0), "setresgid(0) in the user namespace");
