@@ -281,8 +281,9 @@ nlohmann::json process_to_json(const Process& process);
 nlohmann::json resources_to_json(const Resources& resources);
 
 // The default config.json that `myrt spec` writes (runc's defaults);
-// rootless selects the user-namespace variant (`spec --rootless`).
-nlohmann::json default_spec(bool rootless = false);
+// rootless selects the user-namespace variant (`spec --rootless`);
+// cgroup_namespace adds one, which runc does only on a pure cgroup v2 host.
+nlohmann::json default_spec(bool rootless = false, bool cgroup_namespace = false);
 // The OCI features document `myrt features` prints.
 nlohmann::json features();
 

@@ -48,21 +48,22 @@ json default_mounts(bool rootless) {
     });
 }
 
-json namespaces(bool rootless) {
+json namespaces(bool rootless, bool cgroup_namespace) {
     json list = json::array();
     // A rootless container cannot configure a fresh network namespace's
     // devices, so it keeps the caller's network.
-    for (const char* type : {"pid", "network", "ipc", "uts", "mount", "cgroup"}) {
+    for (const char* type : {"pid", "network", "ipc", "uts", "mount"}) {
         if (rootless && std::string_view(type) == "network") continue;
         list.push_back({{"type", type}});
     }
+    if (cgroup_namespace) list.push_back({{"type", "cgroup"}});
     if (rootless) list.push_back({{"type", "user"}});
     return list;
 }
 
 }  // namespace
 
-json default_spec(bool rootless) {
+json default_spec(bool rootless, bool cgroup_namespace) {
     json caps = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
     json process = {
         {"terminal", true},
@@ -82,7 +83,7 @@ json default_spec(bool rootless) {
     } else {
         linux_section["resources"] = {{"devices", {{{"allow", false}, {"access", "rwm"}}}}};
     }
-    linux_section["namespaces"] = namespaces(rootless);
+    linux_section["namespaces"] = namespaces(rootless, cgroup_namespace);
     linux_section["maskedPaths"] = {"/proc/acpi",          "/proc/asound",    "/proc/kcore",
                                     "/proc/keys",          "/proc/latency_stats", "/proc/timer_list",
                                     "/proc/timer_stats",   "/proc/sched_debug", "/sys/firmware",

@@ -15,6 +15,15 @@ jq -e '[.linux.namespaces[].type] | (index("pid") != null and index("mount") != 
 jq -e '[.mounts[].destination] | index("/proc") != null' "$C" >/dev/null || fail "no /proc mount"
 jq -e '.linux.maskedPaths | length > 0' "$C" >/dev/null || fail "no maskedPaths"
 pass "default config has args, namespaces, mounts, maskedPaths"
+# As runc: a cgroup namespace only on a pure cgroup v2 host (none on v1 or hybrid).
+has_cgns=$(jq '[.linux.namespaces[] | select(.type == "cgroup")] | length' "$C")
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    assert_eq 1 "$has_cgns" "cgroup namespaces in the spec of a pure cgroup v2 host"
+else
+    assert_eq 0 "$has_cgns" "cgroup namespaces in the spec of a v1 or hybrid host"
+fi
+assert_eq 0 "$(jq '[.linux.namespaces[].type] | group_by(.) | map(select(length > 1)) | length' "$C")" "namespace types listed twice"
+pass "cgroup namespace as runc's spec has it ($has_cgns on this $(stat -f -c %T /sys/fs/cgroup) host)"
 cp "$C" "$TEST_TMP/first.json"
 if (cd "$D" && "$MYRT" spec) 2>/dev/null; then
     cmp -s "$C" "$TEST_TMP/first.json" || fail "spec changed an existing config.json"

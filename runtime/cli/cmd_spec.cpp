@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "runtime/cgroup/cgroup.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/fs_util.hpp"
 #include "spec/config.hpp"
@@ -16,7 +17,9 @@ Runner add_spec(CLI::App& app, GlobalOptions&) {
     return [bundle, rootless] {
         std::string path = runtime::absolute_path(*bundle) + "/config.json";
         if (runtime::exists(path)) fail("File {} exists. Remove it first", path);
-        runtime::write_file_atomic(path, spec::default_spec(*rootless).dump(4) + "\n", 0644);
+        // As runc: a cgroup namespace only where the host is cgroup v2 alone.
+        bool cgroup_ns = cgroup::detect_layout() == cgroup::Layout::v2;
+        runtime::write_file_atomic(path, spec::default_spec(*rootless, cgroup_ns).dump(4) + "\n", 0644);
         return 0;
     };
 }

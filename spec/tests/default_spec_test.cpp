@@ -16,10 +16,6 @@ namespace {
 json runc_with_myrt_differences(json runc, bool rootless) {
     runc["ociVersion"] = "1.1.0";
     runc["hostname"] = "myrt";
-    auto& ns = runc["linux"]["namespaces"];
-    // newer runc adds a cgroup namespace; myrt does too, before "user".
-    auto user = std::find(ns.begin(), ns.end(), json{{"type", "user"}});
-    ns.insert(user, json{{"type", "cgroup"}});
     if (rootless) {
         runc["linux"]["uidMappings"][0]["hostID"] = geteuid();
         runc["linux"]["gidMappings"][0]["hostID"] = getegid();
@@ -50,9 +46,22 @@ TEST(DefaultSpec, IsValidForCreate) {
         EXPECT_EQ(c.process->args, std::vector<std::string>{"sh"});
         EXPECT_TRUE(c.process->terminal);
         EXPECT_TRUE(c.root.readonly);
-        EXPECT_NE(c.linux.find_namespace("cgroup"), nullptr);
+        EXPECT_EQ(c.linux.find_namespace("cgroup"), nullptr);
         EXPECT_EQ(c.linux.find_namespace("network") == nullptr, rootless);
         EXPECT_EQ(c.linux.find_namespace("user") != nullptr, rootless);
+    }
+}
+
+// runc adds a cgroup namespace on a pure cgroup v2 host only, after the
+// others and before the user namespace of a rootless config.
+TEST(DefaultSpec, CgroupNamespaceOnRequest) {
+    for (bool rootless : {false, true}) {
+        json ns = default_spec(rootless, true)["linux"]["namespaces"];
+        json expected = default_spec(rootless, false)["linux"]["namespaces"];
+        auto user = std::find(expected.begin(), expected.end(), json{{"type", "user"}});
+        expected.insert(user, json{{"type", "cgroup"}});
+        EXPECT_EQ(ns, expected) << ns.dump();
+        EXPECT_NO_THROW(validate_for_create(parse_config(default_spec(rootless, true))));
     }
 }
 
