@@ -433,14 +433,12 @@ containerd_cleanup_tasks() {
     for t in $(c container ls -q 2>/dev/null); do c container delete "$t"; done
 }
 
-# read_counter FILE: a number a workload rewrites in place (echo N > FILE);
-# a read can catch it truncated and empty, so it retries. 0 if it stays empty.
+# read_counter FILE: the last number a workload appended (echo N >> FILE).
+# Appending, never truncating: each line is one write(2), so a task killed or
+# checkpointed at any point leaves the previous count, never an empty file.
+# 0 while the file does not exist yet.
 read_counter() {
-    local v k
-    for k in $(seq 50); do
-        v=$(cat "$1" 2>/dev/null)
-        [ -n "$v" ] && { echo "$v"; return; }
-        sleep 0.01
-    done
-    echo 0
+    local v
+    v=$(tail -n 1 "$1" 2>/dev/null)
+    echo "${v:-0}"
 }

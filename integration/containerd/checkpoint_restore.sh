@@ -9,14 +9,14 @@ containerd_setup
 
 shared=$TEST_TMP/shared
 mkdir -p "$shared"
-# The counter is written in place, not through a temp file and a rename: the
-# task keeps running after the checkpoint, and a temp file the image caught
+# The counter is appended to one file, not written to a temp file and renamed:
+# the task keeps running after the checkpoint, and a temp file the image caught
 # open would be renamed away before the restore, which must then fail (the
-# file it had open is gone). /shared/c always exists (read_counter retries a
-# read that catches it truncated).
+# file it had open is gone). Appending (not truncating) means the task can be
+# frozen or killed at any instant and the file still ends with a count.
 new_id ID
 c run -d --snapshotter native --runc-binary "$MYRT" --mount "type=bind,src=$shared,dst=/shared,options=rbind:rw" \
-    "$CTR_IMAGE" "$ID" sh -c 'i=0; while true; do i=$((i+1)); echo $i > /shared/c; sleep 0.1; done' \
+    "$CTR_IMAGE" "$ID" sh -c 'i=0; while true; do i=$((i+1)); echo $i >> /shared/c; sleep 0.1; done' \
     </dev/null >/dev/null 2>"$TEST_TMP/err" || fail "ctr run -d: $(cat "$TEST_TMP/err")"
 sleep 3
 c container checkpoint --task "$ID" "$ID-ckpt" >/dev/null 2>"$TEST_TMP/err" ||

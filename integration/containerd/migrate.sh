@@ -17,11 +17,12 @@ cB() { timeout -k 5 120 ctr --address "$NODE_B/containerd.sock" --namespace "$CT
 
 shared=$TEST_TMP/shared
 mkdir -p "$shared"
-# Written in place: a temp file the image caught open would be renamed away by
-# the task on node A before node B restores it (see checkpoint_restore.sh).
+# Appended in place: a temp file the image caught open would be renamed away by
+# the task on node A before node B restores it, and a truncating write could be
+# killed between truncation and write (see checkpoint_restore.sh).
 new_id ID
 cA run -d --snapshotter native --runc-binary "$MYRT" --mount "type=bind,src=$shared,dst=/shared,options=rbind:rw" \
-    "$CTR_IMAGE" "$ID" sh -c 'echo from-node-a > /moved; i=0; while true; do i=$((i+1)); echo $i > /shared/c; sleep 0.1; done' \
+    "$CTR_IMAGE" "$ID" sh -c 'echo from-node-a > /moved; i=0; while true; do i=$((i+1)); echo $i >> /shared/c; sleep 0.1; done' \
     </dev/null >/dev/null 2>"$TEST_TMP/err" || fail "node A: ctr run -d: $(cat "$TEST_TMP/err")"
 sleep 2
 cA container checkpoint --task --rw "$ID" "$ID-ckpt:1" >/dev/null 2>"$TEST_TMP/err" ||
