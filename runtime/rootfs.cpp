@@ -128,11 +128,43 @@ unsigned long root_propagation(const std::string& p) {
     fail("linux.rootfsPropagation: unknown propagation \"{}\"", p);
 }
 
+// The mount the rootfs lives on must not be shared: pivot_root(2) refuses a
+// new root whose parent is shared (EINVAL), and the rootfs bind below would
+// propagate to the peers of that parent, outside the container. A slave
+// config keeps the parent a slave (it still receives the host's mounts);
+// anything else makes it private. Walks up until it finds the mount point
+// (EINVAL: not a mount point).
+void make_rootfs_parent_unshared(std::string path, unsigned long root_flags) {
+    unsigned long flags = (root_flags & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE;
+    for (;;) {
+        if (::mount(nullptr, path.c_str(), nullptr, flags, nullptr) == 0) return;
+        int e = errno;
+        if (e != EINVAL || path == "/")
+            throw SystemError(e, "make the mount above the rootfs (" + path + ") " +
+                                     (flags == MS_SLAVE ? "a slave" : "private"));
+        auto slash = path.rfind('/');
+        path = slash == 0 ? "/" : path.substr(0, slash);
+    }
+}
+
+void apply_root_propagation_inside(const spec::Config& c) {
+    unsigned long flags = root_propagation(c.linux.rootfs_propagation);
+    if (c.linux.rootfs_propagation.empty() || (flags & (MS_PRIVATE | MS_SLAVE))) return;
+    check(::mount(nullptr, "/", nullptr, flags, nullptr), "apply linux.rootfsPropagation \"{}\" to the container's root",
+          c.linux.rootfs_propagation);
+}
+
 }  // namespace
 
 void prepare_rootfs(const RootfsPlan& plan) {
     const auto& c = *plan.config;
-    do_mount("", "/", "", root_propagation(c.linux.rootfs_propagation), "");
+    unsigned long root_flags = root_propagation(c.linux.rootfs_propagation);
+    // As runc: the propagation goes on the runtime's "/" now (slave or private
+    // cut the container's mounts off from the host before any is made);
+    // shared and unbindable are applied again to the container's own root
+    // once it is "/" (finalize_rootfs), where they concern only the container.
+    do_mount("", "/", "", root_flags, "");
+    make_rootfs_parent_unshared(plan.rootfs, root_flags);
     // pivot_root needs the new root to be a mount point of its own.
     do_mount(plan.rootfs, plan.rootfs, "", MS_BIND | MS_REC, "");
     for (const auto& m : c.mounts) mount_one(plan, m);
@@ -190,6 +222,8 @@ void finalize_rootfs(const RootfsPlan& plan) {
         }
     }
     if (c.root.readonly) do_mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags("/"), "");
+    // Last: an unbindable tree would refuse the binds of the paths above.
+    apply_root_propagation_inside(c);
 }
 
 }  // namespace myrt::runtime

@@ -27,7 +27,8 @@ struct RootfsPlan {
 void prepare_rootfs(const RootfsPlan& plan);
 // pivot_root(2) into the rootfs (or MS_MOVE + chroot with --no-pivot).
 void enter_rootfs(const RootfsPlan& plan);
-// After pivot_root and sysctls: readonly paths, masked paths, read-only root.
+// After pivot_root and sysctls: readonly paths, masked paths, read-only root,
+// then a shared or unbindable rootfsPropagation on the container's own root.
 void finalize_rootfs(const RootfsPlan& plan);
 
 }  // namespace myrt::runtime
