@@ -13,6 +13,7 @@
 #include "runtime/path_resolve.hpp"
 #include "spec/mount_options.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/fd.hpp"
 
 namespace myrt::runtime {
@@ -154,11 +155,8 @@ void apply_root_propagation_inside(const spec::Config& c) {
           c.linux.rootfs_propagation);
 }
 
-}  // namespace
-
-void prepare_rootfs(const RootfsPlan& plan) {
-    const auto& c = *plan.config;
-    unsigned long root_flags = root_propagation(c.linux.rootfs_propagation);
+void prepare_root_mount(const RootfsPlan& plan) {
+    unsigned long root_flags = root_propagation(plan.config->linux.rootfs_propagation);
     // As runc: the propagation goes on the runtime's "/" now (slave or private
     // cut the container's mounts off from the host before any is made);
     // shared and unbindable are applied again to the container's own root
@@ -167,12 +165,26 @@ void prepare_rootfs(const RootfsPlan& plan) {
     make_rootfs_parent_unshared(plan.rootfs, root_flags);
     // pivot_root needs the new root to be a mount point of its own.
     do_mount(plan.rootfs, plan.rootfs, "", MS_BIND | MS_REC, "");
+}
+
+}  // namespace
+
+void prepare_rootfs(const RootfsPlan& plan) {
+    const auto& c = *plan.config;
+    if (plan.own_mount_ns) prepare_root_mount(plan);
     for (const auto& m : c.mounts) mount_one(plan, m);
     if (!dev_is_bind_mounted(c)) create_devices(plan.rootfs, c.linux.devices, plan.new_user_ns);
     create_dev_symlinks(plan.rootfs);
 }
 
 void enter_rootfs(const RootfsPlan& plan) {
+    if (!plan.own_mount_ns) {
+        // Nothing to pivot: the mounts are the runtime's own (as runc: chroot).
+        check(::chdir(plan.rootfs.c_str()), "chdir {}", plan.rootfs);
+        check(::chroot("."), "chroot {}", plan.rootfs);
+        check(::chdir("/"), "chdir /");
+        return;
+    }
     if (plan.no_pivot) {
         check(::chdir(plan.rootfs.c_str()), "chdir {}", plan.rootfs);
         do_mount(plan.rootfs, "/", "", MS_MOVE, "");
@@ -195,6 +207,13 @@ void enter_rootfs(const RootfsPlan& plan) {
 
 void finalize_rootfs(const RootfsPlan& plan) {
     const auto& c = *plan.config;
+    if (!plan.own_mount_ns) {
+        // A read-only remount of "/" would reach the runtime's mount holding
+        // the rootfs; runc leaves it writable too (validation refused the
+        // masked and readonly paths).
+        if (c.root.readonly) log::warn("root.readonly is ignored: the container shares the runtime's mount namespace");
+        return;
+    }
     for (const auto& p : c.linux.readonly_paths) {
         struct stat st;
         if (::stat(p.c_str(), &st) != 0) {
