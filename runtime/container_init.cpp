@@ -101,6 +101,7 @@ void run_container_init(InitContext& ctx) {
         RootfsPlan plan;
         plan.config = &c;
         plan.rootfs = ctx.rootfs;
+        plan.own_mount_ns = ns.has(CLONE_NEWNS) || ns.joins_type("mount");
         plan.new_user_ns = ns.has(CLONE_NEWUSER) || ns.joins_type("user");
         plan.new_net_ns = ns.has(CLONE_NEWNET);
         plan.new_ipc_ns = ns.has(CLONE_NEWIPC);

@@ -74,8 +74,6 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     const spec::Process& proc = *config.process;
     if (proc.terminal && opts.console_socket.empty() && !opts.foreground_terminal)
         fail("process.terminal is true: a --console-socket is needed to receive the terminal");
-    if (!config.linux.find_namespace("mount"))
-        fail("linux.namespaces: a mount namespace is required");
     std::string rootfs = config.root.path[0] == '/' ? config.root.path : bundle + "/" + config.root.path;
     struct stat st;
     if (::stat(rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) fail("root.path: {} is not a directory", rootfs);

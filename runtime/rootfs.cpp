@@ -13,6 +13,7 @@
 #include "runtime/path_resolve.hpp"
 #include "spec/mount_options.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/fd.hpp"
 
 namespace myrt::runtime {
@@ -128,19 +129,62 @@ unsigned long root_propagation(const std::string& p) {
     fail("linux.rootfsPropagation: unknown propagation \"{}\"", p);
 }
 
+// The mount the rootfs lives on must not be shared: pivot_root(2) refuses a
+// new root whose parent is shared (EINVAL), and the rootfs bind below would
+// propagate to the peers of that parent, outside the container. A slave
+// config keeps the parent a slave (it still receives the host's mounts);
+// anything else makes it private. Walks up until it finds the mount point
+// (EINVAL: not a mount point).
+void make_rootfs_parent_unshared(std::string path, unsigned long root_flags) {
+    unsigned long flags = (root_flags & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE;
+    for (;;) {
+        if (::mount(nullptr, path.c_str(), nullptr, flags, nullptr) == 0) return;
+        int e = errno;
+        if (e != EINVAL || path == "/")
+            throw SystemError(e, "make the mount above the rootfs (" + path + ") " +
+                                     (flags == MS_SLAVE ? "a slave" : "private"));
+        auto slash = path.rfind('/');
+        path = slash == 0 ? "/" : path.substr(0, slash);
+    }
+}
+
+void apply_root_propagation_inside(const spec::Config& c) {
+    unsigned long flags = root_propagation(c.linux.rootfs_propagation);
+    if (c.linux.rootfs_propagation.empty() || (flags & (MS_PRIVATE | MS_SLAVE))) return;
+    check(::mount(nullptr, "/", nullptr, flags, nullptr), "apply linux.rootfsPropagation \"{}\" to the container's root",
+          c.linux.rootfs_propagation);
+}
+
+void prepare_root_mount(const RootfsPlan& plan) {
+    unsigned long root_flags = root_propagation(plan.config->linux.rootfs_propagation);
+    // As runc: the propagation goes on the runtime's "/" now (slave or private
+    // cut the container's mounts off from the host before any is made);
+    // shared and unbindable are applied again to the container's own root
+    // once it is "/" (finalize_rootfs), where they concern only the container.
+    do_mount("", "/", "", root_flags, "");
+    make_rootfs_parent_unshared(plan.rootfs, root_flags);
+    // pivot_root needs the new root to be a mount point of its own.
+    do_mount(plan.rootfs, plan.rootfs, "", MS_BIND | MS_REC, "");
+}
+
 }  // namespace
 
 void prepare_rootfs(const RootfsPlan& plan) {
     const auto& c = *plan.config;
-    do_mount("", "/", "", root_propagation(c.linux.rootfs_propagation), "");
-    // pivot_root needs the new root to be a mount point of its own.
-    do_mount(plan.rootfs, plan.rootfs, "", MS_BIND | MS_REC, "");
+    if (plan.own_mount_ns) prepare_root_mount(plan);
     for (const auto& m : c.mounts) mount_one(plan, m);
     if (!dev_is_bind_mounted(c)) create_devices(plan.rootfs, c.linux.devices, plan.new_user_ns);
     create_dev_symlinks(plan.rootfs);
 }
 
 void enter_rootfs(const RootfsPlan& plan) {
+    if (!plan.own_mount_ns) {
+        // Nothing to pivot: the mounts are the runtime's own (as runc: chroot).
+        check(::chdir(plan.rootfs.c_str()), "chdir {}", plan.rootfs);
+        check(::chroot("."), "chroot {}", plan.rootfs);
+        check(::chdir("/"), "chdir /");
+        return;
+    }
     if (plan.no_pivot) {
         check(::chdir(plan.rootfs.c_str()), "chdir {}", plan.rootfs);
         do_mount(plan.rootfs, "/", "", MS_MOVE, "");
@@ -163,6 +207,13 @@ void enter_rootfs(const RootfsPlan& plan) {
 
 void finalize_rootfs(const RootfsPlan& plan) {
     const auto& c = *plan.config;
+    if (!plan.own_mount_ns) {
+        // A read-only remount of "/" would reach the runtime's mount holding
+        // the rootfs; runc leaves it writable too (validation refused the
+        // masked and readonly paths).
+        if (c.root.readonly) log::warn("root.readonly is ignored: the container shares the runtime's mount namespace");
+        return;
+    }
     for (const auto& p : c.linux.readonly_paths) {
         struct stat st;
         if (::stat(p.c_str(), &st) != 0) {
@@ -190,6 +241,8 @@ void finalize_rootfs(const RootfsPlan& plan) {
         }
     }
     if (c.root.readonly) do_mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags("/"), "");
+    // Last: an unbindable tree would refuse the binds of the paths above.
+    apply_root_propagation_inside(c);
 }
 
 }  // namespace myrt::runtime

@@ -15,6 +15,7 @@ namespace myrt::runtime {
 struct RootfsPlan {
     const spec::Config* config = nullptr;
     std::string rootfs;          // absolute host path
+    bool own_mount_ns = true;    // false: the runtime's mount namespace is shared
     bool new_user_ns = false;
     bool new_net_ns = false;
     bool new_ipc_ns = false;
@@ -25,9 +26,11 @@ struct RootfsPlan {
 
 // Before pivot_root: root propagation, the rootfs bind, every mount, devices.
 void prepare_rootfs(const RootfsPlan& plan);
-// pivot_root(2) into the rootfs (or MS_MOVE + chroot with --no-pivot).
+// pivot_root(2) into the rootfs (or MS_MOVE + chroot with --no-pivot, or a
+// plain chroot without a mount namespace of its own).
 void enter_rootfs(const RootfsPlan& plan);
-// After pivot_root and sysctls: readonly paths, masked paths, read-only root.
+// After pivot_root and sysctls: readonly paths, masked paths, read-only root,
+// then a shared or unbindable rootfsPropagation on the container's own root.
 void finalize_rootfs(const RootfsPlan& plan);
 
 }  // namespace myrt::runtime

@@ -242,6 +242,17 @@ void validate_path_list(const std::vector<std::string>& paths, const std::string
     for (size_t i = 0; i < paths.size(); ++i) require_absolute(paths[i], indexed(where, i));
 }
 
+// A container may share the runtime's mount namespace (the spec allows it):
+// what would then change the runtime's own mounts is refused, as runc does.
+void validate_without_mount_namespace(const Linux& l) {
+    if (has_namespace(l, "mount")) return;
+    const char* why = "needs a mount namespace of its own (linux.namespaces has no \"mount\"), or it would change "
+                      "the runtime's mounts";
+    if (!l.masked_paths.empty()) fail("linux.maskedPaths: {}", why);
+    if (!l.readonly_paths.empty()) fail("linux.readonlyPaths: {}", why);
+    if (!l.rootfs_propagation.empty()) fail("linux.rootfsPropagation: {}", why);
+}
+
 void validate_linux(const Config& c) {
     auto& l = c.linux;
     validate_namespaces(l);
@@ -255,6 +266,7 @@ void validate_linux(const Config& c) {
     validate_sysctl(l);
     validate_path_list(l.masked_paths, "linux.maskedPaths");
     validate_path_list(l.readonly_paths, "linux.readonlyPaths");
+    validate_without_mount_namespace(l);
     if (l.personality && l.personality->domain != "LINUX" && l.personality->domain != "LINUX32")
         fail("linux.personality.domain: unknown domain \"{}\" (want LINUX or LINUX32)", l.personality->domain);
 }
