@@ -71,7 +71,7 @@ static const char *w_name[W_COUNT] = {
     "thread in a signal handler on its sigaltstack", "thread with a pending signal"};
 static atomic_int parked[W_COUNT];   /* set when the thread reached its waiting point */
 static atomic_int finished[W_COUNT]; /* 1: done right; 2: done wrong (why says) */
-static char w_why[W_COUNT][160];
+static char w_why[W_COUNT][200];
 
 static void done(int w, const char *bad) {
     if (bad) snprintf(w_why[w], sizeof w_why[w], "%s: %s", w_name[w], bad);
@@ -83,7 +83,6 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int cond_go;
 static atomic_int fw_plain, fw_timeout, fw_bitset, fw_bitset_timeout, robust_release, signals_go, alt_release;
 static pthread_mutex_t robust, pi;
-static atomic_int pi_release;
 
 /* A thread's rseq area: glibc registers one per thread; after restore the
  * kernel must still update it (cpu_id >= 0 and matching sched_getcpu). */
@@ -160,7 +159,6 @@ static void *robust_owner(void *a) {
     return NULL; /* still holding `robust` */
 }
 
-static atomic_int pi_locked_by_main;
 static void *pi_locker(void *a) {
     (void)a;
     atomic_store(&parked[W_PI_LOCKER], 1);
@@ -223,6 +221,8 @@ static void *signals_thread(void *a) {
     sigaddset(&m, SIGURG);
     sigaddset(&m, SIGWINCH);
     pthread_sigmask(SIG_BLOCK, &m, NULL);
+    sigset_t before;
+    pthread_sigmask(SIG_BLOCK, NULL, &before);
     syscall(SYS_tgkill, getpid(), gettid(), SIGURG);
     atomic_store(&parked[W_SIGNALS], 1);
     while (!atomic_load(&signals_go)) futex(&signals_go, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
@@ -230,8 +230,10 @@ static void *signals_thread(void *a) {
     pthread_sigmask(SIG_BLOCK, NULL, &cur);
     sigpending(&pend);
     const char *bad = NULL;
-    if (!sigismember(&cur, SIGURG) || !sigismember(&cur, SIGWINCH) || sigismember(&cur, SIGUSR2))
-        bad = "its blocked mask changed";
+    int same = 1;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sigismember(&cur, sig) != sigismember(&before, sig)) same = 0;
+    if (!same || !sigismember(&cur, SIGURG) || !sigismember(&cur, SIGWINCH)) bad = "its blocked mask changed";
     else if (!sigismember(&pend, SIGURG)) bad = "its pending SIGURG is gone";
     else if (sigismember(&pend, SIGWINCH)) bad = "a SIGWINCH it never got is pending";
     done(W_SIGNALS, bad ? bad : rseq_bad());
