@@ -25,7 +25,8 @@ inline constexpr uint64_t tail_magic = 0x4c4941547472796dULL;
 // 2: TAIL carries a second checksum, for PAGES contents alone.
 // 3: that checksum hashes each PAGES record's digest (PagesChecksum), so records
 //    can be hashed apart, on several threads.
-inline constexpr uint32_t format_version = 3;
+// 4: the thread core record carries the clear_child_tid pointer.
+inline constexpr uint32_t format_version = 4;
 
 // Architecture ids are ELF e_machine values.
 inline constexpr uint32_t arch_x86_64 = 62;

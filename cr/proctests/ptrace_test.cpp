@@ -207,6 +207,21 @@ TEST(Inject, Int3StopsAndSyscallBatchesRunInsideTheTask) {
                 }
                 EXPECT_EQ(comm_of(pid), "first") << "the batch must stop at the failure";
                 EXPECT_EQ(batch.size(), 0u);
+
+                // Longer than the table in the task: runs in chunks, and a
+                // failure in a later chunk names its own entry.
+                for (int i = 0; i < 549; ++i) batch.add(fmt::format("getpid {}", i), SYS_getpid);
+                batch.add("naming it late", SYS_prctl, PR_SET_NAME, batch.put_string("late"));
+                batch.add("closing fd 54322", SYS_close, 54322);
+                for (int i = 0; i < 100; ++i) batch.add("naming it too late", SYS_prctl, PR_SET_NAME, batch.put_string("too late"));
+                try {
+                    batch.run(inj);
+                    ADD_FAILURE() << "a failure in a later chunk must fail the batch";
+                } catch (const myrt::SystemError& e) {
+                    EXPECT_EQ(e.code(), EBADF);
+                    EXPECT_NE(std::string(e.what()).find("closing fd 54322"), std::string::npos) << e.what();
+                }
+                EXPECT_EQ(comm_of(pid), "late") << "a chunked batch runs every chunk up to the failure";
             }
             EXPECT_THROW(inj.run_code(area.batch_loop, area.batch_loop + 1, area.scratch, "code"), myrt::Error)
                 << "running code needs int3 stops";

@@ -1,6 +1,7 @@
 #include "cr/ptrace/syscall_batch.hpp"
 
 #include <cstddef>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -74,7 +75,6 @@ uint64_t SyscallBatch::put_bytes(const void* data, size_t len) {
 }
 
 void SyscallBatch::push(std::string what, bool checked, long nr, const uint64_t (&args)[6]) {
-    if (entries_.size() == kMaxEntries) fail("a syscall batch holds at most {} syscalls", kMaxEntries);
     Entry e{nr, {args[0], args[1], args[2], args[3], args[4], args[5]}, checked ? 1u : 0u, 0};
     entries_.push_back(e);
     what_.push_back(std::move(what));
@@ -112,21 +112,30 @@ void SyscallBatch::run(Injector& inj) {
         }
         return;
     }
-    std::vector<std::byte> table((entries_.size() + 1) * kEntryBytes);
-    std::memcpy(table.data(), entries_.data(), entries_.size() * kEntryBytes);
+    // The table in the task holds kMaxEntries; a longer batch (a process
+    // with thousands of VMAs) runs as consecutive chunks over the same
+    // argument area, which was written whole above.
+    for (size_t first = 0; first < entries_.size(); first += kMaxEntries)
+        run_chunk(inj, first, std::min(kMaxEntries, entries_.size() - first));
+}
+
+void SyscallBatch::run_chunk(Injector& inj, size_t first, size_t count) {
+    std::vector<std::byte> table((count + 1) * kEntryBytes);
+    std::memcpy(table.data(), entries_.data() + first, count * kEntryBytes);
     const int64_t end = -1;
-    std::memcpy(table.data() + entries_.size() * kEntryBytes, &end, sizeof end);
+    std::memcpy(table.data() + count * kEntryBytes, &end, sizeof end);
     remote_write(inj.tid(), scratch_, table);
     auto regs = inj.run_code(loop_, loop_ + syscall_batch_loop().size(), scratch_,
-                             fmt::format("a batch of {} syscalls", entries_.size()));
+                             fmt::format("a batch of {} syscalls", count));
     // The loop traps with rbx at the terminator, or at the entry that failed.
     uint64_t stopped = (regs.rbx - scratch_) / kEntryBytes;
-    if (regs.rbx < scratch_ || (regs.rbx - scratch_) % kEntryBytes || stopped > entries_.size())
+    if (regs.rbx < scratch_ || (regs.rbx - scratch_) % kEntryBytes || stopped > count)
         fail("syscall batch in task {} stopped at {:#x}, outside its table at {:#x}", inj.tid(), regs.rbx, scratch_);
-    if (stopped == entries_.size()) return;
+    if (stopped == count) return;
     long rc = static_cast<long>(regs.rax);
-    if (rc >= 0 || rc < -4095) fail("syscall batch in task {} stopped at entry {} with result {}", inj.tid(), stopped, rc);
-    throw SystemError(static_cast<int>(-rc), fmt::format("{} in task {}", what_[stopped], inj.tid()));
+    if (rc >= 0 || rc < -4095)
+        fail("syscall batch in task {} stopped at entry {} with result {}", inj.tid(), first + stopped, rc);
+    throw SystemError(static_cast<int>(-rc), fmt::format("{} in task {}", what_[first + stopped], inj.tid()));
 }
 
 }  // namespace myrt::cr

@@ -7,7 +7,8 @@
 // (sigaction structs, strings) are written with one process_vm_writev.
 //
 // The loop stops at the first failing syscall whose entry is checked; run()
-// then throws naming that entry. Without int3 stops (the Injector says
+// then throws naming that entry. A batch may hold any number of entries: the
+// table in the task holds 256, and a longer batch runs in chunks of that. Without int3 stops (the Injector says
 // whether the task may take them) the same entries run one by one.
 #include <cstdint>
 #include <span>
@@ -56,6 +57,7 @@ private:
         int64_t result;
     };
     void push(std::string what, bool checked, long nr, const uint64_t (&args)[6]);
+    void run_chunk(Injector& inj, size_t first, size_t count);
     void reset();
     size_t table_bytes() const;
 

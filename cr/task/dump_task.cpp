@@ -117,7 +117,8 @@ ThreadState dump_thread_direct(pid_t pid, pid_t tid) {
     return t;
 }
 
-// What only the thread itself can report: its alternate signal stack and parent-death signal.
+// What only the thread itself can report: its alternate signal stack,
+// parent-death signal and clear_child_tid pointer.
 void dump_thread_injected(ThreadCoreRecord& c, Injector& inj, RemoteScratch& scratch) {
     inj.checked("sigaltstack query", SYS_sigaltstack, 0, scratch.addr());
     auto ss = scratch.get<stack_t>(0);
@@ -126,6 +127,13 @@ void dump_thread_injected(ThreadCoreRecord& c, Injector& inj, RemoteScratch& scr
     c.altstack_flags = ss.ss_flags;
     inj.checked("prctl(PR_GET_PDEATHSIG)", SYS_prctl, PR_GET_PDEATHSIG, scratch.addr());
     c.pdeath_signal = scratch.get<int32_t>(0);
+    // Only the thread itself can read it, and only with CONFIG_CHECKPOINT_RESTORE.
+    long rc = inj.syscall(SYS_prctl, PR_GET_TID_ADDRESS, scratch.addr());
+    if (rc == -EINVAL)
+        fail("cannot read thread {}'s clear_child_tid pointer: the kernel has no PR_GET_TID_ADDRESS "
+             "(CONFIG_CHECKPOINT_RESTORE), and without it a restored pthread_join would never return", inj.tid());
+    if (rc < 0) throw SystemError(static_cast<int>(-rc), fmt::format("prctl(PR_GET_TID_ADDRESS) in thread {}", inj.tid()));
+    c.clear_child_tid = scratch.get<uint64_t>(0);
 }
 
 }  // namespace

@@ -160,6 +160,7 @@ void restore_thread_local(Injector& inj, const RestorerArea& area, const ThreadC
     ss.ss_flags = t.altstack_flags & (SS_DISABLE | SS_AUTODISARM);
     if (!(ss.ss_flags & SS_DISABLE)) batch.add("sigaltstack", SYS_sigaltstack, batch.put(ss), 0);
     batch.add("set_robust_list", SYS_set_robust_list, t.robust_list_head, t.robust_list_len);
+    batch.add(fmt::format("set_tid_address({:#x})", t.clear_child_tid), SYS_set_tid_address, t.clear_child_tid);
     batch.add("prctl(PR_SET_PDEATHSIG)", SYS_prctl, PR_SET_PDEATHSIG, static_cast<uint64_t>(t.pdeath_signal));
     batch.add("prctl(PR_SET_NAME)", SYS_prctl, PR_SET_NAME, batch.put_bytes(t.comm, sizeof t.comm));
     if (t.rseq_abi_pointer)
@@ -211,15 +212,21 @@ void restore_creds(Injector& inj, const RestorerArea& area, const ProcessState& 
     batch.run(inj);
 }
 
-void queue_pending(Injector& leader, const RestorerArea& area, const ProcessState& st) {
+// Each thread queues its own: the kernel lets only a thread itself queue a
+// siginfo that claims to come from kill or tgkill (si_code >= 0 or SI_TKILL).
+void queue_thread_pending(Injector& inj, const RestorerArea& area, const ThreadState& t) {
+    if (t.pending.empty()) return;
+    long tgid = inj.checked("getpid", SYS_getpid);
+    for (const auto& si : t.pending) {
+        put(inj.tid(), area.scratch, si);
+        inj.checked(fmt::format("re-queueing signal {} for thread {}", si.si_signo, t.core.ns_tid),
+                    SYS_rt_tgsigqueueinfo, tgid, t.core.ns_tid, si.si_signo, area.scratch);
+    }
+}
+
+void queue_shared_pending(Injector& leader, const RestorerArea& area, const ProcessState& st) {
     const pid_t pid = leader.tid();
     long tgid = leader.checked("getpid", SYS_getpid);
-    for (const auto& t : st.threads)
-        for (const auto& si : t.pending) {
-            put(pid, area.scratch, si);
-            leader.checked(fmt::format("re-queueing signal {} for thread {}", si.si_signo, t.core.ns_tid),
-                           SYS_rt_tgsigqueueinfo, tgid, t.core.ns_tid, si.si_signo, area.scratch);
-        }
     for (const auto& si : st.shared_pending) {
         put(pid, area.scratch, si);
         leader.checked(fmt::format("re-queueing shared signal {}", si.si_signo), SYS_rt_sigqueueinfo, tgid,
@@ -372,8 +379,11 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
             inj.abandon();
         }
     };
-    in_each_thread([&](Injector& inj, const ThreadState& t) { restore_thread_local(inj, area, t.core); });
-    queue_pending(leader, area, state);
+    in_each_thread([&](Injector& inj, const ThreadState& t) {
+        restore_thread_local(inj, area, t.core);
+        queue_thread_pending(inj, area, t);
+    });
+    queue_shared_pending(leader, area, state);
     // Once every thread exists (a timer may signal one of them); armed with
     // what they had left, so they go on counting from there.
     restore_posix_timers(leader, area.scratch, state);

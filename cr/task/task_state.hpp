@@ -102,6 +102,9 @@ struct ThreadCoreRecord {
     uint32_t fpu_format;        // FpuFormat
     uint32_t fpu_size;
     char comm[16];
+    // set_tid_address pointer (CLONE_CHILD_CLEARTID): the kernel zeroes it and
+    // futex-wakes it at the thread's exit, which is what pthread_join waits on.
+    uint64_t clear_child_tid;
 };
 
 // One POSIX timer (timer_create) of the process, from /proc/PID/timers and

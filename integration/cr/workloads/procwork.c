@@ -1,0 +1,376 @@
+/* Self-checking workloads for the fidelity of processes and memory across
+ * checkpoint/restore (issue 20).
+ *
+ *   procwork MODE
+ *
+ * Like crwork: each mode sets up its state, writes "READY" to /shared/ready,
+ * waits for SIGUSR1, verifies the state and writes "PASS" or "FAIL: why" to
+ * /shared/result. The checks never wait without a deadline: a thread that is
+ * not woken makes the verdict FAIL naming it instead of hanging the test.
+ *
+ * Modes:
+ *   sync    threads blocked at the checkpoint in pthread_join (on a thread
+ *           that waits on a condition variable), raw FUTEX_WAIT and
+ *           FUTEX_WAIT_BITSET with and without a timeout, a robust mutex
+ *           whose owner exits holding it (the next locker gets EOWNERDEAD),
+ *           a PI mutex with a blocked locker, and a thread parked inside a
+ *           signal handler on its sigaltstack: after restore each one
+ *           completes its next synchronisation, the handler returns normally,
+ *           and each thread's sigaltstack, blocked mask, pending signal and
+ *           rseq registration are as they were
+ *   maps N  N separate anonymous mappings (alternating protections so none
+ *           merge), each page stamped with its index: all there after restore
+ *           with their contents
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "workload.h"
+
+static char why[512];
+static void failf(const char *fmt, const char *what) {
+    if (!why[0]) snprintf(why, sizeof why, fmt, what);
+}
+
+static void ready(void) { put_file("/shared/ready", "READY\n"); }
+static void verdict(void) {
+    char text[600];
+    if (why[0]) snprintf(text, sizeof text, "FAIL: %s\n", why);
+    else snprintf(text, sizeof text, "PASS\n");
+    put_file("/shared/result", text);
+}
+static void wait_usr1(void) {
+    while (!got_usr1) pause();
+}
+
+static long futex(atomic_int *uaddr, int op, int val, const struct timespec *ts, int val3) {
+    return syscall(SYS_futex, uaddr, op, val, ts, NULL, val3);
+}
+
+/* ---- sync ---- */
+
+enum { W_JOINER, W_CONDWAITER, W_FUTEX, W_FUTEX_TIMEOUT, W_BITSET, W_BITSET_TIMEOUT, W_ROBUST_OWNER, W_PI_LOCKER,
+       W_ALTSTACK, W_SIGNALS, W_COUNT };
+static const char *w_name[W_COUNT] = {
+    "pthread_join joiner", "condition variable waiter", "FUTEX_WAIT waiter", "FUTEX_WAIT waiter with timeout",
+    "FUTEX_WAIT_BITSET waiter", "FUTEX_WAIT_BITSET waiter with timeout", "robust mutex owner", "PI mutex locker",
+    "thread in a signal handler on its sigaltstack", "thread with a pending signal"};
+static atomic_int parked[W_COUNT];   /* set when the thread reached its waiting point */
+static atomic_int finished[W_COUNT]; /* 1: done right; 2: done wrong (why says) */
+static char w_why[W_COUNT][200];
+
+static void done(int w, const char *bad) {
+    if (bad) snprintf(w_why[w], sizeof w_why[w], "%s: %s", w_name[w], bad);
+    atomic_store(&finished[w], bad ? 2 : 1);
+}
+
+static pthread_mutex_t cond_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int cond_go;
+static atomic_int fw_plain, fw_timeout, fw_bitset, fw_bitset_timeout, robust_release, signals_go, alt_release;
+static pthread_mutex_t robust, pi;
+
+/* A thread's rseq area: glibc registers one per thread; after restore the
+ * kernel must still update it (cpu_id >= 0 and matching sched_getcpu). */
+static const char *rseq_bad(void) {
+    if (__rseq_size == 0) return NULL; /* glibc did not register rseq here */
+    struct rseq *rs = (struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
+    long r = syscall(SYS_rseq, rs, 32, 0, RSEQ_SIG);
+    if (r == 0) return "rseq was not registered any more (a new registration succeeded)";
+    if (errno != EBUSY) return "rseq registration is not the one glibc made";
+    sched_yield();
+    if ((int)rs->cpu_id < 0) return "the kernel no longer updates the rseq area";
+    return NULL;
+}
+
+static void *cond_waiter(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&cond_lock);
+    atomic_store(&parked[W_CONDWAITER], 1);
+    while (!cond_go) pthread_cond_wait(&cond, &cond_lock);
+    pthread_mutex_unlock(&cond_lock);
+    done(W_CONDWAITER, rseq_bad());
+    return (void *)0x5a;
+}
+
+static void *joiner(void *arg) {
+    pthread_t t;
+    pthread_create(&t, NULL, cond_waiter, NULL);
+    atomic_store(&parked[W_JOINER], 1);
+    void *ret = NULL;
+    int rc = pthread_join(t, &ret);
+    done(W_JOINER, rc ? "pthread_join failed" : ret != (void *)0x5a ? "pthread_join returned the wrong value" : NULL);
+    (void)arg;
+    return NULL;
+}
+
+/* Waits on `word` until it is non-zero; `op` and the timeout pick the kind of wait. */
+static void futex_waiter(int w, atomic_int *word, int op, int timed, int absolute) {
+    atomic_store(&parked[w], 1);
+    while (!atomic_load(word)) {
+        struct timespec ts = {3600, 0};
+        if (timed && absolute) {
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_sec += 3600;
+        }
+        long r = futex(word, op, 0, timed ? &ts : NULL, FUTEX_BITSET_MATCH_ANY);
+        if (r < 0 && errno == ETIMEDOUT) {
+            done(w, "timed out (an hour early)");
+            return;
+        }
+        if (r < 0 && errno != EAGAIN && errno != EINTR) {
+            done(w, strerror(errno));
+            return;
+        }
+    }
+    done(w, rseq_bad());
+}
+static void *w_futex(void *a) { (void)a; futex_waiter(W_FUTEX, &fw_plain, FUTEX_WAIT_PRIVATE, 0, 0); return NULL; }
+static void *w_futex_t(void *a) { (void)a; futex_waiter(W_FUTEX_TIMEOUT, &fw_timeout, FUTEX_WAIT_PRIVATE, 1, 0); return NULL; }
+static void *w_bitset(void *a) { (void)a; futex_waiter(W_BITSET, &fw_bitset, FUTEX_WAIT_BITSET_PRIVATE, 0, 1); return NULL; }
+static void *w_bitset_t(void *a) {
+    (void)a;
+    futex_waiter(W_BITSET_TIMEOUT, &fw_bitset_timeout, FUTEX_WAIT_BITSET_PRIVATE, 1, 1);
+    return NULL;
+}
+
+/* Holds the robust mutex, waits, and exits without unlocking it: the kernel
+ * walks the thread's robust list at exit and marks the mutex owner-dead. */
+static void *robust_owner(void *a) {
+    (void)a;
+    pthread_mutex_lock(&robust);
+    atomic_store(&parked[W_ROBUST_OWNER], 1);
+    while (!atomic_load(&robust_release)) futex(&robust_release, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
+    atomic_store(&finished[W_ROBUST_OWNER], 1);
+    return NULL; /* still holding `robust` */
+}
+
+static void *pi_locker(void *a) {
+    (void)a;
+    atomic_store(&parked[W_PI_LOCKER], 1);
+    int rc = pthread_mutex_lock(&pi); /* blocks in FUTEX_LOCK_PI: main holds it */
+    if (rc) {
+        done(W_PI_LOCKER, strerror(rc));
+        return NULL;
+    }
+    pthread_mutex_unlock(&pi);
+    done(W_PI_LOCKER, rseq_bad());
+    return NULL;
+}
+
+/* ---- the thread parked inside a signal handler on its alternate stack ---- */
+static char altstack[64 * 1024] __attribute__((aligned(16)));
+static atomic_int handler_returned;
+static void on_usr2_alt(int sig, siginfo_t *si, void *uc) {
+    (void)sig; (void)si; (void)uc;
+    char here;
+    stack_t ss;
+    atomic_store(&parked[W_ALTSTACK], 1);
+    while (!atomic_load(&alt_release)) futex(&alt_release, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
+    sigaltstack(NULL, &ss);
+    if (!(ss.ss_flags & SS_ONSTACK)) snprintf(w_why[W_ALTSTACK], sizeof w_why[0], "%s", "SS_ONSTACK lost inside the handler");
+    if (&here < altstack || &here >= altstack + sizeof altstack)
+        snprintf(w_why[W_ALTSTACK], sizeof w_why[0], "%s", "the handler is not on the alternate stack");
+    atomic_store(&handler_returned, 1);
+}
+static void *alt_thread(void *a) {
+    (void)a;
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, SIGUSR2);
+    pthread_sigmask(SIG_UNBLOCK, &only, NULL);
+    syscall(SYS_tgkill, getpid(), gettid(), SIGUSR2);
+    /* back from the handler */
+    const char *bad = w_why[W_ALTSTACK][0] ? w_why[W_ALTSTACK] : NULL;
+    stack_t now;
+    sigaltstack(NULL, &now);
+    if (!bad && !atomic_load(&handler_returned)) bad = "the handler did not finish";
+    if (!bad && (now.ss_sp != altstack || now.ss_size != sizeof altstack || now.ss_flags != 0))
+        bad = "its sigaltstack settings changed";
+    if (bad) {
+        char copy[160];
+        snprintf(copy, sizeof copy, "%s", bad);
+        done(W_ALTSTACK, copy);
+    } else {
+        done(W_ALTSTACK, rseq_bad());
+    }
+    return NULL;
+}
+
+/* A thread with its own blocked mask and a signal pending for it alone. */
+static void *signals_thread(void *a) {
+    (void)a;
+    sigset_t m;
+    sigemptyset(&m);
+    sigaddset(&m, SIGURG);
+    sigaddset(&m, SIGWINCH);
+    pthread_sigmask(SIG_BLOCK, &m, NULL);
+    sigset_t before;
+    pthread_sigmask(SIG_BLOCK, NULL, &before);
+    syscall(SYS_tgkill, getpid(), gettid(), SIGURG);
+    atomic_store(&parked[W_SIGNALS], 1);
+    while (!atomic_load(&signals_go)) futex(&signals_go, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
+    sigset_t cur, pend;
+    pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    sigpending(&pend);
+    const char *bad = NULL;
+    int same = 1;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sigismember(&cur, sig) != sigismember(&before, sig)) same = 0;
+    if (!same || !sigismember(&cur, SIGURG) || !sigismember(&cur, SIGWINCH)) bad = "its blocked mask changed";
+    else if (!sigismember(&pend, SIGURG)) bad = "its pending SIGURG is gone";
+    else if (sigismember(&pend, SIGWINCH)) bad = "a SIGWINCH it never got is pending";
+    done(W_SIGNALS, bad ? bad : rseq_bad());
+    return NULL;
+}
+
+static int wait_all(int *which, int n, int seconds) {
+    for (int ms = 0; ms < seconds * 1000; ms += 10) {
+        int all = 1;
+        for (int i = 0; i < n; ++i)
+            if (!atomic_load(&finished[which[i]])) all = 0;
+        if (all) return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+static int mode_sync(void) {
+    install_usr1();
+    /* Every thread but the ones that unblock them keep the signals blocked, so
+     * only the right thread takes SIGUSR1 (main) and SIGUSR2 (alt_thread). */
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &block, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_usr2_alt;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigaction(SIGUSR2, &sa, NULL);
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, NULL); /* inherited by the threads */
+
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&robust, &ma);
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+    pthread_mutex_init(&pi, &ma);
+    pthread_mutex_lock(&pi);
+
+    void *(*fns[])(void *) = {joiner, w_futex, w_futex_t, w_bitset, w_bitset_t, robust_owner, pi_locker, alt_thread,
+                              signals_thread};
+    pthread_t t[sizeof fns / sizeof fns[0]];
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; ++i) pthread_create(&t[i], NULL, fns[i], NULL);
+    pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+    for (int w = 0; w < W_COUNT; ++w)
+        while (!atomic_load(&parked[w])) usleep(1000);
+    usleep(200000); /* let each one get into its syscall */
+    ready();
+    wait_usr1();
+
+    /* Wake each waiter in turn. */
+    pthread_mutex_lock(&cond_lock);
+    cond_go = 1;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&cond_lock);
+    atomic_int *words[] = {&fw_plain, &fw_timeout, &fw_bitset, &fw_bitset_timeout, &alt_release, &signals_go};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; ++i) {
+        atomic_store(words[i], 1);
+        futex(words[i], FUTEX_WAKE_PRIVATE, 1 << 30, NULL, 0);
+    }
+    pthread_mutex_unlock(&pi);
+    atomic_store(&robust_release, 1);
+    futex(&robust_release, FUTEX_WAKE_PRIVATE, 1, NULL, 0);
+
+    int all[W_COUNT];
+    for (int w = 0; w < W_COUNT; ++w) all[w] = w;
+    wait_all(all, W_COUNT, 10);
+    for (int w = 0; w < W_COUNT; ++w) {
+        int f = atomic_load(&finished[w]);
+        if (f == 0) failf("%s was never woken (or never completed)", w_name[w]);
+        else if (f == 2) failf("%s", w_why[w]);
+    }
+    if (!why[0]) {
+        /* The robust owner has exited holding the mutex. */
+        pthread_join(t[5], NULL);
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += 5;
+        int rc = pthread_mutex_timedlock(&robust, &dl);
+        if (rc == ETIMEDOUT) failf("%s", "the robust mutex of an exited owner was never released (robust list lost)");
+        else if (rc != EOWNERDEAD) failf("%s", "locking the robust mutex of an exited owner did not give EOWNERDEAD");
+    }
+    if (!why[0]) {
+        const char *bad = rseq_bad();
+        if (bad) failf("main thread: %s", bad);
+    }
+    if (!why[0]) {
+        /* The joiner, in its turn, must wake a join on it. */
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += 5;
+        if (pthread_timedjoin_np(t[0], NULL, &dl)) failf("%s", "joining the joiner thread after it exited timed out");
+    }
+    verdict();
+    return 0;
+}
+
+/* ---- maps ---- */
+static int mode_maps(int n) {
+    install_usr1();
+    long page = sysconf(_SC_PAGESIZE);
+    /* One reservation carved into n one-page mappings with alternating
+     * protections: neighbours never merge into one VMA. */
+    char *base = mmap(NULL, (size_t)n * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) {
+        snprintf(why, sizeof why, "reserving %d pages: %s", n, strerror(errno));
+        verdict();
+        return 1;
+    }
+    for (int i = 0; i < n; ++i) {
+        char *p = mmap(base + (size_t)i * page, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                       -1, 0);
+        if (p == MAP_FAILED) {
+            snprintf(why, sizeof why, "mapping page %d: %s", i, strerror(errno));
+            verdict();
+            return 1;
+        }
+        *(int *)p = i ^ 0x5eed;
+        if (i % 2) mprotect(p, page, PROT_READ);
+    }
+    ready();
+    wait_usr1();
+    for (int i = 0; i < n && !why[0]; ++i)
+        if (*(int *)(base + (size_t)i * page) != (i ^ 0x5eed)) snprintf(why, sizeof why, "page %d lost its contents", i);
+    verdict();
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *m = argc > 1 ? argv[1] : "";
+    if (!strcmp(m, "sync")) return mode_sync();
+    if (!strcmp(m, "maps")) return mode_maps(argc > 2 ? atoi(argv[2]) : 10000);
+    fprintf(stderr, "procwork: unknown mode %s\n", m);
+    return 2;
+}
