@@ -1,5 +1,6 @@
 #include "cr/driver/codec.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -121,7 +122,7 @@ std::vector<std::byte> encode_process(const ProcessState& st) {
     return std::move(e.out);
 }
 
-ProcessState decode_process(std::span<const std::byte> data) {
+ProcessState decode_process(std::span<const std::byte> data, uint32_t vma_limit) {
     Decoder d(data, "process");
     ProcessState st;
     st.core = d.raw<ProcessCoreRecord>("the process core");
@@ -155,7 +156,7 @@ ProcessState decode_process(std::span<const std::byte> data) {
         t.pending = d.vec<siginfo_t>("thread pending signals", max_siginfo);
         st.threads.push_back(std::move(t));
     }
-    auto nvmas = d.count("VMAs", max_vmas);
+    auto nvmas = d.count("VMAs", std::min(max_vmas, vma_limit));
     st.vmas.reserve(nvmas);
     uint64_t prev_end = 0;
     for (uint32_t i = 0; i < nvmas; ++i) {
