@@ -1,5 +1,6 @@
 #include "cr/driver/codec.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -78,9 +79,15 @@ public:
     template <class T>
     std::vector<T> vec(const char* field, uint32_t max) {
         auto n = count(field, max);
+        need(uint64_t{n} * sizeof(T), field);  // before the allocation: the count is the image's word
         std::vector<T> v(n);
         take(v.data(), n * sizeof(T), field);
         return v;
+    }
+    void need(uint64_t n, const char* field) const {
+        if (n > data_.size() - pos_)
+            fail("{} section is truncated at byte {} (reading {}, {} bytes needed, {} left)", what_, pos_, field, n,
+                 data_.size() - pos_);
     }
     void done() const {
         if (pos_ != data_.size()) fail("{} section has {} unexpected trailing bytes", what_, data_.size() - pos_);
@@ -121,7 +128,7 @@ std::vector<std::byte> encode_process(const ProcessState& st) {
     return std::move(e.out);
 }
 
-ProcessState decode_process(std::span<const std::byte> data) {
+ProcessState decode_process(std::span<const std::byte> data, uint32_t vma_limit) {
     Decoder d(data, "process");
     ProcessState st;
     st.core = d.raw<ProcessCoreRecord>("the process core");
@@ -143,6 +150,7 @@ ProcessState decode_process(std::span<const std::byte> data) {
         st.seccomp.push_back(std::move(f));
     }
     auto nthreads = d.count("threads", max_threads);
+    d.need(uint64_t{nthreads} * (sizeof(ThreadCoreRecord) + 2 * sizeof(uint32_t)), "threads");
     if (nthreads == 0 && !st.core.leader_exited) fail("process section: process {} has no thread", ids.pid);
     for (uint32_t i = 0; i < nthreads; ++i) {
         ThreadState t;
@@ -155,7 +163,9 @@ ProcessState decode_process(std::span<const std::byte> data) {
         t.pending = d.vec<siginfo_t>("thread pending signals", max_siginfo);
         st.threads.push_back(std::move(t));
     }
-    auto nvmas = d.count("VMAs", max_vmas);
+    auto nvmas = d.count("VMAs", std::min(max_vmas, vma_limit));
+    // Each VMA takes at least its record and a path length: no more can follow.
+    d.need(uint64_t{nvmas} * (sizeof(VmaRecord) + sizeof(uint32_t)), "VMAs");
     st.vmas.reserve(nvmas);
     uint64_t prev_end = 0;
     for (uint32_t i = 0; i < nvmas; ++i) {

@@ -16,7 +16,9 @@
 namespace myrt::cr::driver {
 
 std::vector<std::byte> encode_process(const ProcessState& st);
-ProcessState decode_process(std::span<const std::byte> data);
+// `max_vmas`: a process with more VMAs is refused before they are read (the
+// restore passes vm.max_map_count).
+ProcessState decode_process(std::span<const std::byte> data, uint32_t max_vmas = 1u << 20);
 
 std::vector<std::byte> encode_namespaces(const ns::NamespaceState& st);
 ns::NamespaceState decode_namespaces(std::span<const std::byte> data);

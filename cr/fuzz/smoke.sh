@@ -1,6 +1,8 @@
 #!/bin/sh
 # Fuzz smoke run: configures a separate clang build with MYRT_FUZZ=ON in
-# BUILD_DIR, builds image_reader_fuzzer, seeds a corpus and fuzzes for SECONDS.
+# BUILD_DIR, builds image_reader_fuzzer and restore_decoders_fuzzer (the
+# restore's first pass, the section codecs, the IPC parser, the unix socket
+# table), seeds a corpus for each and fuzzes each for SECONDS.
 # Exits non-zero when the fuzzer finds a crash, a sanitizer error or an
 # allocation above 64 MiB (the reader's own limit is 16 MiB).
 #   cr/fuzz/smoke.sh /tmp/myrt-fuzz 30
@@ -10,7 +12,8 @@ RUN_SECONDS=${2:-30}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 CC=clang CXX=clang++ cmake -S "$SRC" -B "$BUILD_DIR" -DMYRT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD_DIR" --target image_reader_fuzzer make_image_corpus -j"$(nproc)"
+cmake --build "$BUILD_DIR" --target image_reader_fuzzer make_image_corpus restore_decoders_fuzzer make_decoder_corpus \
+    -j"$(nproc)"
 
 CORPUS="$BUILD_DIR/fuzz-corpus"
 mkdir -p "$CORPUS"
@@ -23,3 +26,14 @@ echo "fuzzing the image reader for ${RUN_SECONDS}s (corpus $CORPUS)"
     -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="$BUILD_DIR/fuzz-crash-" \
     "$CORPUS"
+
+DECODER_CORPUS="$BUILD_DIR/fuzz-decoder-corpus"
+mkdir -p "$DECODER_CORPUS"
+"$BUILD_DIR/cr/fuzz/make_decoder_corpus" "$DECODER_CORPUS"
+echo "fuzzing the restore's decoders for ${RUN_SECONDS}s (corpus $DECODER_CORPUS)"
+"$BUILD_DIR/cr/fuzz/restore_decoders_fuzzer" \
+    -max_total_time="$RUN_SECONDS" \
+    -malloc_limit_mb=64 -rss_limit_mb=1024 \
+    -max_len=65536 -print_final_stats=1 \
+    -artifact_prefix="$BUILD_DIR/fuzz-decoders-crash-" \
+    "$DECODER_CORPUS"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <set>
 
 #include "cr/driver/codec.hpp"
@@ -63,17 +64,30 @@ void check_tree(const ImageIndex& idx) {
 
 }  // namespace
 
-ImageIndex read_image_index(const std::string& image_file) {
+IndexLimits host_index_limits() {
+    IndexLimits l;
+    std::ifstream f("/proc/sys/vm/max_map_count");
+    uint64_t n = 0;
+    if (f >> n) l.max_vmas = static_cast<uint32_t>(std::min<uint64_t>(n, UINT32_MAX));
+    return l;
+}
+
+ImageIndex read_image_index(const std::string& image_file, const IndexLimits& limits) {
     auto source = transport::open_source(image_file);
+    return read_image_index(*source, image_file, limits);
+}
+
+ImageIndex read_image_index(transport::Source& source, const std::string& image_file, const IndexLimits& limits) {
     // Everything but page contents is read and checked against TAIL here,
     // before the restore creates anything; the page contents are checked by
     // the second pass as they go into the stopped tasks.
-    image::RecordReader reader(*source, image::PageContents::skip);
+    image::RecordReader reader(source, image::PageContents::skip);
     ImageIndex idx;
     idx.head = reader.read_head();
     image::check_cpu_compatible(idx.head);
     bool have_ns = false;
     uint32_t memory_done = 0;
+    uint64_t state_bytes = 0, tasks = 0, page_records = 0;
     uint64_t tmpfs_left = 0;
     ipc::IpcParser ipc_parser(idx.ipc);  // cr/ipc
     while (auto h = reader.next()) {
@@ -104,7 +118,19 @@ ImageIndex read_image_index(const std::string& image_file) {
             if (!have_ns || memory_done > 0 || (!idx.pages.empty() && !idx.pages.back().empty()))
                 reader.fail_at("a process section out of place");
             if (idx.processes.empty()) ipc_parser.finish(reader);  // cr/ipc: the section is complete
-            idx.processes.push_back(driver::decode_process(reader.read_buffer()));
+            // Counted before the section is read: what the index keeps stays bounded.
+            state_bytes += h->len;
+            if (state_bytes > limits.max_state_bytes)
+                reader.fail_at("the image's process sections add up to more than {} bytes at process {}, the most a "
+                               "restore holds",
+                               limits.max_state_bytes, idx.processes.size());
+            auto st = driver::decode_process(reader.read_buffer(), limits.max_vmas);
+            tasks += st.threads.size() + (st.core.leader_exited ? 1 : 0);
+            if (limits.max_tasks > 0 && tasks > limits.max_tasks)
+                reader.fail_at("the image holds {} tasks by its process {} (pid {}), more than the bundle's pids "
+                               "limit of {} (linux.resources.pids.limit)",
+                               tasks, idx.processes.size(), inner_pid(st), limits.max_tasks);
+            idx.processes.push_back(std::move(st));
             idx.pages.emplace_back();
         } else if (type == image::RecordType::pages) {
             if (memory_done >= idx.processes.size() || h->objref != driver::pages_objref(memory_done))
@@ -114,10 +140,16 @@ ImageIndex read_image_index(const std::string& image_file) {
             if (!image::pages_contents_len(p, len) || p.page_shift != 12 || (p.vaddr & 4095) || p.vaddr + len < p.vaddr)
                 reader.fail_at("PAGES at {:#x} with {} pages of shift {} is out of range", p.vaddr, p.nr_pages,
                                p.page_shift);
+            if (++page_records > limits.max_page_records)
+                reader.fail_at("the image holds more than {} PAGES records, the most a restore indexes",
+                               limits.max_page_records);
+            // The VMAs are in address order (the codec checks): the one that
+            // could hold these pages is the last that starts at or below them.
             const auto& vmas = idx.processes[memory_done].vmas;
-            bool inside = std::any_of(vmas.begin(), vmas.end(), [&](const Vma& v) {
-                return !v.is_special() && p.vaddr >= v.rec.start && p.vaddr + len <= v.rec.end;
-            });
+            auto after = std::upper_bound(vmas.begin(), vmas.end(), p.vaddr,
+                                          [](uint64_t a, const Vma& v) { return a < v.rec.start; });
+            bool inside = after != vmas.begin() && !std::prev(after)->is_special() &&
+                          p.vaddr + len <= std::prev(after)->rec.end;
             if (!inside) reader.fail_at("PAGES {:#x}+{:#x} lie outside every VMA of the process", p.vaddr, len);
             auto& ranges = idx.pages[memory_done];
             if (!ranges.empty() && p.vaddr < ranges.back().end) reader.fail_at("PAGES at {:#x} out of order", p.vaddr);

@@ -11,6 +11,7 @@
 #include "cr/ipc/ipc_parser.hpp"  // cr/ipc
 #include "cr/ns/ns_state.hpp"
 #include "cr/task/task_state.hpp"
+#include "cr/transport/source.hpp"
 
 namespace myrt::cr {
 
@@ -29,6 +30,19 @@ struct ImageIndex {
     ipc::IpcIndex ipc;                              // cr/ipc: the IPC section's objects, checked
 };
 
-ImageIndex read_image_index(const std::string& image_file);
+// Limits checked while the image is read, so that the index, which the
+// restore holds until the end, stays bounded whatever the image says.
+struct IndexLimits {
+    uint64_t max_tasks = 0;                 // threads of all processes; 0 = no limit (the bundle's pids limit)
+    uint32_t max_vmas = 65530;              // per process: vm.max_map_count, the kernel would refuse more
+    uint64_t max_state_bytes = 128ull << 20;  // every process section together (about 1.5 times that decoded)
+    uint64_t max_page_records = 4ull << 20;   // PAGES records (24 bytes each in the index)
+};
+// max_vmas from /proc/sys/vm/max_map_count, the others as above.
+IndexLimits host_index_limits();
+
+ImageIndex read_image_index(const std::string& image_file, const IndexLimits& limits);
+// The same from any source (the fuzzer's memory); `name` is the image's name in messages.
+ImageIndex read_image_index(transport::Source& source, const std::string& name, const IndexLimits& limits);
 
 }  // namespace myrt::cr

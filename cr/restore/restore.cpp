@@ -95,9 +95,13 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
     try {
         auto image_file = tools::image_stream_path(opts.image_path);
         log.line(fmt::format("restore of container {} from {}", opts.create.id, image_file));
-        auto idx = read_image_index(image_file);
+        // The bundle first: its limits bound what the first pass holds.
         auto config = spec::load_config(opts.create.bundle);
-        check_image_against_bundle(idx, config);
+        auto grants = bundle_grants(config);
+        auto limits = host_index_limits();
+        if (grants.pids_limit > 0) limits.max_tasks = static_cast<uint64_t>(grants.pids_limit);
+        auto idx = read_image_index(image_file, limits);
+        check_image_against_bundle(idx, config, grants, read_host_limits());
         report.validate_ms = ms_since(t0);
         report.pages = idx.total_pages;
         log.line(fmt::format("image checked: {} processes, {} pages, namespaces {}", idx.processes.size(),

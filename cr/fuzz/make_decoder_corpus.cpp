@@ -1,0 +1,180 @@
+// Writes a seed corpus for restore_decoders_fuzzer: real encodings made by
+// the encoders the checkpoint uses (a process section, namespaces, a tmpfs
+// entry, an IPC section, a unix socket table, a whole container image), each
+// prefixed with its decoder's byte (decoder_targets.hpp).
+#include <sys/socket.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <netinet/tcp.h>
+
+#include "cr/driver/codec.hpp"
+#include "cr/driver/sections.hpp"
+#include "cr/fuzz/decoder_targets.hpp"
+#include "cr/image/host_info.hpp"
+#include "cr/image/record_writer.hpp"
+#include "cr/net/unix_table.hpp"
+#include "cr/transport/memory_stream.hpp"
+
+using namespace myrt::cr;
+
+namespace {
+
+void save(const std::filesystem::path& dir, const std::string& name, fuzz::Target t, const std::vector<std::byte>& bytes) {
+    std::ofstream out(dir / name, std::ios::binary);
+    char first = static_cast<char>(t);
+    out.write(&first, 1);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::vector<std::byte> stream(const std::function<void(image::RecordWriter&)>& body) {
+    transport::MemorySink sink;
+    image::RecordWriter w(sink);
+    w.write_head(image::make_head(0));
+    body(w);
+    w.finish();
+    return sink.bytes();
+}
+
+ProcessState sample_process() {
+    ProcessState st;
+    st.core.ids.pid = 4242;
+    st.core.ids.ppid = 1;
+    st.core.ids.ns_depth = 1;
+    st.core.ids.ns_pid[0] = 1;
+    st.core.creds.uid[0] = st.core.creds.uid[1] = st.core.creds.uid[2] = st.core.creds.uid[3] = 1000;
+    st.core.nthreads = 1;
+    for (auto& r : st.core.rlimits) r = {~0ull, ~0ull};
+    st.groups = {1000, 2000};
+    st.cwd = "/";
+    st.root = "/";
+    st.exe = "/bin/crwork";
+    st.auxv = {6, 4096, 0, 0};
+    st.seccomp.push_back({sock_filter{0x06, 0, 0, 0x7fff0000}});
+    ThreadState t;
+    t.core.tid = 4242;
+    t.core.ns_tid = 1;
+    t.core.fpu_size = 16;
+    t.fpu.resize(16);
+    st.threads.push_back(t);
+    auto vma = [](uint64_t start, uint64_t end, VmaKind kind, const char* path) {
+        Vma v;
+        v.rec.start = start;
+        v.rec.end = end;
+        v.rec.prot = 3;
+        v.rec.kind = kind;
+        v.path = path;
+        return v;
+    };
+    st.vmas = {vma(0x400000, 0x402000, VmaKind::file, "/bin/crwork"), vma(0x10000000, 0x10004000, VmaKind::anonymous, ""),
+               vma(0x7ffff000, 0x80000000, VmaKind::stack, "[stack]")};
+    st.file_locks.push_back(FileLockRecord{3, 1, 1, 0, 0, -1});
+    return st;
+}
+
+ns::NamespaceState sample_namespaces() {
+    ns::NamespaceState ns;
+    ns.flags = ns::ns_pid | ns::ns_mnt | ns::ns_uts | ns::ns_ipc;
+    ns.hostname = "fuzz";
+    return ns;
+}
+
+ns::TmpfsEntry sample_tmpfs() {
+    ns::TmpfsEntry e;
+    e.kind = ns::TmpfsKind::file;
+    e.mode = 0644;
+    e.mount = "/dev/shm";
+    e.path = "a";
+    e.size = 5;
+    return e;
+}
+
+uint64_t ipc_objref(uint32_t kind, uint32_t id) { return 0x697063ull << 40 | uint64_t{kind} << 32 | id; }
+
+void ipc_section(image::RecordWriter& w) {
+    w.write<image::RecordType::ipc_ns>(image::IpcNsRecord{1, 1, 1, 1}, ipc_objref(1, 0));
+    image::IpcShmRecord s{};
+    s.perm.mode = 0600;
+    s.segsz = 5000;
+    w.write<image::RecordType::ipc_shm>(s, ipc_objref(2, 0));
+    w.write_pages(4096, 12, std::vector<std::byte>(4096, std::byte{7}), ipc_objref(2, 0));
+    image::IpcMsqRecord q{};
+    q.perm.id = 32768;
+    q.perm.mode = 0620;
+    q.qbytes = 1000;
+    q.cbytes = 3;
+    q.qnum = 1;
+    w.write<image::RecordType::ipc_msq>(q, ipc_objref(3, 32768));
+    w.write<image::RecordType::ipc_msg>(image::IpcMsgRecord{5, 3}, ipc_objref(3, 32768));
+    w.write_buffer(std::as_bytes(std::span("abc", 3)), ipc_objref(3, 32768));
+    image::IpcSemRecord sr{};
+    sr.perm.id = 3;
+    sr.nsems = 1;
+    w.write<image::RecordType::ipc_sem>(sr, ipc_objref(4, 3));
+    image::IpcSemValue val{1, 0};
+    w.write_buffer(std::as_bytes(std::span(&val, 1)), ipc_objref(4, 3));
+    image::IpcMqRecord mq{};
+    mq.maxmsg = 4;
+    mq.msgsize = 16;
+    mq.curmsgs = 1;
+    mq.mode = 0640;
+    w.write<image::RecordType::ipc_mq>(mq, ipc_objref(5, 0));
+    w.write_string("q", ipc_objref(5, 0));
+    w.write<image::RecordType::ipc_mq_msg>(image::IpcMqMsgRecord{5, 0, 2}, ipc_objref(5, 0));
+    w.write_buffer(std::as_bytes(std::span("hi", 2)), ipc_objref(5, 0));
+}
+
+net::UnixTable sample_table() {
+    net::UnixSocket a, b, l;
+    a.id = 10, a.peer_id = 11, a.type = SOCK_STREAM, a.state = TCP_ESTABLISHED;
+    b.id = 11, b.peer_id = 10, b.type = SOCK_STREAM, b.state = TCP_ESTABLISHED;
+    net::UnixMessage m;
+    m.data = {std::byte{'h'}, std::byte{'i'}};
+    b.queue.push_back(m);
+    l.id = 20, l.type = SOCK_STREAM, l.state = TCP_LISTEN, l.flags = image::unix_flag_bound, l.name = "/run/l.sock";
+    l.backlog = 8;
+    return {a, b, l};
+}
+
+// HEAD, namespaces, a tmpfs file, optionally the IPC section, one process
+// with a PAGES record inside its anonymous VMA, its memory end, TAIL.
+std::vector<std::byte> container_image(bool with_ipc) {
+    return stream([&](image::RecordWriter& w) {
+        w.write_buffer(driver::encode_namespaces(sample_namespaces()), driver::section::ns);
+        w.write_buffer(driver::encode_tmpfs_entry(sample_tmpfs()), driver::section::tmpfs_entry);
+        w.write_buffer(std::as_bytes(std::span("hello", 5)), driver::section::tmpfs_data);
+        if (with_ipc) ipc_section(w);
+        w.write_buffer(driver::encode_process(sample_process()), driver::section::process);
+        w.write_pages(0x10000000, 12, std::vector<std::byte>(8192, std::byte{1}), driver::pages_objref(0));
+        uint32_t index = 0;
+        w.write_buffer(std::as_bytes(std::span(&index, 1)), driver::section::memory_end);
+    });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    if (argc != 2) {
+        std::cerr << "usage: make_decoder_corpus DIR\n";
+        return 2;
+    }
+    std::filesystem::path dir = argv[1];
+    std::filesystem::create_directories(dir);
+    save(dir, "index-container", fuzz::Target::image_index, container_image(false));
+    save(dir, "index-container-ipc", fuzz::Target::image_index, container_image(true));
+    save(dir, "process", fuzz::Target::process, driver::encode_process(sample_process()));
+    save(dir, "namespaces", fuzz::Target::namespaces, driver::encode_namespaces(sample_namespaces()));
+    save(dir, "tmpfs-entry", fuzz::Target::tmpfs_entry, driver::encode_tmpfs_entry(sample_tmpfs()));
+    save(dir, "ipc-section", fuzz::Target::ipc, stream(ipc_section));
+    auto table = sample_table();
+    auto table_stream = stream([&](image::RecordWriter& w) { net::write_table(table, fuzz::unix_table_objref, w); });
+    std::vector<std::byte> unix_seed = {std::byte{static_cast<uint8_t>(table.size())}, std::byte{0}};
+    unix_seed.insert(unix_seed.end(), table_stream.begin(), table_stream.end());
+    save(dir, "unix-table", fuzz::Target::unix_table, unix_seed);
+    return 0;
+} catch (const std::exception& e) {
+    std::cerr << "make_decoder_corpus: " << e.what() << "\n";
+    return 1;
+}
