@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <linux/capability.h>
 
 #include "cr/driver/codec.hpp"
 #include "cr/driver/criu_files.hpp"
@@ -211,9 +212,55 @@ ns::TmpfsEntry entry(const std::string& mount, const std::string& path, ns::Tmpf
     return e;
 }
 
+// A bundle user 1000:1000 (extra group 50) without capabilities: only what it
+// could have made itself comes back; the rest is refused naming field and path.
+TEST(TmpfsRestore, OwnersAndSetIdBitsTheBundleCouldNotGive) {
+    if (::getuid() != 0) GTEST_SKIP() << "needs root to give files to uid 1000";
+    TempDir mount;
+    ns::TmpfsRestorer r(::getpid(), {mount.path}, {1000, 1000, {50}, 0});
+    auto as = [&](const std::string& path, uint32_t uid, uint32_t gid, uint32_t mode, ns::TmpfsKind kind = ns::TmpfsKind::file) {
+        auto e = entry(mount.path, path, kind);
+        e.uid = uid;
+        e.gid = gid;
+        e.mode = mode;
+        return e;
+    };
+    r.begin(as("own", 1000, 1000, 04755));   // setuid on its own file
+    r.begin(as("extra", 1000, 50, 02755));   // setgid on a group it is in
+    r.begin(as("sgid-dir", 1000, 50, 02775, ns::TmpfsKind::dir));
+    r.begin(as("sgid-dir/x", 1000, 50, 0644));  // the directory's group, inherited
+    struct stat st {};
+    ASSERT_EQ(::stat((mount.path + "/own").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 04755u);
+    auto refused = [&](const ns::TmpfsEntry& e, const std::string& words) {
+        try {
+            r.begin(e);
+            ADD_FAILURE() << "entry " << e.path << " was accepted";
+        } catch (const Error& err) {
+            EXPECT_NE(std::string(err.what()).find(words), std::string::npos) << err.what();
+            EXPECT_NE(std::string(err.what()).find(e.path), std::string::npos) << err.what();
+        }
+        EXPECT_NE(::lstat((mount.path + "/" + e.path).c_str(), &st), 0) << e.path << " was created";
+    };
+    refused(as("root-owned", 0, 1000, 0644), "field uid is 0");
+    refused(as("root-group", 1000, 0, 0644), "field gid is 0");
+    refused(as("setuid-root", 0, 0, 04755), "field uid is 0");
+    refused(as("setgid-foreign", 1000, 42, 02755), "field gid is 42");
+
+    // With CAP_CHOWN a foreign owner is fine, setuid on it still needs CAP_FOWNER.
+    ns::TmpfsRestorer chowner(::getpid(), {mount.path}, {1000, 1000, {}, 1ull << CAP_CHOWN});
+    chowner.begin(as("chowned", 0, 0, 0644));
+    try {
+        chowner.begin(as("chowned-suid", 0, 0, 04755));
+        ADD_FAILURE() << "setuid root accepted with CAP_CHOWN alone";
+    } catch (const Error& err) {
+        EXPECT_NE(std::string(err.what()).find("field mode is 4755"), std::string::npos) << err.what();
+    }
+}
+
 TEST(TmpfsRestore, CreatesInsideTheMountOnly) {
     TempDir outside, mount;
-    ns::TmpfsRestorer r(::getpid(), {mount.path});
+    ns::TmpfsRestorer r(::getpid(), {mount.path}, {::getuid(), ::getgid(), {}, 0});
     r.begin(entry(mount.path, "d", ns::TmpfsKind::dir));
     r.begin(entry(mount.path, "d/f", ns::TmpfsKind::file, 5));
     r.data(std::as_bytes(std::span("hello", 5)));

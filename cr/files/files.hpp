@@ -16,6 +16,7 @@
 //   installs it into the seized task. The restorer's copies of the objects live
 //   in ctx.objs: destroy the ObjHash before the tasks run, or a restored reader
 //   never sees EOF on a pipe whose write end the restorer still holds.
+#include "cr/files/as_task.hpp"
 #include "cr/files/fd_kind_ops.hpp"
 #include "cr/image/record_reader.hpp"
 #include "cr/image/record_writer.hpp"
@@ -110,6 +111,15 @@ struct RestoreContext {
         auto& slot = kind_state[file_kind];
         if (!slot.has_value()) slot = T{};
         return std::any_cast<T&>(slot);
+    }
+    // The credentials of the process whose files section is being read: every
+    // path is opened, created and watched on this thread, so the task gets
+    // nothing it could not open itself (as_task.hpp). Unset: the restorer's
+    // own credentials (the files layer's unit tests).
+    AsTask* as_task = nullptr;
+    void run_as_task(const std::function<void()>& fn) {
+        if (as_task) as_task->run(fn);
+        else fn();
     }
 };
 

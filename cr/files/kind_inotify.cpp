@@ -162,11 +162,13 @@ public:
         if (h.objref != objref) r.fail_at("INOTIFY record for objref {} follows the FILE of {}", h.objref, objref);
         if (rec.reserved != 0 || rec.nr_watches > max_watches) r.fail_at("INOTIFY objref {}: {} watches", objref, rec.nr_watches);
         if ((file.flags & O_ACCMODE) != O_RDONLY) r.fail_at("INOTIFY objref {}: an inotify instance is read-only", objref);
-        UniqueFd fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-        if (!fd) throw_errno("inotify_init1 for objref {}", objref);
         UniqueFd root(::open(ctx.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!root) throw_errno("open the container root {}", ctx.root);
-        std::vector<int> fillers;
+        struct Watch {
+            img::InotifyWatchRecord rec;
+            std::string path;
+        };
+        std::vector<Watch> list;
         int last = 0;
         for (uint32_t i = 0; i < rec.nr_watches; ++i) {
             img::RecordHeader wh{};
@@ -179,24 +181,37 @@ public:
             auto sh = r.next();
             if (!sh || sh->type != static_cast<uint32_t>(img::RecordType::string) || sh->objref != objref)
                 r.fail_at("INOTIFY objref {}: expected the path of watch {} in a STRING", objref, wr.wd);
-            std::string path = r.read_string();
-            UniqueFd target = open_in_root(root.get(), path, O_PATH);
-            if (!target) throw_errno("inotify objref {}: opening watched path {} in the container root", objref, path);
-            std::string via = fmt::format("/proc/self/fd/{}", target.get());
-            // Watch numbers come from a cyclic counter: throwaway watches
-            // (on memfds, distinct inodes) take the numbers of removed watches.
-            for (int next = last + 1; next < wr.wd; ++next) {
-                UniqueFd filler(::memfd_create("myrt-inotify-filler", MFD_CLOEXEC));
-                if (!filler) throw_errno("memfd for an inotify filler watch");
-                int wd = ::inotify_add_watch(fd.get(), fmt::format("/proc/self/fd/{}", filler.get()).c_str(), IN_ATTRIB);
-                if (wd != next) fail("inotify objref {}: filler watch got number {}, wanted {}", objref, wd, next);
-                fillers.push_back(wd);
-            }
-            int wd = ::inotify_add_watch(fd.get(), via.c_str(), wr.mask & ~add_only_flags);
-            if (wd < 0) throw_errno("inotify objref {}: watching {}", objref, path);
-            if (wd != wr.wd) fail("inotify objref {}: the watch on {} got number {}, the task knows it as {}", objref, path, wd, wr.wd);
-            last = wd;
+            list.push_back({wr, r.read_string()});
+            last = wr.wd;
         }
+        // The instance and every watch are made with the task's credentials:
+        // a watch needs read permission on its inode, as the task's own would.
+        UniqueFd fd;
+        std::vector<int> fillers;
+        ctx.run_as_task([&] {
+            fd.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+            if (!fd) throw_errno("inotify_init1 for objref {}", objref);
+            int prev = 0;
+            for (const auto& [wr, path] : list) {
+                UniqueFd target = open_in_root(root.get(), path, O_PATH);
+                if (!target) throw_errno("inotify objref {}: opening watched path {} in the container root", objref, path);
+                std::string via = fmt::format("/proc/self/fd/{}", target.get());
+                // Watch numbers come from a cyclic counter: throwaway watches
+                // (on memfds, distinct inodes) take the numbers of removed watches.
+                for (int next = prev + 1; next < wr.wd; ++next) {
+                    UniqueFd filler(::memfd_create("myrt-inotify-filler", MFD_CLOEXEC));
+                    if (!filler) throw_errno("memfd for an inotify filler watch");
+                    int wd = ::inotify_add_watch(fd.get(), fmt::format("/proc/self/fd/{}", filler.get()).c_str(), IN_ATTRIB);
+                    if (wd != next) fail("inotify objref {}: filler watch got number {}, wanted {}", objref, wd, next);
+                    fillers.push_back(wd);
+                }
+                int wd = ::inotify_add_watch(fd.get(), via.c_str(), wr.mask & ~add_only_flags);
+                if (wd < 0) throw_errno("inotify objref {}: watching {} with the credentials of its task", objref, path);
+                if (wd != wr.wd)
+                    fail("inotify objref {}: the watch on {} got number {}, the task knows it as {}", objref, path, wd, wr.wd);
+                prev = wd;
+            }
+        });
         if (!fillers.empty()) {
             for (int wd : fillers) ::inotify_rm_watch(fd.get(), wd);
             // Each removal queued an IN_IGNORED event: read them away.

@@ -112,19 +112,33 @@ UniqueFd create_and_unlink(int dir_fd, mode_t mode) {
 // A deleted file comes back as an O_TMPFILE in its old directory (or the
 // root when that is gone too): unlinked from the start, so nothing is left
 // behind if the restore fails.
+// The file is created, moded and reopened with the task's credentials: it is
+// the task's own file, and a mode the task could not set (setgid on a group it
+// is not in, which the kernel drops silently) is refused by name.
 UniqueFd recreate_deleted(img::RecordReader& r, RestoreContext& ctx, uint64_t objref, const img::FileRecord& rec,
                           const std::string& path) {
     UniqueFd root = root_dir(ctx);
     std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
-    UniqueFd dir_fd = open_in_root(root.get(), dir, O_PATH | O_DIRECTORY);
-    if (!dir_fd) dir_fd = open_in_root(root.get(), "/", O_PATH | O_DIRECTORY);
-    if (!dir_fd) throw_errno("open the container root {}", ctx.root);
-    UniqueFd tmp(::openat(dir_fd.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, rec.mode & 07777));
-    if (!tmp && errno == EOPNOTSUPP) tmp = create_and_unlink(dir_fd.get(), rec.mode & 07777);
-    if (!tmp) throw_errno("creating a temp file for deleted {} in {} of the container root", path, dir.empty() ? "/" : dir);
-    ::fchmod(tmp.get(), rec.mode & 07777);  // O_TMPFILE's mode went through the umask
+    const mode_t mode = rec.mode & 07777;
+    UniqueFd tmp;
+    ctx.run_as_task([&] {
+        UniqueFd dir_fd = open_in_root(root.get(), dir, O_PATH | O_DIRECTORY);
+        if (!dir_fd) dir_fd = open_in_root(root.get(), "/", O_PATH | O_DIRECTORY);
+        if (!dir_fd) throw_errno("open the container root {}", ctx.root);
+        tmp.reset(::openat(dir_fd.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode));
+        if (!tmp && errno == EOPNOTSUPP) tmp = create_and_unlink(dir_fd.get(), mode);
+        if (!tmp) throw_errno("creating a temp file for deleted {} in {} of the container root", path, dir.empty() ? "/" : dir);
+        ::fchmod(tmp.get(), mode);  // O_TMPFILE's mode went through the umask
+        struct stat st {};
+        check(::fstat(tmp.get(), &st), "fstat of the temp file for deleted {}", path);
+        if ((st.st_mode & 07777) != mode)
+            fail("deleted file {}: mode {:04o} in the image is not one its task can set (it got {:04o}: a setgid bit "
+                 "needs the file's group or CAP_FSETID)",
+                 path, mode, st.st_mode & 07777);
+    });
     read_contents(r, objref, rec.size, tmp.get(), path);
-    UniqueFd out = reopen(tmp.get(), rec.flags, path);
+    UniqueFd out;
+    ctx.run_as_task([&] { out = reopen(tmp.get(), rec.flags, path); });
     if (!(rec.flags & O_PATH)) check_pos(out.get(), rec.pos, path);
     return out;
 }
@@ -137,6 +151,14 @@ UniqueFd recreate_deleted(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
 UniqueFd open_fifo(RestoreContext& ctx, const img::FileRecord& rec, int probe, const std::string& path) {
     auto& data = ctx.objs.fetch<PipeEnds>(rec.pipe_objref, objhash::kind::pipe);
     if (data.used_as_pipe) fail("FIFO {}: its data object is also an anonymous pipe in the image", path);
+    // The restorer's read-write open needs more than the task may have: the
+    // task's credentials are checked for the access mode it had.
+    int want = (rec.flags & O_ACCMODE) == O_RDONLY ? R_OK : (rec.flags & O_ACCMODE) == O_WRONLY ? W_OK : R_OK | W_OK;
+    ctx.run_as_task([&] {
+        if (::syscall(SYS_faccessat2, probe, "", want, AT_EMPTY_PATH | AT_EACCESS) != 0)
+            throw_errno("FIFO {} inside the container root: its task may not open it {}", path,
+                        want == R_OK ? "for reading" : want == W_OK ? "for writing" : "for reading and writing");
+    });
     if (!data.fifo) {
         data.fifo = reopen(probe, O_RDWR | O_NONBLOCK, path);
         int cur = check(::fcntl(data.fifo.get(), F_GETPIPE_SZ), "F_GETPIPE_SZ on FIFO {}", path);
@@ -180,9 +202,16 @@ OpenDescription open_file(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
     // block the restorer) or a device node (an open can have side effects) at
     // the path. An O_PATH open has no effect on the object; its type is
     // checked, and only then is it reopened with the dumped flags.
+    // Both opens run with the task's credentials: the path lookup and the
+    // open itself face the checks the task would (a root-only file is refused).
     UniqueFd root = root_dir(ctx);
-    UniqueFd probe = open_in_root(root.get(), path, O_PATH | O_NOFOLLOW);
-    if (!probe) throw_errno("opening {} inside the container root {}", path, ctx.root);
+    UniqueFd probe;
+    ctx.run_as_task([&] {
+        probe = open_in_root(root.get(), path, O_PATH | O_NOFOLLOW);
+        if (!probe)
+            throw_errno("opening {} inside the container root {} with the credentials of its task{}", path, ctx.root,
+                        errno == EACCES && ctx.as_task ? fmt::format(" ({})", ctx.as_task->credentials().describe()) : "");
+    });
     struct stat st {};
     check(::fstat(probe.get(), &st), "fstat {}", path);
     mode_t want = rec.mode & S_IFMT;
@@ -194,7 +223,19 @@ OpenDescription open_file(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
         d.fd = open_fifo(ctx, rec, probe.get(), path);
         return d;
     }
-    d.fd = (rec.flags & O_PATH) ? std::move(probe) : reopen(probe.get(), rec.flags, path);
+    if (rec.flags & O_PATH) {
+        d.fd = std::move(probe);
+    } else {
+        ctx.run_as_task([&] {
+            try {
+                d.fd = reopen(probe.get(), rec.flags, path);
+            } catch (const SystemError& e) {
+                if (e.code() != EACCES && e.code() != EPERM) throw;
+                fail("{} inside the container root: its task may not open it with flags {:o} ({}): {}", path, rec.flags,
+                     ctx.as_task ? ctx.as_task->credentials().describe() : "the restorer's credentials", e.what());
+            }
+        });
+    }
     if (!(rec.flags & O_PATH) && rec.kind != img::file_kind_chardev) check_pos(d.fd.get(), rec.pos, path);
     return d;
 }

@@ -22,7 +22,8 @@ UniqueFd open_ns(pid_t pid, const char* which) {
 
 }  // namespace
 
-void run_in_container_ns(pid_t pid, bool with_mounts, const std::function<void()>& fn) {
+void run_in_container_ns(pid_t pid, bool with_mounts, const std::function<void()>& fn, const files::TaskCredentials* creds,
+                         uint64_t extra_caps) {
     // Opened here, so a vanished container fails before the thread starts.
     UniqueFd net = open_ns(pid, "net");
     UniqueFd mnt = with_mounts ? open_ns(pid, "mnt") : UniqueFd();
@@ -33,6 +34,7 @@ void run_in_container_ns(pid_t pid, bool with_mounts, const std::function<void()
             if (with_mounts) check(::unshare(CLONE_FS), "unshare(CLONE_FS) before joining the mount namespace of pid {}", pid);
             check(::setns(net.get(), CLONE_NEWNET), "joining the network namespace of pid {}", pid);
             if (with_mounts) check(::setns(mnt.get(), CLONE_NEWNS), "joining the mount namespace of pid {}", pid);
+            if (creds) files::take_on_credentials(*creds, extra_caps);
             fn();
         } catch (...) {
             error = std::current_exception();

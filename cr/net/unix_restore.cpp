@@ -4,6 +4,7 @@
 #include "util/error.hpp"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,9 +41,21 @@ Address address_of(const std::string& name) {
     return a;
 }
 
+// Whether a socket file is dead: nothing accepts or takes datagrams at it.
+// A live socket (a host daemon's in a bind-mounted directory) answers a
+// connect, or refuses the type; only a dead one gives ECONNREFUSED.
+// Returns what a connect there says: ECONNREFUSED for a dead one, 0 (or
+// EAGAIN, EPROTOTYPE...) for a live one.
+int probe_socket_file(const std::string& path, uint32_t type) {
+    UniqueFd probe(::socket(AF_UNIX, static_cast<int>(type) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!probe) throw_errno("a socket to probe {}", path);
+    Address a = address_of(path);
+    return ::connect(probe.get(), reinterpret_cast<sockaddr*>(&a.sun), a.len) < 0 ? errno : 0;
+}
+
 class Builder {
 public:
-    explicit Builder(const UnixTable& t) : t_(t) {
+    Builder(const UnixTable& t, const files::TaskCredentials* creds) : t_(t), creds_(creds) {
         for (const auto& s : t_) by_id_[s.id] = &s;
     }
 
@@ -76,13 +89,23 @@ private:
         if (name[0] != '\0') {
             struct stat st {};
             if (::lstat(name.c_str(), &st) == 0) {
+                // Only the old container's own dead socket goes: never a live
+                // one (a host daemon's), nor one of another owner.
                 if (!S_ISSOCK(st.st_mode))
                     fail("restoring {}: {} exists in the container and is not a socket file", describe(s), name);
+                if (creds_ && st.st_uid != creds_->uid[3])
+                    fail("restoring {}: {} exists and is a socket file of uid {}, not the task's ({}): it is not removed",
+                         describe(s), name, st.st_uid, creds_->uid[3]);
+                if (int e = probe_socket_file(name, s.type); e != ECONNREFUSED)
+                    fail("restoring {}: {} exists and is not a dead socket file (a connect to it {}): it is not the old "
+                         "container's stale socket and is not removed",
+                         describe(s), name, e == 0 ? "succeeds" : fmt::format("fails with {}", std::strerror(e)));
                 check(::unlink(name.c_str()), "removing the stale socket file {} before binding {}", name, describe(s));
             }
         }
         Address a = address_of(name);
-        check(::bind(fd, reinterpret_cast<sockaddr*>(&a.sun), a.len), "binding {} to {}", describe(s), printable_name(name));
+        check(::bind(fd, reinterpret_cast<sockaddr*>(&a.sun), a.len), "binding {} to {}{}", describe(s), printable_name(name),
+              creds_ ? fmt::format(" with the credentials of its task ({})", creds_->describe()) : "");
         if (name[0] != '\0' && !present) {
             struct stat st {};
             check(::lstat(name.c_str(), &st), "stat of {} after binding it", name);
@@ -96,7 +119,9 @@ private:
         Address a = address_of(name);
         if (::connect(fd, reinterpret_cast<sockaddr*>(&a.sun), a.len) < 0)
             throw_errno("connecting {} to {}{}", what, printable_name(name),
-                        errno == EAGAIN ? " (the listener's backlog is full)" : "");
+                        errno == EAGAIN ? " (the listener's backlog is full)"
+                        : errno == EACCES && creds_ ? fmt::format(" with the credentials of its task ({})", creds_->describe())
+                                                    : "");
         check(::fcntl(fd, F_SETFL, fl), "F_SETFL");
     }
 
@@ -196,6 +221,8 @@ private:
             if (s.peer_id) {
                 const UnixSocket& p = sock(s.peer_id);
                 if (p.name.empty()) continue;  // a socketpair, connected at birth
+                if (!p.has(img::unix_flag_bound))
+                    fail("restoring {}: its peer {} has a name but was not bound by this restore", describe(s), describe(p));
                 connect_name(fds_.at(s.id).get(), p.name, describe(s));
             } else if (s.has(img::unix_flag_external_peer) && !s.peer_name.empty()) {
                 // Outside peers are reconnected by name when the name is there again; else left unconnected.
@@ -227,6 +254,14 @@ private:
         for (auto& [id, fd] : helpers_) grow_buffers(fd.get());
         for (const auto& x : t_) {
             if (x.queue.empty()) continue;
+            // The kernel records a sender's credentials only while the receiver
+            // passes them: a bound receiver (no autobind to fear) gets
+            // SO_PASSCRED now, so its messages carry the task's uid and gid
+            // (this thread's) and pid 0, a sender outside the container.
+            if (x.has(img::unix_flag_passcred) && x.has(img::unix_flag_bound) && fds_.count(x.id)) {
+                int on = 1;
+                check(::setsockopt(fds_.at(x.id).get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on), "SO_PASSCRED on {}", describe(x));
+            }
             if (x.connection_oriented()) {
                 int from = -1;
                 if (x.peer_id && fds_.count(x.peer_id)) from = fds_.at(x.peer_id).get();
@@ -241,6 +276,10 @@ private:
 
     void send_datagram(const UnixSocket& x, const UnixMessage& m) {
         const bool x_named = !x.name.empty();
+        // A name is sent to only when this restore bound it: the message
+        // must land in the container's socket, not in whatever has that path.
+        if (x_named && !x.has(img::unix_flag_bound))
+            fail("restoring {}: datagrams in flight to a name it was not bound to", describe(x));
         Address xa = x_named ? address_of(x.name) : Address{};
         if (m.sender_id) {
             const UnixSocket& from = sock(m.sender_id);
@@ -306,6 +345,7 @@ private:
     }
 
     const UnixTable& t_;
+    const files::TaskCredentials* creds_;
     std::map<uint64_t, const UnixSocket*> by_id_;
     std::map<uint64_t, UniqueFd> fds_;
     std::map<uint64_t, UniqueFd> helpers_;
@@ -314,10 +354,14 @@ private:
 
 }  // namespace
 
-std::map<uint64_t, UniqueFd> recreate_unix_sockets(const UnixTable& table, pid_t init_pid) {
+std::map<uint64_t, UniqueFd> recreate_unix_sockets(const UnixTable& table, pid_t init_pid,
+                                                   const files::TaskCredentials* creds) {
     if (init_pid <= 0) fail("restoring unix sockets: the container's init is not known");
     std::map<uint64_t, UniqueFd> out;
-    run_in_container_ns(init_pid, true, [&] { out = Builder(table).run(); });
+    // CAP_NET_ADMIN stays for SO_SNDBUFFORCE/SO_RCVBUFFORCE (queues are refilled
+    // with raised buffers, then the dumped sizes are set): it lifts no file
+    // permission, and messages carry the task's uid and gid, not root's.
+    run_in_container_ns(init_pid, true, [&] { out = Builder(table, creds).run(); }, creds, uint64_t{1} << CAP_NET_ADMIN);
     return out;
 }
 

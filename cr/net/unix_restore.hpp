@@ -4,6 +4,7 @@
 // (docs/cr-net.md): sockets and names, listeners, accepted connections
 // (connect + accept), pending connections (connect only, oldest first),
 // datagram connects, data in flight, shutdowns, options, deleted paths.
+#include "cr/files/as_task.hpp"
 #include "cr/net/unix_table.hpp"
 #include "util/fd.hpp"
 
@@ -14,7 +15,11 @@
 namespace myrt::cr::net {
 
 // The restorer's fd of every table socket held by a task (pending
-// connections live only in their listener's queue).
-std::map<uint64_t, UniqueFd> recreate_unix_sockets(const UnixTable& table, pid_t init_pid);
+// connections live only in their listener's queue). With `creds` (the task
+// whose files section carries the table), every bind, connect, send and
+// unlink runs with those credentials, and a path in the way of a bind is
+// removed only when it is a dead socket file owned by the task's uid.
+std::map<uint64_t, UniqueFd> recreate_unix_sockets(const UnixTable& table, pid_t init_pid,
+                                                   const files::TaskCredentials* creds = nullptr);
 
 }  // namespace myrt::cr::net

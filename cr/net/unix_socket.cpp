@@ -57,7 +57,7 @@ public:
         if (uf.nr_table > 0) {
             if (p->loaded) r.fail_at("UNIX_FILE objref {}: a second socket table", objref);
             UnixTable table = read_table(r, objref, uf.nr_table);
-            p->fds = recreate_unix_sockets(table, ctx.init_pid);
+            p->fds = recreate_unix_sockets(table, ctx.init_pid, ctx.as_task ? &ctx.as_task->credentials() : nullptr);
             p->loaded = true;
         }
         if (!p->loaded) r.fail_at("UNIX_FILE objref {}: a socket before the socket table", objref);

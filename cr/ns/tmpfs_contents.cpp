@@ -2,12 +2,15 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "util/error.hpp"
 
@@ -119,7 +122,33 @@ void dump_tmpfs_contents(pid_t pid, const std::vector<std::string>& mounts,
     }
 }
 
-TmpfsRestorer::TmpfsRestorer(pid_t pid, std::set<std::string> allowed) : pid_(pid), allowed_(std::move(allowed)) {}
+TmpfsRestorer::TmpfsRestorer(pid_t pid, std::set<std::string> allowed, TmpfsMaker maker)
+    : pid_(pid), allowed_(std::move(allowed)), maker_(std::move(maker)) {}
+
+// What the kernel lets the bundle's process do: chown needs CAP_CHOWN (or
+// CAP_SETUID/CAP_SETGID to become the owner); chmod u+s needs the file's owner
+// or CAP_FOWNER; g+s sticks only on a group it is in, or with CAP_FSETID. A
+// new entry in a setgid directory gets the directory's group (and, for a
+// directory, its setgid bit) without asking.
+void TmpfsRestorer::check_maker(const TmpfsEntry& e, int parent_fd) const {
+    auto has = [&](int cap) { return (maker_.caps >> cap) & 1; };
+    struct stat parent {};
+    if (::fstat(parent_fd, &parent) != 0) throw_errno("stat of the directory of {}", current_);
+    const bool inherits_group = (parent.st_mode & S_ISGID) && parent.st_gid == e.gid;
+    const bool in_group = e.gid == maker_.gid ||
+                          std::find(maker_.groups.begin(), maker_.groups.end(), e.gid) != maker_.groups.end();
+    const std::string who = fmt::format("the bundle's user (uid {} gid {}, capabilities {:#x})", maker_.uid, maker_.gid, maker_.caps);
+    if (e.uid != maker_.uid && !has(CAP_CHOWN) && !has(CAP_SETUID))
+        fail("tmpfs entry {}: field uid is {}, an owner {} cannot give without CAP_CHOWN", current_, e.uid, who);
+    if (!in_group && !inherits_group && !has(CAP_CHOWN) && !has(CAP_SETGID))
+        fail("tmpfs entry {}: field gid is {}, a group {} is not in and cannot give without CAP_CHOWN", current_, e.gid, who);
+    if ((e.mode & S_ISUID) && e.uid != maker_.uid && !has(CAP_FOWNER) && !has(CAP_SETUID))
+        fail("tmpfs entry {}: field mode is {:04o}, setuid on a file of uid {}, which {} cannot set", current_, e.mode, e.uid, who);
+    const bool sgid_inherited = e.kind == TmpfsKind::dir && inherits_group;
+    if ((e.mode & S_ISGID) && !in_group && !sgid_inherited && !has(CAP_FSETID) && !has(CAP_SETGID))
+        fail("tmpfs entry {}: field mode is {:04o}, setgid on group {}, which {} cannot set without CAP_FSETID", current_,
+             e.mode, e.gid, who);
+}
 
 int TmpfsRestorer::mount_fd(const std::string& mount) {
     for (auto& [m, fd] : mounts_)
@@ -144,6 +173,7 @@ void TmpfsRestorer::begin(const TmpfsEntry& e) {
     UniqueFd pdir(openat2_in_root(mfd, parent, O_PATH | O_DIRECTORY));
     if (!pdir) throw_errno("open {}/{} in the restored container", e.mount, parent);
     current_ = e.mount + "/" + e.path;
+    check_maker(e, pdir.get());
     const mode_t mode = e.mode & 07777;
     switch (e.kind) {
         case TmpfsKind::dir:

@@ -10,6 +10,8 @@
 // bundle's tmpfs mounts, the path is plain relative components (no "..",
 // no "."), and every create goes through openat2(RESOLVE_IN_ROOT) below
 // the mount, O_NOFOLLOW and O_EXCL, so nothing lands outside the mount.
+// Owners and setuid/setgid bits are refused, naming the field, the path and
+// the value, unless the bundle's user and capabilities could have set them.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -45,18 +47,29 @@ void dump_tmpfs_contents(pid_t pid, const std::vector<std::string>& mounts,
                          const std::function<void(const TmpfsEntry&)>& entry,
                          const std::function<void(std::span<const std::byte>)>& data);
 
+// Who could have made a tmpfs's entries: the bundle's process, as host ids,
+// with its capabilities (permitted and effective). An entry's owner, group and
+// setuid/setgid bits must be ones it could have given (see `check_maker`).
+struct TmpfsMaker {
+    uint32_t uid = 0, gid = 0;
+    std::vector<uint32_t> groups;  // additionalGids
+    uint64_t caps = 0;
+};
+
 class TmpfsRestorer {
 public:
     // `allowed`: the bundle's tmpfs mount destinations.
-    TmpfsRestorer(pid_t pid, std::set<std::string> allowed);
+    TmpfsRestorer(pid_t pid, std::set<std::string> allowed, TmpfsMaker maker);
     void begin(const TmpfsEntry& e);                 // creates it (a file is left open for data)
     void data(std::span<const std::byte> bytes);     // contents of the file begun last
     void end();                                      // the file is complete (size checked)
 
 private:
     int mount_fd(const std::string& mount);
+    void check_maker(const TmpfsEntry& e, int parent_fd) const;
     pid_t pid_;
     std::set<std::string> allowed_;
+    TmpfsMaker maker_;
     std::vector<std::pair<std::string, UniqueFd>> mounts_;
     UniqueFd file_;
     uint64_t expected_ = 0, written_ = 0;

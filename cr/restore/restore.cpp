@@ -1,9 +1,11 @@
 #include "cr/restore/restore.hpp"
 
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -29,6 +31,7 @@
 #include "cr/restore/bundle_check.hpp"
 #include "cr/restore/image_index.hpp"
 #include "cr/restore/restore_tree_streamed.hpp"
+#include "cr/restore/task_access.hpp"
 #include "cr/task/file_locks.hpp"
 #include "cr/tools/image_layout.hpp"
 #include "cr/transport/open_stream.hpp"
@@ -36,6 +39,7 @@
 #include "cr/transport/tcp_stream.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/pid_file.hpp"
+#include "runtime/security/capabilities.hpp"
 #include "spec/config.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -75,6 +79,28 @@ std::array<UniqueFd, 3> stdio_of(pid_t pid) {
         if (!out[static_cast<size_t>(fd)]) throw_errno("pidfd_getfd of fd {} of the placeholder {}", fd, pid);
     }
     return out;
+}
+
+// The bundle's process as the maker of tmpfs entries, in host ids (through
+// the bundle's maps with a user namespace), with the capabilities it starts with.
+ns::TmpfsMaker tmpfs_maker(const spec::Config& config, bool userns) {
+    ns::TmpfsMaker m;
+    if (!config.process) return m;
+    const auto& proc = *config.process;
+    auto to_host = [&](const std::vector<spec::IdMapping>& maps, uint32_t id) {
+        if (!userns) return id;
+        for (const auto& r : maps)
+            if (id >= r.container_id && id - r.container_id < r.size) return r.host_id + (id - r.container_id);
+        return id;  // unmapped: nothing in the tmpfs can carry it
+    };
+    m.uid = to_host(config.linux.uid_mappings, proc.user.uid);
+    m.gid = to_host(config.linux.gid_mappings, proc.user.gid);
+    for (auto g : proc.user.additional_gids) m.groups.push_back(to_host(config.linux.gid_mappings, g));
+    if (proc.capabilities)
+        for (const auto* set : {&proc.capabilities->permitted, &proc.capabilities->effective})
+            for (const auto& n : *set)
+                if (auto c = security::cap_from_name(n)) m.caps |= 1ull << *c;
+    return m;
 }
 
 }  // namespace
@@ -139,7 +165,7 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
             std::set<std::string> allowed;
             for (auto& m : config.mounts)
                 if (m.type == "tmpfs") allowed.insert(m.destination);
-            ns::TmpfsRestorer tmpfs(res.state.pid, allowed);
+            ns::TmpfsRestorer tmpfs(res.state.pid, allowed, tmpfs_maker(config, idx.ns.flags & ns::ns_user));
             std::optional<ipc::IpcRestorer> ipc_restorer;  // cr/ipc
             for (; h && h->objref != driver::section::process; h = reader.next()) {
                 if (ipc::is_ipc_record(*h)) {  // cr/ipc: checked against the namespace before the first object
@@ -174,12 +200,28 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
             files::RestoreContext fctx{objs, fmt::format("/proc/{}/root", res.state.pid),
                                        {caller_stdio[0].get(), caller_stdio[1].get(), caller_stdio[2].get()}};
             fctx.init_pid = res.state.pid;
+            // Each process's paths, fds, watches and sockets are made on a
+            // thread with its own credentials (one thread per distinct set).
+            UniqueFd root_fd(::open(fctx.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+            if (!root_fd) throw_errno("open the container root {}", fctx.root);
+            const pid_t userns_of = (idx.ns.flags & ns::ns_user) ? res.state.pid : 0;
+            std::vector<std::unique_ptr<files::AsTask>> as_tasks;
+            auto as_task_for = [&](const ProcessState& p) -> files::AsTask& {
+                auto creds = host_credentials(p, userns_of);
+                for (auto& a : as_tasks)
+                    if (a->credentials() == creds) return *a;
+                return *as_tasks.emplace_back(std::make_unique<files::AsTask>(std::move(creds)));
+            };
             std::vector<files::FdTable> tables;
             for (size_t i = 0; i < idx.processes.size(); ++i) {
                 if (i > 0 && !reader.next()) fail("image {} changed while it was being restored", image_file);
                 reader.skip_payload();  // the process state, decoded by the first pass
+                fctx.as_task = &as_task_for(idx.processes[i]);
+                check_task_paths(idx.processes[i], *fctx.as_task, root_fd.get());
                 tables.push_back(files::read_fds(reader, fctx));
             }
+            fctx.as_task = nullptr;
+            as_tasks.clear();
             procs = restore_tree_streamed(SeizedProcess(res.state.pid, SeizeMode::restore), idx, reader, image_fd.get(), timings,
                                           [&](size_t i, SeizedProcess& p) {
                                               Injector inj(p.live_tid());
