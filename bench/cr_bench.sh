@@ -77,7 +77,7 @@ for mib in "${SIZES[@]}"; do
     ckpt_ms=$WALL_MS ckpt_rss=$((PEAK_KB / 1024)) ckpt_cpu=$CPU_MS
     frozen_us=$(crit decode -i "$IMG.work/stats-dump" 2>/dev/null | grep -o '"frozen_time": *[0-9]*' | grep -o '[0-9]*$' || echo 0)
     img_mib=$(($(stat -c %s "$IMG/myrt.img") >> 20))
-    rt delete "$ID"
+    # the checkpoint removed the container (as runc does): nothing to delete
     sync
     timed "$MYRT" --root "$STATE" restore -d --bundle "$B" --image-path "$IMG" --work-path "$IMG.rwork" "$ID"
     rst_ms=$WALL_MS rst_rss=$((PEAK_KB / 1024)) rst_cpu=$CPU_MS
