@@ -96,6 +96,12 @@ void apply_blkio_v1(const std::string& dir, const spec::BlockIoResources& b) {
     bool plain = fs::exists(dir, "blkio.weight");
     std::string weight_file = plain ? "blkio.weight" : "blkio.bfq.weight";
     std::string weight_device_file = plain ? "blkio.weight_device" : "blkio.bfq.weight_device";
+    // Weights exist only with a proportional scheduler (CFQ, or BFQ on a disk that uses it).
+    bool wants_weight = (b.weight && *b.weight != 0) ||
+                        std::any_of(b.weight_device.begin(), b.weight_device.end(), [](auto& d) { return d.weight.has_value(); });
+    if (wants_weight && !plain && !fs::exists(dir, "blkio.bfq.weight"))
+        fail("linux.resources.blockIO weights cannot be set on this host: {} has neither blkio.weight nor "
+             "blkio.bfq.weight (no disk uses the BFQ I/O scheduler)", dir);
     if (b.weight && *b.weight != 0) fs::write(dir, weight_file, std::to_string(*b.weight));
     if (b.leaf_weight && *b.leaf_weight != 0) {
         if (fs::exists(dir, "blkio.leaf_weight")) fs::write(dir, "blkio.leaf_weight", std::to_string(*b.leaf_weight));

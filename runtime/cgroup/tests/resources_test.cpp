@@ -115,13 +115,31 @@ TEST_F(Resources, CpuCpusetAndPidsReadBack) {
 
 TEST_F(Resources, BlkioWeightReadsBack) {
     cg_.create();
+    std::string dir = cg_.path_in("blkio");
+    if (!cfs::exists(dir, "blkio.weight") && !cfs::exists(dir, "blkio.bfq.weight"))
+        GTEST_SKIP() << "host has no blkio weight file (no disk uses the BFQ scheduler): " << dir;
     myrt::spec::Resources r;
     r.block_io = myrt::spec::BlockIoResources{};
     r.block_io->weight = 500;
     cg_.apply(r);
-    std::string dir = cg_.path_in("blkio");
     std::string file = cfs::exists(dir, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
     EXPECT_EQ(cfs::trim(cfs::read(dir, file)), "500");
+}
+
+TEST_F(Resources, BlkioWeightWithoutSchedulerSupportIsAClearError) {
+    cg_.create();
+    std::string dir = cg_.path_in("blkio");
+    if (cfs::exists(dir, "blkio.weight") || cfs::exists(dir, "blkio.bfq.weight"))
+        GTEST_SKIP() << "host can set blkio weights: the refusal cannot be shown here";
+    myrt::spec::Resources r;
+    r.block_io = myrt::spec::BlockIoResources{};
+    r.block_io->weight = 500;
+    try {
+        cg_.apply(r);
+        FAIL() << "a weight the host cannot set was accepted";
+    } catch (const myrt::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("blockIO weights cannot be set"), std::string::npos) << e.what();
+    }
 }
 
 TEST_F(Resources, DevicesV1ReadBack) {
