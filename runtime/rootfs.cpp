@@ -161,6 +161,9 @@ void prepare_root_mount(const RootfsPlan& plan) {
     // cut the container's mounts off from the host before any is made);
     // shared and unbindable are applied again to the container's own root
     // once it is "/" (finalize_rootfs), where they concern only the container.
+    // Unbindable is private too, but not yet: an unbindable "/" (or tree) would
+    // refuse the binds of the rootfs and of the cgroup view that come next.
+    if (root_flags & MS_UNBINDABLE) root_flags = MS_PRIVATE | MS_REC;
     do_mount("", "/", "", root_flags, "");
     make_rootfs_parent_unshared(plan.rootfs, root_flags);
     // pivot_root needs the new root to be a mount point of its own.
