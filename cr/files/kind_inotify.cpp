@@ -182,6 +182,8 @@ public:
             if (!sh || sh->type != static_cast<uint32_t>(img::RecordType::string) || sh->objref != objref)
                 r.fail_at("INOTIFY objref {}: expected the path of watch {} in a STRING", objref, wr.wd);
             list.push_back({wr, r.read_string()});
+            if (auto why = non_canonical_reason(list.back().path))
+                r.fail_at("INOTIFY objref {}: watched path {} is not one a checkpoint writes: {}", objref, list.back().path, *why);
             last = wr.wd;
         }
         // The instance and every watch are made with the task's credentials:

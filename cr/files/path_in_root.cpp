@@ -2,6 +2,8 @@
 
 #include "util/error.hpp"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
@@ -26,6 +28,21 @@ UniqueFd open_in_root(int root_fd, std::string_view path, int flags, mode_t mode
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     long rc = ::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how);
     return UniqueFd(rc < 0 ? -1 : static_cast<int>(rc));
+}
+
+std::optional<std::string> non_canonical_reason(std::string_view path) {
+    if (!path.starts_with('/')) return "it is not an absolute path";
+    if (path.find('\0') != std::string_view::npos) return "it holds a NUL byte";
+    if (path == "/") return std::nullopt;
+    size_t pos = 1;
+    while (true) {
+        size_t slash = path.find('/', pos);
+        std::string_view part = path.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos);
+        if (part.empty()) return "it has an empty component (\"//\" or a trailing \"/\")";
+        if (part == "." || part == "..") return fmt::format("it has a \"{}\" component", part);
+        if (slash == std::string_view::npos) return std::nullopt;
+        pos = slash + 1;
+    }
 }
 
 std::string root_prefix(const std::string& root) {

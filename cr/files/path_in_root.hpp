@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,11 @@ namespace myrt::cr::files {
 // Opens `path` (absolute or not, taken relative to the root) below `root_fd`.
 // Returns an invalid fd with errno set on failure.
 UniqueFd open_in_root(int root_fd, std::string_view path, int flags, mode_t mode = 0);
+
+// A checkpoint writes paths as the kernel prints them (readlink of /proc
+// links): absolute, with no empty, "." or ".." component. Anything else in an
+// image is forged; returns why `path` is not such a path, or nothing.
+std::optional<std::string> non_canonical_reason(std::string_view path);
 
 // The root directory as a path the checkpointer's readlink output starts with:
 // the target of a /proc/PID/root link, or the canonical form of a plain path.

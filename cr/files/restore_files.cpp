@@ -182,6 +182,8 @@ OpenDescription open_file(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
         r.fail_at("FILE objref {}: expected its path in a STRING record", objref);
     std::string path = r.read_string();
     if (path.find('\0') != std::string::npos) r.fail_at("FILE objref {}: path holds a NUL byte", objref);
+    if (auto why = non_canonical_reason(path))
+        r.fail_at("FILE objref {}: path {} is not one a checkpoint writes: {}", objref, path, *why);
     OpenDescription d;
     d.flags = rec.flags;
     if (rec.kind == img::file_kind_deleted) {

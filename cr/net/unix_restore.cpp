@@ -226,8 +226,12 @@ private:
                 connect_name(fds_.at(s.id).get(), p.name, describe(s));
             } else if (s.has(img::unix_flag_external_peer) && !s.peer_name.empty()) {
                 // Outside peers are reconnected by name when the name is there again; else left unconnected.
+                // The connect runs with the task's credentials: a socket it may not reach is refused, not skipped.
                 Address a = address_of(s.peer_name);
-                (void)::connect(fds_.at(s.id).get(), reinterpret_cast<sockaddr*>(&a.sun), a.len);
+                if (::connect(fds_.at(s.id).get(), reinterpret_cast<sockaddr*>(&a.sun), a.len) < 0 &&
+                    (errno == EACCES || errno == EPERM))
+                    throw_errno("restoring {}: its task may not connect to its outside peer {}", describe(s),
+                                printable_name(s.peer_name));
             }
         }
     }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cr/files/path_in_root.hpp"
 #include "cr/ns/ns_state.hpp"
 #include "runtime/security/capabilities.hpp"
 #include "runtime/security/seccomp.hpp"
@@ -132,6 +133,20 @@ void check_memory(int32_t pid, const ProcessState& p, const BundleGrants& g, con
              pid, locked, describe_limit(limit), describe_limit(g.rlimits[RLIMIT_MEMLOCK].rlim_max));
 }
 
+// The paths of the process section, as a checkpoint writes them (readlink of
+// /proc links): a forged "..", a relative path or "//" is refused before any
+// lookup, wherever it would resolve.
+void check_paths(int32_t pid, const ProcessState& p) {
+    auto check_one = [&](const std::string& path, const std::string& what) {
+        if (auto why = files::non_canonical_reason(path))
+            fail("process {} of the image: its {} {} is not a path a checkpoint writes: {}", pid, what, path, *why);
+    };
+    check_one(p.cwd, "working directory");
+    if (!p.root.empty()) check_one(p.root, "root");
+    for (const auto& v : p.vmas)
+        if (v.is_file() && !v.rec.deleted) check_one(v.path, fmt::format("mapping at {:#x}", v.rec.start));
+}
+
 }  // namespace
 
 bool BundleGrants::can_be_root() const { return uid == 0 || has(CAP_SETUID); }
@@ -227,6 +242,7 @@ void check_image_against_bundle(const ImageIndex& idx, const spec::Config& confi
         check_securebits(pid, c.securebits, g);
         check_rlimits(pid, p.core, g);
         check_memory(pid, p, g, host);
+        check_paths(pid, p);
         if (g.no_new_privs && !c.no_new_privs)
             fail("process {} of the image lacks no_new_privs, which the bundle sets", pid);
         if (config.linux.seccomp && p.seccomp.empty())

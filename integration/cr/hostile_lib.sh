@@ -21,8 +21,9 @@ hostile_bundle() {
     chown 1000:1000 "$B/rootfs/data" "$B.shared"
 }
 
-# hostile_start: runs the container, waits until its object is set up and
-# checkpoints it (the container is gone after); the image is $IMG.
+# hostile_start [CHECKPOINT_FLAGS...]: runs the container, waits until its
+# object is set up and checkpoints it (the container is gone after); the image
+# is $IMG.
 hostile_start() {
     rm -f "$B.shared/ready" "$B.shared/result"
     new_id ID
@@ -30,8 +31,9 @@ hostile_start() {
     wait_file "$B.shared/ready" 20
     [ "$(cat "$B.shared/ready")" = PASS ] || fail "workload setup: $(cat "$B.shared/ready")"
     IMG=$TEST_TMP/img
+    ORIG_IMG=""
     rm -rf "$IMG" "$IMG.work" "$IMG.rwork"
-    cr_checkpoint "$ID" "$IMG" || fail "checkpoint: $(cat "$TEST_TMP/ckpt.err")"
+    cr_checkpoint "$ID" "$IMG" "$@" || fail "checkpoint: $(cat "$TEST_TMP/ckpt.err")"
     rt delete "$ID" >/dev/null 2>&1 || rt delete --force "$ID" >/dev/null 2>&1
 }
 
@@ -64,4 +66,27 @@ restores() {
     cr_verify "$ID" "$B.shared"
     pass "$1: restored and checked"
     rt delete --force "$ID" >/dev/null 2>&1
+}
+
+# forged NAME EDIT...: $IMG becomes a copy of the checkpointed image ($ORIG_IMG,
+# set by the first call) with image_forge's EDITs applied, checksums recomputed.
+forged() {
+    [ -x "${IMAGE_FORGE:-}" ] || skip "needs the image_forge helper (IMAGE_FORGE, built by CMake)"
+    local name=$1
+    shift
+    ORIG_IMG=${ORIG_IMG:-$IMG}
+    IMG=$TEST_TMP/forged
+    rm -rf "$IMG" "$IMG.work" "$IMG.rwork"
+    mkdir -p "$IMG"
+    "$IMAGE_FORGE" edit "$ORIG_IMG/myrt.img" "$IMG/myrt.img" "$@" 2>"$TEST_TMP/forge.err" ||
+        fail "$name: image_forge $*: $(cat "$TEST_TMP/forge.err")"
+}
+
+# original: $IMG is the checkpointed image again.
+original() { IMG=${ORIG_IMG:-$IMG}; }
+
+# image_show JQ: JQ applied to image_forge's view of the checkpointed image.
+image_show() {
+    [ -x "${IMAGE_FORGE:-}" ] || skip "needs the image_forge helper (IMAGE_FORGE, built by CMake)"
+    "$IMAGE_FORGE" show "${ORIG_IMG:-$IMG}/myrt.img" | jq -r "$1"
 }

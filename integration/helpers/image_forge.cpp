@@ -8,7 +8,7 @@
 //   image_forge show IMAGE                    JSON of the sections (jq-able)
 //   image_forge edit IN OUT EDIT...           IN and OUT may be the same file
 //
-// EDIT is TARGET.FIELD=VALUE, applied in order (numbers in decimal or 0x hex):
+// EDIT is TARGET.FIELD=VALUE, applied in order (numbers in decimal, 0x hex or 0 octal):
 //   process[N].uid / gid=V            all four ids (real, effective, saved, fs)
 //   process[N].uid[I] / gid[I]=V      one of them (0 real .. 3 fs)
 //   process[N].groups=G,G,...         supplementary groups ("" = none)
@@ -29,11 +29,18 @@
 //                                     with its files records and memory
 //   process[N].pages.add=ADDR:COUNT   a PAGES record of COUNT zero pages at ADDR (in its memory)
 //   tmpfs[N].uid / gid / mode=V       the Nth tmpfs entry
+//   tmpfs[N].mount / path=TEXT
 //   ns.hostname=NAME
+//   TYPE[N].FIELD=V                   a field of the Nth record of a fixed-layout type, in image order:
+//     file[N]: kind flags pos pipe_objref size rdev mode, and path (the STRING after it)
+//     unix_socket[N]: type state flags shutdown backlog, and name / peer_name (text, length set too)
+//     unix_message[N]: sender_id, and sender_name
+//     inotify_watch[N]: mask wd, and path (the STRING after it)
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -124,6 +131,9 @@ uint64_t number(const std::string& s) {
     if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         base = 16;
         b += 2;
+    } else if (s.size() > 1 && s[0] == '0') {
+        base = 8;  // modes: 04755
+        b += 1;
     }
     auto [p, ec] = std::from_chars(b, e, v, base);
     if (ec != std::errc() || p != e || b == e) fail("not a number: \"{}\"", s);
@@ -367,6 +377,90 @@ void edit_process(Image& img, size_t index, const std::string& field, const std:
     rec.h.len = rec.payload.size();
 }
 
+// A field of a fixed-layout record: where it is and how wide; width 0 marks
+// a name (char array) whose length field sits at `len_offset`.
+struct FieldSlot {
+    size_t offset, width, len_offset = 0;
+};
+struct RecordLayout {
+    image::RecordType type;
+    size_t size;
+    std::map<std::string, FieldSlot> fields;
+    bool path_follows = false;  // a STRING record follows with the path
+};
+
+#define MYRT_SLOT(T, f) FieldSlot{offsetof(T, f), sizeof(T::f)}
+#define MYRT_NAME(T, f, len) FieldSlot{offsetof(T, f), 0, offsetof(T, len)}
+const std::map<std::string, RecordLayout>& record_layouts() {
+    using image::FileRecord, image::UnixSocketRecord, image::UnixMessageRecord, image::InotifyWatchRecord;
+    static const std::map<std::string, RecordLayout> layouts = {
+        {"file",
+         {image::RecordType::file, sizeof(FileRecord),
+          {{"kind", MYRT_SLOT(FileRecord, kind)}, {"flags", MYRT_SLOT(FileRecord, flags)}, {"pos", MYRT_SLOT(FileRecord, pos)},
+           {"pipe_objref", MYRT_SLOT(FileRecord, pipe_objref)}, {"size", MYRT_SLOT(FileRecord, size)},
+           {"rdev", MYRT_SLOT(FileRecord, rdev)}, {"mode", MYRT_SLOT(FileRecord, mode)}},
+          true}},
+        {"unix_socket",
+         {image::RecordType::unix_socket, sizeof(UnixSocketRecord),
+          {{"type", MYRT_SLOT(UnixSocketRecord, type)}, {"state", MYRT_SLOT(UnixSocketRecord, state)},
+           {"flags", MYRT_SLOT(UnixSocketRecord, flags)}, {"shutdown", MYRT_SLOT(UnixSocketRecord, shutdown)},
+           {"backlog", MYRT_SLOT(UnixSocketRecord, backlog)},
+           {"name", MYRT_NAME(UnixSocketRecord, name, name_len)},
+           {"peer_name", MYRT_NAME(UnixSocketRecord, peer_name, peer_name_len)}}}},
+        {"unix_message",
+         {image::RecordType::unix_message, sizeof(UnixMessageRecord),
+          {{"sender_id", MYRT_SLOT(UnixMessageRecord, sender_id)},
+           {"sender_name", MYRT_NAME(UnixMessageRecord, sender_name, sender_name_len)}}}},
+        {"inotify_watch",
+         {image::RecordType::inotify_watch, sizeof(InotifyWatchRecord),
+          {{"mask", MYRT_SLOT(InotifyWatchRecord, mask)}, {"wd", MYRT_SLOT(InotifyWatchRecord, wd)}},
+          true}},
+    };
+    return layouts;
+}
+#undef MYRT_SLOT
+#undef MYRT_NAME
+
+void set_string_record(Record& rec, const std::string& text) {
+    rec.payload.resize(text.size() + 1);
+    std::memcpy(rec.payload.data(), text.c_str(), text.size() + 1);
+    rec.h.len = rec.payload.size();
+}
+
+void edit_record(Image& img, const RecordLayout& layout, const std::string& type, size_t index, const std::string& field,
+                 const std::string& value) {
+    size_t seen = 0, at = img.records.size();
+    for (size_t i = 0; i < img.records.size(); ++i)
+        if (img.records[i].h.type == static_cast<uint32_t>(layout.type) && seen++ == index) {
+            at = i;
+            break;
+        }
+    if (at == img.records.size()) fail("the image has {} {} records, not {}", seen, type, index + 1);
+    Record& rec = img.records[at];
+    if (rec.payload.size() != layout.size) fail("{} record {} has {} bytes, not {}", type, index, rec.payload.size(), layout.size);
+    if (field == "path" && layout.path_follows) {
+        if (at + 1 >= img.records.size() || img.records[at + 1].h.type != static_cast<uint32_t>(image::RecordType::string))
+            fail("{} record {} is not followed by its path", type, index);
+        return set_string_record(img.records[at + 1], value);
+    }
+    auto f = layout.fields.find(field);
+    if (f == layout.fields.end()) fail("unknown {} field \"{}\"", type, field);
+    const FieldSlot& slot = f->second;
+    if (slot.width == 0) {
+        // A name: bytes and their length; "@x" is the abstract name "\0x".
+        std::string text = value.starts_with('@') ? std::string(1, '\0') + value.substr(1) : value;
+        if (text.size() > image::unix_name_max) fail("{} longer than {} bytes", field, image::unix_name_max);
+        std::memset(rec.payload.data() + slot.offset, 0, image::unix_name_max);
+        std::memcpy(rec.payload.data() + slot.offset, text.data(), text.size());
+        auto len = static_cast<uint32_t>(text.size());
+        std::memcpy(rec.payload.data() + slot.len_offset, &len, sizeof len);
+        return;
+    }
+    uint64_t v = number(value);
+    // Little-endian: the low `width` bytes of the value.
+    std::memcpy(rec.payload.data() + slot.offset, &v, slot.width);
+}
+
 void edit_tmpfs(Image& img, size_t index, const std::string& field, const std::string& value) {
     auto entries = section_indexes(img, driver::section::tmpfs_entry);
     if (index >= entries.size()) fail("the image has {} tmpfs entries", entries.size());
@@ -375,6 +469,8 @@ void edit_tmpfs(Image& img, size_t index, const std::string& field, const std::s
     if (field == "uid") e.uid = static_cast<uint32_t>(number(value));
     else if (field == "gid") e.gid = static_cast<uint32_t>(number(value));
     else if (field == "mode") e.mode = static_cast<uint32_t>(number(value));
+    else if (field == "mount") e.mount = value;
+    else if (field == "path") e.path = value;
     else fail("unknown tmpfs field \"{}\"", field);
     rec.payload = driver::encode_tmpfs_entry(e);
     rec.h.len = rec.payload.size();
@@ -388,6 +484,12 @@ void edit(Image& img, const std::string& spec) {
         if (m[1] == "process") edit_process(img, index, m[3], m[4]);
         else edit_tmpfs(img, index, m[3], m[4]);
         return;
+    }
+    static const std::regex typed(R"((\w+)\[(\d+)\]\.([^=]+)=(.*))");
+    if (std::regex_match(spec, m, typed)) {
+        const auto& layouts = record_layouts();
+        if (auto l = layouts.find(m[1]); l != layouts.end())
+            return edit_record(img, l->second, m[1], std::stoul(m[2]), m[3], m[4]);
     }
     if (spec.rfind("ns.hostname=", 0) == 0) {
         auto ns_at = section_indexes(img, driver::section::ns);
@@ -452,6 +554,38 @@ nlohmann::json show(const Image& img) {
                          {"uid", e.uid}, {"gid", e.gid}, {"size", e.size}});
     }
     out["tmpfs"] = tmpfs;
+    // The records edit_record reaches, by type, in image order.
+    json files = json::array(), sockets = json::array(), messages = json::array();
+    auto text_after = [&](size_t i) {
+        if (i + 1 < img.records.size() && img.records[i + 1].h.type == static_cast<uint32_t>(image::RecordType::string)) {
+            const auto& p = img.records[i + 1].payload;
+            return std::string(reinterpret_cast<const char*>(p.data()), strnlen(reinterpret_cast<const char*>(p.data()), p.size()));
+        }
+        return std::string();
+    };
+    auto name_of = [](const char* n, uint32_t len) { return std::string(n, std::min<uint32_t>(len, image::unix_name_max)); };
+    for (size_t i = 0; i < img.records.size(); ++i) {
+        const auto& r = img.records[i];
+        if (r.h.type == static_cast<uint32_t>(image::RecordType::file) && r.payload.size() == sizeof(image::FileRecord)) {
+            image::FileRecord f{};
+            std::memcpy(&f, r.payload.data(), sizeof f);
+            files.push_back({{"kind", f.kind}, {"flags", f.flags}, {"mode", f.mode}, {"rdev", f.rdev}, {"path", text_after(i)}});
+        } else if (r.h.type == static_cast<uint32_t>(image::RecordType::unix_socket) &&
+                   r.payload.size() == sizeof(image::UnixSocketRecord)) {
+            image::UnixSocketRecord u{};
+            std::memcpy(&u, r.payload.data(), sizeof u);
+            sockets.push_back({{"type", u.type}, {"state", u.state}, {"flags", u.flags}, {"name", name_of(u.name, u.name_len)},
+                               {"peer_name", name_of(u.peer_name, u.peer_name_len)}});
+        } else if (r.h.type == static_cast<uint32_t>(image::RecordType::unix_message) &&
+                   r.payload.size() == sizeof(image::UnixMessageRecord)) {
+            image::UnixMessageRecord u{};
+            std::memcpy(&u, r.payload.data(), sizeof u);
+            messages.push_back({{"len", u.len}, {"sender_id", u.sender_id}, {"sender_name", name_of(u.sender_name, u.sender_name_len)}});
+        }
+    }
+    out["file"] = files;
+    out["unix_socket"] = sockets;
+    out["unix_message"] = messages;
     return out;
 }
 

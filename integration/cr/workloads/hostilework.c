@@ -11,7 +11,13 @@
  *   listen PATH              a stream listener bound at PATH
  *   dgram PATH               a datagram socket bound at PATH with SO_PASSCRED,
  *                            holding a datagram it sent itself: after restore
- *                            its SCM_CREDENTIALS must name no one but this task */
+ *                            its SCM_CREDENTIALS must name no one but this task
+ *   connect PATH             a datagram socket connected to PATH (a host
+ *                            daemon's socket: checkpointed with --ext-unix-sk);
+ *                            after restore a send to its peer must work
+ *   fifo PATH                a named FIFO made at PATH, open read-write, one
+ *                            byte in flight
+ *   tmpfs-file PATH          a file of 0755 in a tmpfs, read back after restore */
 #define _GNU_SOURCE
 #include "workload.h"
 
@@ -71,6 +77,17 @@ int main(int argc, char **argv) {
         if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0 ||
             sendto(fd2, "hello", 5, 0, (struct sockaddr *)&a, sizeof a) != 5)
             bad("datagram in flight");
+    } else if (!strcmp(mode, "connect")) {
+        fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) bad("connect");
+    } else if (!strcmp(mode, "fifo")) {
+        if (mkfifo(path, 0600) != 0 || (fd = open(path, O_RDWR)) < 0 || write(fd, "F", 1) != 1) bad("fifo");
+    } else if (!strcmp(mode, "tmpfs-file")) {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+        if (fd < 0 || write(fd, "TMPFS", 5) != 5 || fchmod(fd, 0755) != 0) bad("tmpfs file");
+        if (fd >= 0) close(fd);
     } else {
         return 2;
     }
@@ -121,6 +138,14 @@ int main(int argc, char **argv) {
                              (int)u.uid, (int)u.gid);
             }
         }
+    }
+    if (!strcmp(mode, "connect")) {
+        if (send(fd, "after", 5, 0) != 5) bad("a send to the peer after restore");
+    } else if (!strcmp(mode, "fifo")) {
+        if (read(fd, buf, 1) != 1 || buf[0] != 'F') bad("the FIFO's byte after restore");
+    } else if (!strcmp(mode, "tmpfs-file")) {
+        int t = open(path, O_RDONLY);
+        if (t < 0 || read(t, buf, 5) != 5 || strncmp(buf, "TMPFS", 5) != 0) bad("the tmpfs file after restore");
     }
     put_file("/shared/result", verdict);
     for (;;) pause();
