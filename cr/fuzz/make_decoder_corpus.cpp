@@ -5,37 +5,23 @@
 #include <sys/socket.h>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <netinet/tcp.h>
 
 #include "cr/driver/codec.hpp"
 #include "cr/driver/sections.hpp"
+#include "cr/fuzz/corpus_writer.hpp"
 #include "cr/fuzz/decoder_targets.hpp"
-#include "cr/image/host_info.hpp"
 #include "cr/image/record_writer.hpp"
 #include "cr/net/unix_table.hpp"
-#include "cr/transport/memory_stream.hpp"
 
 using namespace myrt::cr;
 
 namespace {
 
 void save(const std::filesystem::path& dir, const std::string& name, fuzz::Target t, const std::vector<std::byte>& bytes) {
-    std::ofstream out(dir / name, std::ios::binary);
-    char first = static_cast<char>(t);
-    out.write(&first, 1);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::vector<std::byte> stream(const std::function<void(image::RecordWriter&)>& body) {
-    transport::MemorySink sink;
-    image::RecordWriter w(sink);
-    w.write_head(image::make_head(0));
-    body(w);
-    w.finish();
-    return sink.bytes();
+    fuzz::save_seed(dir, name, bytes, static_cast<uint8_t>(t));
 }
 
 ProcessState sample_process() {
@@ -141,7 +127,7 @@ net::UnixTable sample_table() {
 // HEAD, namespaces, a tmpfs file, optionally the IPC section, one process
 // with a PAGES record inside its anonymous VMA, its memory end, TAIL.
 std::vector<std::byte> container_image(bool with_ipc) {
-    return stream([&](image::RecordWriter& w) {
+    return fuzz::image_stream([&](image::RecordWriter& w) {
         w.write_buffer(driver::encode_namespaces(sample_namespaces()), driver::section::ns);
         w.write_buffer(driver::encode_tmpfs_entry(sample_tmpfs()), driver::section::tmpfs_entry);
         w.write_buffer(std::as_bytes(std::span("hello", 5)), driver::section::tmpfs_data);
@@ -167,9 +153,9 @@ int main(int argc, char** argv) try {
     save(dir, "process", fuzz::Target::process, driver::encode_process(sample_process()));
     save(dir, "namespaces", fuzz::Target::namespaces, driver::encode_namespaces(sample_namespaces()));
     save(dir, "tmpfs-entry", fuzz::Target::tmpfs_entry, driver::encode_tmpfs_entry(sample_tmpfs()));
-    save(dir, "ipc-section", fuzz::Target::ipc, stream(ipc_section));
+    save(dir, "ipc-section", fuzz::Target::ipc, fuzz::image_stream(ipc_section));
     auto table = sample_table();
-    auto table_stream = stream([&](image::RecordWriter& w) { net::write_table(table, fuzz::unix_table_objref, w); });
+    auto table_stream = fuzz::image_stream([&](image::RecordWriter& w) { net::write_table(table, fuzz::unix_table_objref, w); });
     std::vector<std::byte> unix_seed = {std::byte{static_cast<uint8_t>(table.size())}, std::byte{0}};
     unix_seed.insert(unix_seed.end(), table_stream.begin(), table_stream.end());
     save(dir, "unix-table", fuzz::Target::unix_table, unix_seed);
