@@ -213,6 +213,14 @@ void check_image_against_bundle(const ImageIndex& idx, const spec::Config& confi
         fail("the bundle does not match the image: the image's container had its own {} namespaces, the bundle "
              "creates {}",
              ns::describe_flags(idx.ns.flags & compared), ns::describe_flags(bundle_ns & compared));
+    // The ids of the image are checked as the container saw them; with a user
+    // namespace they mean something only under the same maps, and the image
+    // does not record them (a checkpoint refuses such containers today), so
+    // which host ids its uid 0 was cannot be told.
+    if (idx.ns.flags & ns::ns_user)
+        fail("the image's container had its own user namespace, but the image does not record its uid and gid maps: "
+             "it cannot be checked that the bundle's linux.uidMappings and linux.gidMappings are the same, so it is "
+             "not restored");
     if (!config.process) fail("the bundle's config.json has no process: it cannot be a checkpointed container's");
     if (g.pids_limit > 0) {
         uint64_t tasks = 0;

@@ -31,6 +31,7 @@
 //   tmpfs[N].uid / gid / mode=V       the Nth tmpfs entry
 //   tmpfs[N].mount / path=TEXT
 //   ns.hostname=NAME
+//   ns.flags=V                        the namespaces the container had of its own (cr/ns/ns_state.hpp NsFlag)
 //   TYPE[N].FIELD=V                   a field of the Nth record of a fixed-layout type, in image order:
 //     file[N]: kind flags pos pipe_objref size rdev mode, and path (the STRING after it)
 //     unix_socket[N]: type state flags shutdown backlog, and name / peer_name (text, length set too)
@@ -491,12 +492,13 @@ void edit(Image& img, const std::string& spec) {
         if (auto l = layouts.find(m[1]); l != layouts.end())
             return edit_record(img, l->second, m[1], std::stoul(m[2]), m[3], m[4]);
     }
-    if (spec.rfind("ns.hostname=", 0) == 0) {
+    if (spec.rfind("ns.hostname=", 0) == 0 || spec.rfind("ns.flags=", 0) == 0) {
         auto ns_at = section_indexes(img, driver::section::ns);
         if (ns_at.empty()) fail("the image has no namespaces section");
         auto& rec = img.records[ns_at[0]];
         auto st = driver::decode_namespaces(rec.payload);
-        st.hostname = spec.substr(12);
+        if (spec[3] == 'h') st.hostname = spec.substr(12);
+        else st.flags = static_cast<uint32_t>(number(spec.substr(9)));
         rec.payload = driver::encode_namespaces(st);
         rec.h.len = rec.payload.size();
         return;
@@ -554,6 +556,10 @@ nlohmann::json show(const Image& img) {
                          {"uid", e.uid}, {"gid", e.gid}, {"size", e.size}});
     }
     out["tmpfs"] = tmpfs;
+    if (auto ns_at = section_indexes(img, driver::section::ns); !ns_at.empty()) {
+        auto st = driver::decode_namespaces(img.records[ns_at[0]].payload);
+        out["ns"] = {{"flags", st.flags}, {"hostname", st.hostname}};
+    }
     // The records edit_record reaches, by type, in image order.
     json files = json::array(), sockets = json::array(), messages = json::array();
     auto text_after = [&](size_t i) {
