@@ -7,7 +7,9 @@
 # itself, so the restore is refused naming the socket and leaves nothing
 # behind (it used to leave the socket unconnected and go on); a forged image
 # that points the socket at root's socket in another root-only directory is
-# refused the same way; given back, the image restores connected.
+# refused the same way; given back, the image restores connected. A datagram
+# in flight whose sender is forged to a name in that root-only directory is
+# refused too: its stand-in sender is bound there with the task's credentials.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/cr_lib.sh"
 source "$(dirname "$0")/hostile_lib.sh"
@@ -46,3 +48,14 @@ refused "a forged peer in a root-only directory" "$SOCKS/rootonly/dsock" "may no
 
 original
 restores "connected again once the directory is open to the task"
+
+# A datagram in flight from a forged, gone sender named in root's directory.
+MINE=$SOCKS/mine
+mkdir -p "$MINE" && chown 1000:1000 "$MINE"
+set_args "$B" /bin/hostilework dgram "$MINE/dg"
+hostile_start
+forged root-only-sender 'unix_message[0].sender_id=0' "unix_message[0].sender_name=$SOCKS/rootonly/sender"
+refused "a datagram from a sender forged into a root-only directory" "$SOCKS/rootonly/sender" "Permission denied"
+[ ! -e "$SOCKS/rootonly/sender" ] || fail "the refused restore left a socket in root's directory"
+original
+restores "the unedited datagram image"
