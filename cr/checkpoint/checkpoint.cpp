@@ -22,6 +22,7 @@
 #include "cr/image/record_writer.hpp"
 #include "cr/ipc/dump_ipc.hpp"  // cr/ipc
 #include "cr/memory/dump_memory.hpp"
+#include "cr/net/inet_socket.hpp"  // cr/net
 #include "cr/net/unix_socket.hpp"  // cr/net
 #include "cr/ns/ns_state.hpp"
 #include "cr/ns/tmpfs_contents.hpp"
@@ -192,6 +193,15 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         log.line(fmt::format("checkpoint of container {} (init pid {}) into {}", opts.id, st.pid, opts.image_path));
         auto nsstate = ns::dump_namespaces(st.pid, ::getpid());
         log.line(fmt::format("own namespaces: {}", ns::describe_flags(nsstate.flags)));
+        // cr/net: a network namespace the bundle joined by path (CNI, Podman) is
+        // external, as in runc: not saved; the restore joins the one its bundle names.
+        bool netns_external = false;
+        for (auto& n : st.config.value("linux", nlohmann::json::object()).value("namespaces", nlohmann::json::array()))
+            if (n.value("type", "") == "network" && !n.value("path", "").empty()) netns_external = true;
+        if (netns_external && (nsstate.flags & ns::ns_net)) {
+            nsstate.flags &= ~ns::ns_net;
+            log.line("network namespace joined by path: external, not saved");
+        }
         if (!(nsstate.flags & ns::ns_pid))
             fail("not supported yet: checkpoint of container \"{}\" that shares the host's pid namespace", opts.id);
         if (nsstate.flags & ns::ns_user)
@@ -259,6 +269,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                                 {}};
         fctx.init_pid = st.pid;
         net::allow_external_unix_peers(fctx, opts.ext_unix_sk);  // cr/net
+        net::configure_inet_dump(fctx, opts.tcp_established, netns_external);  // cr/net
         std::vector<pid_t> tgids;
         for (auto& p : tree.processes()) {
             files::check_fds(p.live_tid(), fctx);
@@ -352,12 +363,14 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         log.flush();
 
         if (opts.leave_running) {
+            net::release_inet_dump(fctx);  // cr/net: connections out of repair mode before the tasks run
             freezer.finish();
             tree.detach();
         } else {
             // Frozen again before the detach, so no task runs a single
             // instruction past the dumped state; SIGKILL reaches frozen tasks.
             cg.freeze(cgroup::FreezerChoice::v2);
+            net::commit_inet_dump(fctx);  // cr/net: connections die in repair mode, peers see nothing
             tree.detach();
             cg.kill_all(SIGKILL);
             cg.thaw();

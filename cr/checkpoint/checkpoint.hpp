@@ -14,6 +14,7 @@ struct CheckpointOptions {
     std::string image_path = "checkpoint";  // created if missing; myrt.img, inventory.img
     std::string work_path;                  // dump.log, stats-dump; "" = image_path
     bool ext_unix_sk = false;               // cr/net: --ext-unix-sk, unix sockets with a peer outside are dumped
+    bool tcp_established = false;           // cr/net: --tcp-established, established TCP connections through TCP_REPAIR
     bool leave_running = false;
     bool shell_job = false;                 // cr/tty: --shell-job, the container's stdio may be the caller's terminal
     bool file_locks = false;                // --file-locks: save held file locks (else a held lock fails)

@@ -3,6 +3,7 @@
 #include "cr/driver/fd_kinds_all.hpp"
 
 #include "cr/files/fd_kind_ops.hpp"
+#include "cr/net/inet_socket.hpp"  // cr/net
 #include "cr/net/unix_socket.hpp"  // cr/net
 #include "cr/files/object_kinds.hpp"  // objects area
 #include "cr/tty/pty.hpp"             // cr/tty
@@ -17,7 +18,8 @@ void register_fd_kinds() {
     std::call_once(once, [] {
         [[maybe_unused]] auto& registry = files::FdKindRegistry::global();
         // registry.add(files::make_eventfd_kind());  -- one line per kind, as they come
-        registry.add(net::make_unix_socket_kind());  // cr/net: AF_UNIX sockets
+        registry.add(net::make_inet_socket_kind());  // cr/net: TCP and UDP sockets
+        registry.add(net::make_unix_socket_kind());  // cr/net: AF_UNIX and the sockets it refuses by family
         // --- objects (begin) ---
         registry.add(files::make_eventfd_kind());
         registry.add(files::make_epoll_kind());

@@ -4,12 +4,14 @@
 #include "util/error.hpp"
 
 #include <sys/statfs.h>  // cr/ipc
+#include <sys/xattr.h>   // cr/net: a socket's protocol
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -120,6 +122,12 @@ std::vector<OpenFd> scan_fds(pid_t pid) {
         fd.link = read_link(path);
         read_fdinfo(pid, fd);
         classify(fd);
+        // cr/net: the socket's protocol, so the unix and inet kinds can each claim theirs.
+        if (fd.link.starts_with("socket:[")) {
+            char proto[64] = {};
+            ssize_t n = ::getxattr(path.c_str(), "system.sockprotoname", proto, sizeof proto - 1);
+            if (n > 0) fd.sock_proto.assign(proto, ::strnlen(proto, static_cast<size_t>(n)));
+        }
         // cr/ipc: a POSIX queue descriptor looks like a regular file "/NAME";
         // it belongs to the mqueue fd kind (cr/ipc/mqueue_fd.cpp).
         if (struct statfs sfs {}; (fd.kind == FdKind::regular || fd.kind == FdKind::deleted) &&

@@ -24,6 +24,7 @@ struct OpenFd {
     int mnt_id = -1;        // fdinfo
     FdKind kind = FdKind::unsupported;
     std::string what;       // unsupported or extension: "eventfd", "socket", "pty"...
+    std::string sock_proto; // a socket: its protocol as sockfs names it ("TCP", "UDPv6", "UNIX-STREAM"...)
     const FdKindOps* ops = nullptr;  // extension: the kind that owns it
 };
 

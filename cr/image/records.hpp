@@ -86,6 +86,9 @@ enum class RecordType : uint32_t {
     unix_file = 700,     // UnixFileRecord (header.objref: the description): which socket of the table it is
     unix_socket = 701,   // UnixSocketRecord: one AF_UNIX socket of the container's table
     unix_message = 702,  // UnixMessageRecord: one message (or stream chunk) in a receive queue; a BUFFER follows
+    inet_file = 710,     // InetFileRecord (header.objref: the description): which socket of the inet table it is
+    inet_socket = 711,   // InetSocketRecord: one AF_INET/AF_INET6 TCP or UDP socket of the container
+    inet_message = 712,  // InetMessageRecord: a datagram or a TCP queue chunk; a BUFFER follows
     // --- cr/net (end) ---
 };
 
@@ -223,6 +226,92 @@ struct UnixMessageRecord {
     uint32_t reserved[2];      // zero
 };
 static_assert(sizeof(UnixMessageRecord) == 136);
+
+// AF_INET and AF_INET6 sockets (TCP and UDP): as for unix sockets, the first
+// description carries the whole table (docs/cr-net.md, "TCP and UDP").
+inline constexpr uint32_t file_kind_inet_socket = 41;
+
+struct InetFileRecord {
+    uint64_t sock_id;          // InetSocketRecord::id of this description
+    uint32_t nr_table;         // >0 only on the description that carries the table
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(InetFileRecord) == 16);
+
+inline constexpr uint32_t inet_flag_bound = 1u << 0;      // has a local port (bind, or the port connect/listen took)
+inline constexpr uint32_t inet_flag_connected = 1u << 1;  // UDP connect()ed, or a TCP connection
+inline constexpr uint32_t inet_flag_repair = 1u << 2;     // TCP connection saved through TCP_REPAIR (the tcp fields)
+inline constexpr uint32_t inet_flag_reconnect = 1u << 3;  // TCP client of a connection not yet accepted by listener_id:
+                                                          // restored by a real connect to it
+inline constexpr uint32_t inet_flag_locked = 1u << 4;     // input to this connection is dropped in the (external) netns
+                                                          // from the checkpoint until the restore (docs/cr-net.md)
+inline constexpr uint32_t inet_flag_timestamps = 1u << 5; // TCP options the connection negotiated
+inline constexpr uint32_t inet_flag_sack = 1u << 6;
+inline constexpr uint32_t inet_flag_wscale = 1u << 7;
+inline constexpr uint32_t known_inet_flags = (1u << 8) - 1;
+inline constexpr uint32_t inet_max_options = 40;
+
+inline constexpr uint32_t inet_queue_recv = 1;  // the receive queue (TCP) or one received datagram (UDP)
+inline constexpr uint32_t inet_queue_send = 2;  // TCP send queue: sent-unacknowledged bytes first, then unsent
+
+// One socket option: getsockopt's int (SO_LINGER: value = l_onoff, value2 = l_linger).
+struct InetOption {
+    int32_t level;
+    int32_t name;
+    int32_t value;
+    int32_t value2;
+};
+static_assert(sizeof(InetOption) == 16);
+
+struct InetSocketRecord {
+    uint64_t id;               // the socket's inode at checkpoint; unique and non-zero in the table
+    uint64_t listener_id;      // inet_flag_reconnect: the listener whose accept queue holds its connection
+    uint64_t reserved0;        // zero
+    uint32_t family;           // AF_INET or AF_INET6
+    uint32_t type;             // SOCK_STREAM or SOCK_DGRAM
+    uint32_t protocol;         // IPPROTO_TCP or IPPROTO_UDP
+    uint32_t state;            // TCP state (TCP_ESTABLISHED, TCP_LISTEN, TCP_CLOSE); UDP: TCP_CLOSE or TCP_ESTABLISHED
+    uint32_t flags;            // inet_flag_*
+    uint32_t shutdown;         // 1 receive, 2 send
+    uint32_t backlog;          // listen() backlog
+    uint32_t nr_messages;      // INET_MESSAGE records that follow
+    uint32_t sndbuf;           // SO_SNDBUF as getsockopt reports it
+    uint32_t rcvbuf;           // SO_RCVBUF
+    uint8_t local_addr[16];    // in_addr in the first 4 bytes for AF_INET
+    uint8_t remote_addr[16];
+    uint16_t local_port;       // host order
+    uint16_t remote_port;
+    uint32_t nr_options;       // used entries of options
+    // inet_flag_repair: what TCP_REPAIR reads
+    uint32_t snd_seq;          // TCP_QUEUE_SEQ of the send queue: the sequence number after its last byte
+    uint32_t rcv_seq;          // TCP_QUEUE_SEQ of the receive queue: the next byte expected
+    uint32_t send_len;         // bytes in the send queue (INET_MESSAGE inet_queue_send)
+    uint32_t unsent_len;       // the last of them never sent
+    uint32_t recv_len;         // bytes in the receive queue
+    uint32_t mss;              // TCP_MAXSEG
+    uint32_t snd_wscale;
+    uint32_t rcv_wscale;
+    uint32_t timestamp;        // TCP_TIMESTAMP
+    uint32_t snd_wl1;          // TCP_REPAIR_WINDOW
+    uint32_t snd_wnd;
+    uint32_t max_window;
+    uint32_t rcv_wnd;
+    uint32_t rcv_wup;
+    int64_t rcvtimeo_us;       // SO_RCVTIMEO, 0 = none
+    int64_t sndtimeo_us;       // SO_SNDTIMEO
+    InetOption options[inet_max_options];
+};
+static_assert(sizeof(InetSocketRecord) == 816);
+
+struct InetMessageRecord {
+    uint64_t len;              // bytes in the BUFFER that follows (<= max_buffer_len)
+    uint32_t queue;            // inet_queue_*
+    uint16_t sender_family;    // UDP: the address recvfrom() reports (AF_INET/AF_INET6), 0 = TCP chunk
+    uint16_t sender_port;
+    uint8_t sender_addr[16];
+    uint64_t reserved;         // zero
+};
+static_assert(sizeof(InetMessageRecord) == 40);
 // --- cr/net (end) ---
 
 // --- cr/files (begin): see docs/cr-files.md ---
@@ -505,6 +594,9 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::unix_file, "UNIX_FILE", PayloadShape::fixed, sizeof(UnixFileRecord), sizeof(UnixFileRecord), false},
     {RecordType::unix_socket, "UNIX_SOCKET", PayloadShape::fixed, sizeof(UnixSocketRecord), sizeof(UnixSocketRecord), false},
     {RecordType::unix_message, "UNIX_MESSAGE", PayloadShape::fixed, sizeof(UnixMessageRecord), sizeof(UnixMessageRecord), false},
+    {RecordType::inet_file, "INET_FILE", PayloadShape::fixed, sizeof(InetFileRecord), sizeof(InetFileRecord), false},
+    {RecordType::inet_socket, "INET_SOCKET", PayloadShape::fixed, sizeof(InetSocketRecord), sizeof(InetSocketRecord), false},
+    {RecordType::inet_message, "INET_MESSAGE", PayloadShape::fixed, sizeof(InetMessageRecord), sizeof(InetMessageRecord), false},
     // --- cr/net (end) ---
     // --- cr/files (begin) ---
     {RecordType::fd_table, "FD_TABLE", PayloadShape::fixed, sizeof(FdTableRecord), sizeof(FdTableRecord), false},
@@ -562,6 +654,9 @@ template <> struct PayloadOf<RecordType::pages> { using type = PagesRecord; };
 template <> struct PayloadOf<RecordType::unix_file> { using type = UnixFileRecord; };
 template <> struct PayloadOf<RecordType::unix_socket> { using type = UnixSocketRecord; };
 template <> struct PayloadOf<RecordType::unix_message> { using type = UnixMessageRecord; };
+template <> struct PayloadOf<RecordType::inet_file> { using type = InetFileRecord; };
+template <> struct PayloadOf<RecordType::inet_socket> { using type = InetSocketRecord; };
+template <> struct PayloadOf<RecordType::inet_message> { using type = InetMessageRecord; };
 // --- cr/net (end) ---
 // --- cr/files (begin) ---
 template <> struct PayloadOf<RecordType::fd_table> { using type = FdTableRecord; };

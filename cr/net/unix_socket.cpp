@@ -25,9 +25,13 @@ public:
     std::string_view name() const override { return "unix socket"; }
     uint32_t file_kind() const override { return kind; }
 
-    // Every socket: the family is only known from the socket itself, and the
-    // check names it when it is not AF_UNIX.
-    bool claims(const files::OpenFd& fd) const override { return fd.link.starts_with("socket:["); }
+    // Every socket but TCP and UDP (the inet kind's): the family is only known
+    // from the socket itself, and the check names it when it is not AF_UNIX.
+    bool claims(const files::OpenFd& fd) const override {
+        if (!fd.link.starts_with("socket:[")) return false;
+        const std::string& p = fd.sock_proto;
+        return p != "TCP" && p != "TCPv6" && p != "UDP" && p != "UDPv6";
+    }
 
     void check(pid_t pid, const files::OpenFd& fd, files::DumpContext& ctx) const override {
         check_unix_fd(pid, fd, ctx, unix_dump_state(ctx));

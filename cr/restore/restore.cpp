@@ -21,6 +21,7 @@
 #include "cr/files/files.hpp"
 #include "cr/image/record_reader.hpp"
 #include "cr/ipc/restore_ipc.hpp"  // cr/ipc
+#include "cr/net/inet_socket.hpp"  // cr/net
 #include "cr/objhash/deferred_queue.hpp"
 #include "cr/objhash/objhash.hpp"
 #include "cr/ptrace/inject.hpp"
@@ -212,6 +213,7 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
                     if (a->credentials() == creds) return *a;
                 return *as_tasks.emplace_back(std::make_unique<files::AsTask>(std::move(creds)));
             };
+            net::configure_inet_restore(fctx, opts.tcp_close);  // cr/net
             std::vector<files::FdTable> tables;
             for (size_t i = 0; i < idx.processes.size(); ++i) {
                 if (i > 0 && !reader.next()) fail("image {} changed while it was being restored", image_file);

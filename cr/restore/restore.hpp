@@ -15,6 +15,7 @@ struct RestoreOptions {
     std::string image_path = "checkpoint";
     std::string work_path;                  // restore.log, stats-restore; "" = image_path
     bool detach = false;
+    bool tcp_close = false;                 // cr/net: --tcp-close, established TCP connections come back closed
 };
 
 struct RestoreReport {

@@ -22,11 +22,12 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
     c->footer(
         "Open files and kernel objects saved: regular, deleted and directory files, pipes and FIFOs with their data,\n"
         "null/zero/random devices, eventfd, epoll (with its registrations), signalfd, timerfd, inotify (watches; no\n"
-        "events pending), memfd (contents, seals), pidfd (of the task or an ancestor), ptys and AF_UNIX sockets.\n"
+        "events pending), memfd (contents, seals), pidfd (of the task or an ancestor), ptys, AF_UNIX sockets, TCP and UDP\n"
+        "sockets (IPv4, IPv6; established TCP connections with --tcp-established).\n"
         "Also saved: the IPC namespace (SysV shared memory, message queues, semaphores; POSIX message queues),\n"
         "interval and POSIX timers, file locks (with --file-locks), stopped tasks and interrupted sleeps and waits.\n"
         "Refused (the checkpoint fails naming the object, the fd and the pid; the container keeps running):\n"
-        "io_uring, userfaultfd, fanotify, perf_event, bpf maps and programs, other sockets (TCP, UDP, netlink...),\n"
+        "io_uring, userfaultfd, fanotify, perf_event, bpf maps and programs, other sockets (netlink, packet, raw...),\n"
         "block devices, unreaped zombies, tasks inside vfork or under a debugger, mappings of deleted files,\n"
         "file leases, and any object not listed above.");
     auto a = std::make_shared<CheckpointArgs>();
@@ -56,14 +57,12 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
         if (a->auto_dedup) fail("not supported yet: --auto-dedup");
         if (!a->empty_ns.empty()) fail("not supported yet: --empty-ns {}", a->empty_ns.front());
         if (!a->external.empty()) fail("not supported yet: --external {}", a->external.front());
-        // --tcp-established, --ext-unix-sk and --shell-job only
-        // permit objects the dump refuses anyway until their layers exist
-        // (any fd beyond stdio fails with "not supported yet").
         cr::CheckpointOptions o;
         o.id = a->id;
         if (!a->image_path.empty()) o.image_path = a->image_path;
         o.work_path = a->work_path;
         o.ext_unix_sk = a->ext_unix_sk;  // cr/net
+        o.tcp_established = a->tcp_established;  // cr/net
         o.leave_running = a->leave_running;
         o.shell_job = a->shell_job;  // cr/tty
         o.file_locks = a->file_locks;

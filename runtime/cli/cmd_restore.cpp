@@ -16,7 +16,7 @@ namespace {
 struct RestoreArgs {
     std::string image_path, work_path, manage_cgroups_mode, lsm_profile, lsm_mount_context;
     std::vector<std::string> empty_ns, external;
-    bool tcp_established = false, ext_unix_sk = false, shell_job = false, file_locks = false, detach = false,
+    bool tcp_established = false, tcp_close = false, ext_unix_sk = false, shell_job = false, file_locks = false, detach = false,
          no_subreaper = false, lazy_pages = false, auto_dedup = false;
     runtime::CreateOptions create;
 };
@@ -39,6 +39,7 @@ Runner add_restore(CLI::App& app, GlobalOptions& g) {
     c->add_option("--image-path", a->image_path, "directory holding the image (default ./checkpoint)");
     c->add_option("--work-path", a->work_path, "directory for restore.log and stats-restore");
     c->add_flag("--tcp-established", a->tcp_established, "restore established TCP connections");
+    c->add_flag("--tcp-close", a->tcp_close, "restore established TCP connections as closed sockets");
     c->add_flag("--ext-unix-sk", a->ext_unix_sk, "allow unix sockets whose peer is outside the container");
     c->add_flag("--shell-job", a->shell_job, "attach to the caller's terminal");
     c->add_flag("--file-locks", a->file_locks, "restore file locks");
@@ -63,6 +64,7 @@ Runner add_restore(CLI::App& app, GlobalOptions& g) {
         if (!a->image_path.empty()) o.image_path = a->image_path;
         o.work_path = a->work_path;
         o.detach = a->detach;
+        o.tcp_close = a->tcp_close;  // cr/net
         auto store = g.store();
         auto report = cr::restore_container(store, o);
         UniqueFd master(report.terminal_master);
