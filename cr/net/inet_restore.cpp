@@ -30,6 +30,11 @@ void set_options(int fd, const InetSocket& s, OptionPass pass) {
             linger l{o.value, o.value2};
             rc = ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
         } else {
+            // Already so (a default): not set again, as some (TCP_FASTOPEN) are
+            // refused in states where they cannot matter.
+            int now = 0;
+            socklen_t len = sizeof now;
+            if (::getsockopt(fd, o.level, o.name, &now, &len) == 0 && now == o.value) continue;
             rc = ::setsockopt(fd, o.level, o.name, &o.value, sizeof o.value);
         }
         if (rc < 0) throw_errno("setsockopt {} = {} on {}", info->text, o.value, describe(s));
@@ -138,17 +143,19 @@ std::map<uint64_t, UniqueFd> recreate_inet_sockets(const InetTable& table, pid_t
             set_options(fd.get(), s, OptionPass::before_bind);
             fds[s.id] = std::move(fd);
         }
-        // 2. Connections, in repair mode: none leaves it before all exist, so
-        //    over loopback neither end hears from a peer not yet there.
-        for (const InetSocket& s : table)
-            if (repaired(s)) restore_tcp_connection(fds[s.id].get(), s);
-        // 3. Names and listeners; then clients of connections not yet accepted connect again.
+        // 2. Names and listeners first: a repaired connection binds with forced reuse
+        //    next to them, while a listener could not bind next to it.
         for (const InetSocket& s : table) {
             if (s.has(img::inet_flag_repair)) continue;  // repaired, or closed by --tcp-close
             if (s.has(img::inet_flag_bound)) bind_to(fds[s.id].get(), s.local, s);
             if (s.state == TCP_LISTEN && ::listen(fds[s.id].get(), static_cast<int>(s.backlog)) < 0)
                 throw_errno("listen on {}", describe(s));
         }
+        // 3. Connections, in repair mode: none leaves it before all exist, so
+        //    over loopback neither end hears from a peer not yet there.
+        for (const InetSocket& s : table)
+            if (repaired(s)) restore_tcp_connection(fds[s.id].get(), s);
+        // Clients of connections not yet accepted connect again.
         for (const InetSocket& s : table)
             if (s.has(img::inet_flag_reconnect)) connect_to(fds[s.id].get(), s.remote, s);
         // 4. Datagrams, then UDP peers: a connected socket would take only its peer's.

@@ -18,7 +18,7 @@
  *   fds        an fd in flight (SCM_RIGHTS): the checkpoint must refuse it; the
  *              fd is received and used on SIGUSR1
  *   shutdown   pairs shut down for write, read and both, with data before EOF
- *   inet       an AF_INET socket: the checkpoint must refuse it by family
+ *   inet       an AF_INET UDP-Lite socket: the checkpoint must refuse it by family
  *   talk       a server process echoing to a client process over a path socket,
  *              without pause; after SIGUSR1 the exchange must go on
  *   leak       connected to /shared/outside.sock (a peer outside the container);
@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -476,7 +477,7 @@ static int check_shutdown(void) {
 static int inet_fd;
 
 static void setup_inet(void) {
-    inet_fd = socket(AF_INET, SOCK_DGRAM, 0);
+    inet_fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE); /* TCP and UDP are saved; UDP-Lite is not */
     if (inet_fd < 0) die("socket(AF_INET)");
 }
 

@@ -1,0 +1,403 @@
+/* TCP and UDP sockets through checkpoint/restore (cr/net inet kind), over
+ * the container's own loopback. Modes:
+ *   listen   TCP listeners v4 and v6 (SO_REUSEADDR, SO_REUSEPORT, IPV6_V6ONLY,
+ *            TCP_DEFER_ACCEPT), an unbound TCP socket, a bound unconnected one,
+ *            an unbound UDP socket; after restore: same names and options, and
+ *            each listener accepts a new client that talks to it
+ *   udp      bound and connected UDP sockets v4 and v6 with queued datagrams
+ *            from several senders; after restore: contents, order and source
+ *            addresses, and the connected sockets' peers
+ *   tcp      established connections v4 and v6, both ends in the container,
+ *            unread data in both directions and a full send queue; after
+ *            restore: every byte in order, then the connections carry more
+ *   estab    one established connection (for the refusal and --tcp-close)
+ * /shared/ready when set up; SIGUSR1 checks and writes /shared/result. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "workload.h"
+
+static char why[512];
+#define CHECK(cond, ...)                                          \
+    do {                                                          \
+        if (!(cond)) {                                            \
+            if (!why[0]) snprintf(why, sizeof why, __VA_ARGS__);  \
+            return -1;                                            \
+        }                                                         \
+    } while (0)
+
+static void die(const char *what) {
+    char buf[300];
+    snprintf(buf, sizeof buf, "FAIL: setup: %s: %s\n", what, strerror(errno));
+    put_file("/shared/result", buf);
+    exit(1);
+}
+
+static void verdict(int rc) {
+    char buf[600];
+    if (rc == 0) snprintf(buf, sizeof buf, "PASS\n");
+    else snprintf(buf, sizeof buf, "FAIL: %s\n", why[0] ? why : "unknown");
+    put_file("/shared/result", buf);
+}
+
+static socklen_t addr_of(struct sockaddr_storage *ss, int family, const char *host, int port) {
+    memset(ss, 0, sizeof *ss);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(port);
+        inet_pton(AF_INET6, host, &a->sin6_addr);
+        return sizeof *a;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    inet_pton(AF_INET, host, &a->sin_addr);
+    return sizeof *a;
+}
+
+static void render(const struct sockaddr_storage *ss, char *out, size_t n) {
+    char h[INET6_ADDRSTRLEN] = "?";
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, h, sizeof h);
+        snprintf(out, n, "[%s]:%d", h, ntohs(a->sin6_port));
+    } else if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, h, sizeof h);
+        snprintf(out, n, "%s:%d", h, ntohs(a->sin_port));
+    } else {
+        snprintf(out, n, "(family %d)", ss->ss_family);
+    }
+}
+
+static void name_of(int s, int peer, char *out, size_t n) {
+    struct sockaddr_storage ss;
+    socklen_t l = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    if ((peer ? getpeername(s, (struct sockaddr *)&ss, &l) : getsockname(s, (struct sockaddr *)&ss, &l)) < 0) {
+        snprintf(out, n, "(none)");
+        return;
+    }
+    render(&ss, out, n);
+}
+
+static int sock_at(int family, int type, const char *host, int port) {
+    int s = socket(family, type, 0);
+    if (s < 0) die("socket");
+    if (host) {
+        struct sockaddr_storage ss;
+        socklen_t l = addr_of(&ss, family, host, port);
+        if (bind(s, (struct sockaddr *)&ss, l) < 0) die(host);
+    }
+    return s;
+}
+
+static void set_opt(int s, int level, int name, int v) {
+    if (setsockopt(s, level, name, &v, sizeof v) < 0) die("setsockopt");
+}
+static int get_opt(int s, int level, int name) {
+    int v = -1;
+    socklen_t l = sizeof v;
+    if (getsockopt(s, level, name, &v, &l) < 0) return -1000 - errno;
+    return v;
+}
+
+static void connect_to(int s, int family, const char *host, int port) {
+    struct sockaddr_storage ss;
+    socklen_t l = addr_of(&ss, family, host, port);
+    if (connect(s, (struct sockaddr *)&ss, l) < 0) die("connect");
+}
+
+/* A new client on the listener: connect, accept (within 5 s), a word each way. */
+static int talk_to_listener(int l, int family, const char *host, int port) {
+    int c = socket(family, SOCK_STREAM, 0);
+    CHECK(c >= 0, "socket: %s", strerror(errno));
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_of(&ss, family, host, port);
+    CHECK(connect(c, (struct sockaddr *)&ss, sl) == 0, "connect to %s:%d after restore: %s", host, port, strerror(errno));
+    CHECK(write(c, "hello", 5) == 5, "write to the new connection");  /* TCP_DEFER_ACCEPT waits for data */
+    struct pollfd p = {l, POLLIN, 0};
+    CHECK(poll(&p, 1, 5000) == 1, "listener on %s:%d accepted nothing within 5 s", host, port);
+    int a = accept(l, NULL, NULL);
+    CHECK(a >= 0, "accept on %s:%d: %s", host, port, strerror(errno));
+    char buf[8] = {0};
+    CHECK(recv(a, buf, 5, MSG_WAITALL) == 5 && !memcmp(buf, "hello", 5), "the new connection's data");
+    CHECK(write(a, "world", 5) == 5, "answer");
+    CHECK(recv(c, buf, 5, MSG_WAITALL) == 5 && !memcmp(buf, "world", 5), "the answer");
+    close(a);
+    close(c);
+    return 0;
+}
+
+/* ---------------- listen ---------------- */
+static int l4, l6, tcp_unbound, tcp_bound, udp_unbound, defer_before;
+static char l4_name[80], l6_name[80], bound_name[80];
+
+static void setup_listen(void) {
+    l4 = socket(AF_INET, SOCK_STREAM, 0);
+    set_opt(l4, SOL_SOCKET, SO_REUSEADDR, 1);
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_of(&ss, AF_INET, "127.0.0.1", 7001);
+    if (bind(l4, (struct sockaddr *)&ss, sl) < 0) die("bind 7001");
+    set_opt(l4, IPPROTO_TCP, TCP_DEFER_ACCEPT, 5);
+    if (listen(l4, 7) < 0) die("listen");
+    defer_before = get_opt(l4, IPPROTO_TCP, TCP_DEFER_ACCEPT);
+    l6 = socket(AF_INET6, SOCK_STREAM, 0);
+    set_opt(l6, SOL_SOCKET, SO_REUSEPORT, 1);
+    set_opt(l6, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+    sl = addr_of(&ss, AF_INET6, "::", 7002);
+    if (bind(l6, (struct sockaddr *)&ss, sl) < 0) die("bind [::]:7002");
+    if (listen(l6, 11) < 0) die("listen");
+    tcp_unbound = socket(AF_INET, SOCK_STREAM, 0);
+    tcp_bound = sock_at(AF_INET6, SOCK_STREAM, "::1", 7003);
+    udp_unbound = socket(AF_INET, SOCK_DGRAM, 0);
+    name_of(l4, 0, l4_name, sizeof l4_name);
+    name_of(l6, 0, l6_name, sizeof l6_name);
+    name_of(tcp_bound, 0, bound_name, sizeof bound_name);
+}
+
+static int check_listen(void) {
+    char n[80];
+    name_of(l4, 0, n, sizeof n);
+    CHECK(!strcmp(n, l4_name), "v4 listener is %s, was %s", n, l4_name);
+    name_of(l6, 0, n, sizeof n);
+    CHECK(!strcmp(n, l6_name), "v6 listener is %s, was %s", n, l6_name);
+    name_of(tcp_bound, 0, n, sizeof n);
+    CHECK(!strcmp(n, bound_name), "bound socket is %s, was %s", n, bound_name);
+    name_of(tcp_unbound, 0, n, sizeof n);
+    CHECK(!strcmp(n, "0.0.0.0:0"), "unbound TCP socket is now %s", n);
+    name_of(udp_unbound, 0, n, sizeof n);
+    CHECK(!strcmp(n, "0.0.0.0:0"), "unbound UDP socket is now %s", n);
+    CHECK(get_opt(l4, SOL_SOCKET, SO_ACCEPTCONN) == 1, "v4 socket no longer listens");
+    CHECK(get_opt(l6, SOL_SOCKET, SO_ACCEPTCONN) == 1, "v6 socket no longer listens");
+    CHECK(get_opt(tcp_bound, SOL_SOCKET, SO_ACCEPTCONN) == 0, "bound socket listens");
+    CHECK(get_opt(l4, SOL_SOCKET, SO_REUSEADDR) == 1, "SO_REUSEADDR lost");
+    CHECK(get_opt(l6, SOL_SOCKET, SO_REUSEPORT) == 1, "SO_REUSEPORT lost");
+    CHECK(get_opt(l6, IPPROTO_IPV6, IPV6_V6ONLY) == 1, "IPV6_V6ONLY lost");
+    CHECK(get_opt(l4, IPPROTO_TCP, TCP_DEFER_ACCEPT) == defer_before, "TCP_DEFER_ACCEPT %d, was %d",
+          get_opt(l4, IPPROTO_TCP, TCP_DEFER_ACCEPT), defer_before);
+    CHECK(get_opt(tcp_unbound, SOL_SOCKET, SO_TYPE) == SOCK_STREAM, "unbound TCP socket changed type");
+    CHECK(get_opt(udp_unbound, SOL_SOCKET, SO_TYPE) == SOCK_DGRAM, "unbound UDP socket changed type");
+    if (talk_to_listener(l4, AF_INET, "127.0.0.1", 7001)) return -1;
+    if (talk_to_listener(l6, AF_INET6, "::1", 7002)) return -1;
+    /* V6ONLY: a v4 client must not reach the v6 listener. */
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_of(&ss, AF_INET, "127.0.0.1", 7002);
+    CHECK(connect(c, (struct sockaddr *)&ss, sl) < 0 && errno == ECONNREFUSED, "a v4 client reached the V6ONLY listener");
+    close(c);
+    return 0;
+}
+
+/* ---------------- udp ---------------- */
+static int ua, ub, uc, ud, ue, uf, ug;
+static char ud_name[80];
+
+static void send_to(int s, int family, const char *host, int port, const char *text) {
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_of(&ss, family, host, port);
+    if (sendto(s, text, strlen(text), 0, (struct sockaddr *)&ss, sl) != (ssize_t)strlen(text)) die("sendto");
+}
+
+static void setup_udp(void) {
+    ua = sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", 7101);
+    ub = sock_at(AF_INET6, SOCK_DGRAM, "::1", 7102);
+    uc = sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", 7103);
+    ud = socket(AF_INET, SOCK_DGRAM, 0); /* autobinds on its first send */
+    ue = sock_at(AF_INET6, SOCK_DGRAM, "::1", 7104);
+    uf = sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", 7105);
+    connect_to(uf, AF_INET, "127.0.0.1", 7101);
+    ug = sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", 7106);
+    connect_to(ug, AF_INET, "127.0.0.1", 7103);
+    send_to(uc, AF_INET, "127.0.0.1", 7101, "c-one");
+    send_to(ud, AF_INET, "127.0.0.1", 7101, "d-one");
+    send_to(uc, AF_INET, "127.0.0.1", 7101, "c-two");
+    if (send(uf, "f-one", 5, 0) != 5) die("send f");
+    send_to(ue, AF_INET6, "::1", 7102, "e-one");
+    send_to(ue, AF_INET6, "::1", 7102, "e-two-longer");
+    send_to(uc, AF_INET, "127.0.0.1", 7106, "c-to-g");
+    struct sockaddr_in da;
+    socklen_t dl = sizeof da;
+    getsockname(ud, (struct sockaddr *)&da, &dl); /* bound to the wildcard; recvfrom names loopback */
+    snprintf(ud_name, sizeof ud_name, "127.0.0.1:%d", ntohs(da.sin_port));
+    usleep(100000);
+}
+
+static int expect_dgram(int s, const char *text, const char *from) {
+    char buf[100] = {0}, n[80];
+    struct sockaddr_storage ss;
+    socklen_t l = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    ssize_t r = recvfrom(s, buf, sizeof buf - 1, MSG_DONTWAIT, (struct sockaddr *)&ss, &l);
+    CHECK(r >= 0, "expected datagram \"%s\" from %s: %s", text, from, strerror(errno));
+    render(&ss, n, sizeof n);
+    CHECK(r == (ssize_t)strlen(text) && !memcmp(buf, text, r), "datagram \"%s\", expected \"%s\"", buf, text);
+    CHECK(!strcmp(n, from), "datagram \"%s\" from %s, expected from %s", text, n, from);
+    return 0;
+}
+
+static int check_udp(void) {
+    if (expect_dgram(ua, "c-one", "127.0.0.1:7103") || expect_dgram(ua, "d-one", ud_name) ||
+        expect_dgram(ua, "c-two", "127.0.0.1:7103") || expect_dgram(ua, "f-one", "127.0.0.1:7105") ||
+        expect_dgram(ub, "e-one", "[::1]:7104") || expect_dgram(ub, "e-two-longer", "[::1]:7104") ||
+        expect_dgram(ug, "c-to-g", "127.0.0.1:7103"))
+        return -1;
+    char b;
+    CHECK(recv(ua, &b, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN, "an extra datagram on 7101");
+    char n[80];
+    struct sockaddr_in da;
+    socklen_t dl = sizeof da;
+    getsockname(ud, (struct sockaddr *)&da, &dl);
+    snprintf(n, sizeof n, "127.0.0.1:%d", ntohs(da.sin_port));
+    CHECK(!strcmp(n, ud_name), "autobound sender is %s, was %s", n, ud_name);
+    name_of(uf, 1, n, sizeof n);
+    CHECK(!strcmp(n, "127.0.0.1:7101"), "connected socket's peer is %s", n);
+    name_of(ug, 1, n, sizeof n);
+    CHECK(!strcmp(n, "127.0.0.1:7103"), "connected socket's peer is %s", n);
+    /* They still work: f to a, and g takes only its peer's datagrams. */
+    CHECK(send(uf, "f-two", 5, 0) == 5, "send on the connected socket: %s", strerror(errno));
+    usleep(50000);
+    if (expect_dgram(ua, "f-two", "127.0.0.1:7105")) return -1;
+    return 0;
+}
+
+/* ---------------- tcp ---------------- */
+struct conn {
+    int client, server;
+    long c_sent, s_sent; /* bytes each end wrote */
+};
+static struct conn conns[2];
+
+static unsigned char pattern(long i, int dir) { return (unsigned char)((i * 7 + dir * 13 + i / 251) & 0xff); }
+
+static void write_pattern(int s, long *sent, long n, int dir, int until_full) {
+    unsigned char buf[4096];
+    for (;;) {
+        if (!until_full && *sent >= n) return;
+        size_t want = sizeof buf;
+        if (!until_full && (long)want > n - *sent) want = (size_t)(n - *sent);
+        for (size_t i = 0; i < want; i++) buf[i] = pattern(*sent + (long)i, dir);
+        ssize_t w = send(s, buf, want, MSG_DONTWAIT);
+        if (w < 0 && errno == EAGAIN) {
+            if (until_full) return;
+            usleep(1000);
+            continue;
+        }
+        if (w < 0) die("send");
+        *sent += w;
+    }
+}
+
+static void make_conn(struct conn *c, int family, const char *host, int port, long to_server, long to_client, int full) {
+    int l = socket(family, SOCK_STREAM, 0);
+    set_opt(l, SOL_SOCKET, SO_REUSEADDR, 1);
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_of(&ss, family, host, port);
+    if (bind(l, (struct sockaddr *)&ss, sl) < 0) die("bind");
+    if (listen(l, 1) < 0) die("listen");
+    c->client = socket(family, SOCK_STREAM, 0);
+    connect_to(c->client, family, host, port);
+    c->server = accept(l, NULL, NULL);
+    if (c->server < 0) die("accept");
+    close(l);
+    set_opt(c->client, IPPROTO_TCP, TCP_NODELAY, 1);
+    set_opt(c->server, SOL_SOCKET, SO_KEEPALIVE, 1);
+    set_opt(c->server, IPPROTO_TCP, TCP_KEEPIDLE, 77);
+    write_pattern(c->server, &c->s_sent, to_client, 1, 0);
+    write_pattern(c->client, &c->c_sent, to_server, 0, full);
+    usleep(200000);
+    if (full) write_pattern(c->client, &c->c_sent, 0, 0, 1); /* fill what the ack freed */
+}
+
+static int read_pattern(int s, long n, int dir, const char *what) {
+    unsigned char buf[4096];
+    long got = 0;
+    while (got < n) {
+        struct pollfd p = {s, POLLIN, 0};
+        CHECK(poll(&p, 1, 10000) == 1, "%s: %ld of %ld bytes, then nothing for 10 s", what, got, n);
+        ssize_t r = recv(s, buf, sizeof buf < (size_t)(n - got) ? sizeof buf : (size_t)(n - got), 0);
+        CHECK(r > 0, "%s: read gave %zd (%s) after %ld of %ld bytes", what, r, r < 0 ? strerror(errno) : "EOF", got, n);
+        for (ssize_t i = 0; i < r; i++)
+            CHECK(buf[i] == pattern(got + i, dir), "%s: byte %ld is %u, expected %u", what, got + i, buf[i], pattern(got + i, dir));
+        got += r;
+    }
+    char b;
+    CHECK(recv(s, &b, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN, "%s: more bytes than were sent", what);
+    return 0;
+}
+
+static int check_conn(struct conn *c, const char *what) {
+    char w[100];
+    snprintf(w, sizeof w, "%s client->server", what);
+    if (read_pattern(c->server, c->c_sent, 0, w)) return -1;
+    snprintf(w, sizeof w, "%s server->client", what);
+    if (read_pattern(c->client, c->s_sent, 1, w)) return -1;
+    CHECK(get_opt(c->client, IPPROTO_TCP, TCP_NODELAY) == 1, "%s: TCP_NODELAY lost", what);
+    CHECK(get_opt(c->server, IPPROTO_TCP, TCP_KEEPIDLE) == 77, "%s: TCP_KEEPIDLE lost", what);
+    /* and the connection carries more, both ways */
+    CHECK(write(c->client, "more", 4) == 4, "%s: write after restore", what);
+    char buf[8] = {0};
+    CHECK(recv(c->server, buf, 4, MSG_WAITALL) == 4 && !memcmp(buf, "more", 4), "%s: data after restore", what);
+    CHECK(write(c->server, "back", 4) == 4, "%s: write back after restore", what);
+    CHECK(recv(c->client, buf, 4, MSG_WAITALL) == 4 && !memcmp(buf, "back", 4), "%s: answer after restore", what);
+    return 0;
+}
+
+static void setup_tcp(void) {
+    make_conn(&conns[0], AF_INET, "127.0.0.1", 7201, 0, 50000, 1);
+    make_conn(&conns[1], AF_INET6, "::1", 7202, 30000, 20000, 0);
+    char b[200];
+    snprintf(b, sizeof b, "v4 client sent %ld (send queue full), server %ld; v6 %ld and %ld\n", conns[0].c_sent,
+             conns[0].s_sent, conns[1].c_sent, conns[1].s_sent);
+    put_file("/shared/sizes", b);
+}
+
+static int check_tcp(void) {
+    if (check_conn(&conns[0], "v4") || check_conn(&conns[1], "v6")) return -1;
+    return 0;
+}
+
+/* ---------------- estab: one connection, for the refusal and --tcp-close ---------------- */
+static void setup_estab(void) { make_conn(&conns[0], AF_INET, "127.0.0.1", 7301, 100, 100, 0); }
+static int check_estab(void) { return check_conn(&conns[0], "v4"); }
+/* After --tcp-close: the sockets exist, closed (no peer). */
+static int check_closed(void) {
+    char n[80];
+    name_of(conns[0].client, 1, n, sizeof n);
+    CHECK(!strcmp(n, "(none)"), "the client socket still has a peer %s after --tcp-close", n);
+    CHECK(get_opt(conns[0].client, SOL_SOCKET, SO_TYPE) == SOCK_STREAM, "the client socket is not a TCP socket");
+    CHECK(get_opt(conns[0].server, SOL_SOCKET, SO_TYPE) == SOCK_STREAM, "the server socket is not a TCP socket");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return 2;
+    install_usr1();
+    signal(SIGPIPE, SIG_IGN);
+    const char *mode = argv[1];
+    int (*verify)(void) = NULL;
+    if (!strcmp(mode, "listen")) setup_listen(), verify = check_listen;
+    else if (!strcmp(mode, "udp")) setup_udp(), verify = check_udp;
+    else if (!strcmp(mode, "tcp")) setup_tcp(), verify = check_tcp;
+    else if (!strcmp(mode, "estab")) setup_estab(), verify = check_estab;
+    else if (!strcmp(mode, "closed")) setup_estab(), verify = check_closed;
+    else return 2;
+    put_file("/shared/ready", "READY\n");
+    for (;;) {
+        while (!got_usr1) pause();
+        got_usr1 = 0;
+        verdict(verify());
+    }
+}
