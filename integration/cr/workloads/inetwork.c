@@ -11,6 +11,10 @@
  *            unread data in both directions and a full send queue; after
  *            restore: every byte in order, then the connections carry more
  *   estab    one established connection (for the refusal and --tcp-close)
+ *   server   answers each line "N" on 0.0.0.0:7400 with the same line
+ *   client ADDR STOPFILE OUT  (run outside the container) one connection to
+ *            ADDR:7400, a request every 10 ms, each answer checked; at STOPFILE
+ *            writes "requests N maxgap_ms M" or "FAIL: ..." to OUT
  * /shared/ready when set up; SIGUSR1 checks and writes /shared/result. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "workload.h"
@@ -382,8 +387,82 @@ static int check_closed(void) {
     return 0;
 }
 
+/* ---------------- server / client across a veth ---------------- */
+static void run_server(void) {
+    int l = sock_at(AF_INET, SOCK_STREAM, NULL, 0);
+    set_opt(l, SOL_SOCKET, SO_REUSEADDR, 1);
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_of(&ss, AF_INET, "0.0.0.0", 7400);
+    if (bind(l, (struct sockaddr *)&ss, sl) < 0) die("bind 7400");
+    if (listen(l, 4) < 0) die("listen");
+    put_file("/shared/ready", "READY\n");
+    int c = accept(l, NULL, NULL);
+    if (c < 0) die("accept");
+    char line[64];
+    size_t len = 0;
+    for (;;) {
+        ssize_t r = recv(c, line + len, 1, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) die("the client went away");
+        if (line[len] == '\n' || ++len == sizeof line - 1) {
+            if (line[len] == '\n') len++;
+            if (write(c, line, len) != (ssize_t)len) die("answer");
+            len = 0;
+        }
+    }
+}
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int client(const char *addr, const char *stop, const char *out) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_of(&ss, AF_INET, addr, 7400);
+    if (connect(s, (struct sockaddr *)&ss, sl) < 0) { perror("connect"); return 1; }
+    set_opt(s, IPPROTO_TCP, TCP_NODELAY, 1);
+    long n = 0;
+    double last = now_ms(), maxgap = 0;
+    char res[300];
+    FILE *f;
+    for (;; n++) {
+        if (access(stop, F_OK) == 0) break;
+        char req[32], ans[32];
+        int len = snprintf(req, sizeof req, "%ld\n", n);
+        if (write(s, req, len) != len) { snprintf(res, sizeof res, "FAIL: request %ld: write: %s\n", n, strerror(errno)); goto done; }
+        int got = 0;
+        while (got < len) {
+            struct pollfd p = {s, POLLIN, 0};
+            if (poll(&p, 1, 60000) != 1) { snprintf(res, sizeof res, "FAIL: request %ld: no answer for 60 s\n", n); goto done; }
+            ssize_t r = recv(s, ans + got, len - got, 0);
+            if (r <= 0) {
+                snprintf(res, sizeof res, "FAIL: request %ld: %s\n", n, r < 0 ? strerror(errno) : "the server closed (EOF)");
+                goto done;
+            }
+            got += r;
+        }
+        if (memcmp(ans, req, len)) { snprintf(res, sizeof res, "FAIL: request %ld answered with %.*s\n", n, len - 1, ans); goto done; }
+        double t = now_ms();
+        if (t - last > maxgap) maxgap = t - last;
+        last = t;
+        usleep(10000);
+    }
+    char extra;
+    if (recv(s, &extra, 1, MSG_DONTWAIT) > 0) snprintf(res, sizeof res, "FAIL: an answer nobody asked for\n");
+    else snprintf(res, sizeof res, "requests %ld maxgap_ms %.0f\n", n, maxgap);
+done:
+    f = fopen(out, "w");
+    if (f) fputs(res, f), fclose(f);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
+    if (!strcmp(argv[1], "client") && argc == 5) return client(argv[2], argv[3], argv[4]);
+    if (!strcmp(argv[1], "server")) run_server();
     install_usr1();
     signal(SIGPIPE, SIG_IGN);
     const char *mode = argv[1];
