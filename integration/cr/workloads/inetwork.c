@@ -11,6 +11,9 @@
  *            unread data in both directions and a full send queue; after
  *            restore: every byte in order, then the connections carry more
  *   estab    one established connection (for the refusal and --tcp-close)
+ *   pending  a listener with two connections from container clients not yet
+ *            accepted; after restore both are accepted, oldest first, and talk
+ *   early    the same, one client having sent data before accept() (refused)
  *   server   answers each line "N" on 0.0.0.0:7400 with the same line
  *   client ADDR STOPFILE OUT  (run outside the container) one connection to
  *            ADDR:7400, a request every 10 ms, each answer checked; at STOPFILE
@@ -387,6 +390,41 @@ static int check_closed(void) {
     return 0;
 }
 
+/* ---------------- pending: connections not yet accepted ---------------- */
+static int pl, pc[2], pending_early;
+static char pc_name[2][80];
+static void setup_pending(int early) {
+    pl = sock_at(AF_INET, SOCK_STREAM, "127.0.0.1", 7501);
+    if (listen(pl, 5) < 0) die("listen");
+    for (int i = 0; i < 2; i++) {
+        pc[i] = socket(AF_INET, SOCK_STREAM, 0);
+        connect_to(pc[i], AF_INET, "127.0.0.1", 7501);
+        name_of(pc[i], 0, pc_name[i], sizeof pc_name[i]);
+    }
+    pending_early = early;
+    if (early && write(pc[1], "early", 5) != 5) die("early write");
+    usleep(100000);
+}
+static int check_pending(void) {
+    for (int i = 0; i < 2; i++) {
+        struct pollfd p = {pl, POLLIN, 0};
+        CHECK(poll(&p, 1, 5000) == 1, "connection %d not in the accept queue after restore", i);
+        int a = accept(pl, NULL, NULL);
+        CHECK(a >= 0, "accept: %s", strerror(errno));
+        char n[80];
+        name_of(a, 1, n, sizeof n);
+        CHECK(!strcmp(n, pc_name[i]), "accept %d gave the connection from %s, expected %s", i, n, pc_name[i]);
+        char buf[8] = {0};
+        if (i == 1 && pending_early)
+            CHECK(recv(a, buf, 5, MSG_WAITALL) == 5 && !memcmp(buf, "early", 5), "the data sent before accept()");
+        CHECK(write(pc[i], "hi", 2) == 2, "client %d write", i);
+        CHECK(recv(a, buf, 2, MSG_WAITALL) == 2 && !memcmp(buf, "hi", 2), "data on accepted connection %d", i);
+        CHECK(write(a, "yo", 2) == 2 && recv(pc[i], buf, 2, MSG_WAITALL) == 2 && !memcmp(buf, "yo", 2), "answer on %d", i);
+        close(a);
+    }
+    return 0;
+}
+
 /* ---------------- server / client across a veth ---------------- */
 static void run_server(void) {
     int l = sock_at(AF_INET, SOCK_STREAM, NULL, 0);
@@ -471,6 +509,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "udp")) setup_udp(), verify = check_udp;
     else if (!strcmp(mode, "tcp")) setup_tcp(), verify = check_tcp;
     else if (!strcmp(mode, "estab")) setup_estab(), verify = check_estab;
+    else if (!strcmp(mode, "pending")) setup_pending(0), verify = check_pending;
+    else if (!strcmp(mode, "early")) setup_pending(1), verify = check_pending;
     else if (!strcmp(mode, "closed")) setup_estab(), verify = check_closed;
     else return 2;
     put_file("/shared/ready", "READY\n");
