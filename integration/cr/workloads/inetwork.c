@@ -283,7 +283,7 @@ static int check_udp(void) {
 
 /* ---------------- tcp ---------------- */
 struct conn {
-    int client, server;
+    int client, server, listener;
     long c_sent, s_sent; /* bytes each end wrote */
 };
 static struct conn conns[2];
@@ -319,7 +319,8 @@ static void make_conn(struct conn *c, int family, const char *host, int port, lo
     connect_to(c->client, family, host, port);
     c->server = accept(l, NULL, NULL);
     if (c->server < 0) die("accept");
-    close(l);
+    if (family == AF_INET) close(l);  /* the v6 listener stays: its connection shares its port */
+    else c->listener = l;
     set_opt(c->client, IPPROTO_TCP, TCP_NODELAY, 1);
     set_opt(c->server, SOL_SOCKET, SO_KEEPALIVE, 1);
     set_opt(c->server, IPPROTO_TCP, TCP_KEEPIDLE, 77);
@@ -374,6 +375,8 @@ static void setup_tcp(void) {
 
 static int check_tcp(void) {
     if (check_conn(&conns[0], "v4") || check_conn(&conns[1], "v6")) return -1;
+    CHECK(get_opt(conns[1].listener, SOL_SOCKET, SO_ACCEPTCONN) == 1, "the v6 listener no longer listens");
+    if (talk_to_listener(conns[1].listener, AF_INET6, "::1", 7202)) return -1;
     return 0;
 }
 
