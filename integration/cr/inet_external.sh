@@ -41,6 +41,12 @@ nsenter --net="$CLI" "$W" client 10.77.0.2 "$TEST_TMP/stop" "$TEST_TMP/client.ou
 CLIENT=$!
 track_pid $CLIENT
 sleep 1
+# --leave-running: the connection leaves repair mode and the lock goes at once.
+cr_checkpoint "$ID" "$TEST_TMP/img.lr" --tcp-established --leave-running || fail "--leave-running checkpoint: $(cat "$TEST_TMP/ckpt.err")"
+assert_not_contains "$(nsenter --net="$SRV" iptables -w -S INPUT)" "DROP" "the lock rule after --leave-running"
+pass "--leave-running: no drop rule left"
+sleep 0.5
+kill -0 $CLIENT 2>/dev/null || fail "the client ended after the --leave-running checkpoint: $(cat "$TEST_TMP/client.out")"
 cr_checkpoint "$ID" "$TEST_TMP/img" --tcp-established || fail "checkpoint: $(cat "$TEST_TMP/ckpt.err")"
 # While the container is gone its connection is locked (a DROP rule), so its
 # address does not reset the client.

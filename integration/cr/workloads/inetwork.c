@@ -310,7 +310,7 @@ static void write_pattern(int s, long *sent, long n, int dir, int until_full) {
 
 static void make_conn(struct conn *c, int family, const char *host, int port, long to_server, long to_client, int full) {
     int l = socket(family, SOCK_STREAM, 0);
-    set_opt(l, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (family == AF_INET) set_opt(l, SOL_SOCKET, SO_REUSEADDR, 1); /* the v6 listener without it */
     struct sockaddr_storage ss;
     socklen_t sl = addr_of(&ss, family, host, port);
     if (bind(l, (struct sockaddr *)&ss, sl) < 0) die("bind");
