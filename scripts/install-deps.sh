@@ -11,7 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev libfmt-dev libcli11-dev libyaml-cpp-dev libseccomp-dev libcgroup-dev
   liburing-dev libcap-dev libxxhash-dev libgtest-dev libgmock-dev
   # tests, demo and benchmarks: a rootfs, the peers we are compared with, the callers that drive us
-  busybox-static jq iproute2 procps util-linux hyperfine runc criu podman conmon containerd uidmap
+  busybox-static jq iproute2 iptables procps util-linux hyperfine runc criu podman conmon containerd uidmap
   # a real service checkpointed in a container (integration/cr/objects_service.sh)
   redis-server
 )
