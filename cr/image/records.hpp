@@ -74,6 +74,7 @@ enum class RecordType : uint32_t {
     ipc_sem = 504,     // IpcSemRecord; one BUFFER of nsems IpcSemValue follows
     ipc_mq = 505,      // IpcMqRecord (a POSIX queue); STRING name, then curmsgs IPC_MQ_MSG in receive order
     ipc_mq_msg = 506,  // IpcMqMsgRecord; a BUFFER with the text follows when len > 0
+    ipc_sysctl = 507,  // IpcSysctlRecord: the namespace's sysctls, right after IPC_NS
     // --- cr/ipc (end) ---
     // 600-699: ttys and ptys
     // --- cr/tty (begin): see docs/cr-tty.md ---
@@ -359,6 +360,15 @@ struct IpcNsRecord {
 };
 static_assert(sizeof(IpcNsRecord) == 16);
 
+// The IPC namespace's own sysctls (kernel.msg*, shm*, sem and fs.mqueue.*).
+struct IpcSysctlRecord {
+    uint64_t msgmax, msgmnb, msgmni;
+    uint64_t shmmax, shmall, shmmni, shm_rmid_forced;
+    int32_t sem[4];            // kernel.sem: SEMMSL SEMMNS SEMOPM SEMMNI
+    uint64_t mq_msg_max, mq_msgsize_max, mq_msg_default, mq_msgsize_default, mq_queues_max;
+};
+static_assert(sizeof(IpcSysctlRecord) == 112);
+
 struct IpcPermRecord {
     int32_t id;                // shmid/msqid/semid: restored exactly (kernel.*_next_id)
     int32_t key;               // IPC_PRIVATE = 0
@@ -536,6 +546,7 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::ipc_sem, "IPC_SEM", PayloadShape::fixed, sizeof(IpcSemRecord), sizeof(IpcSemRecord), false},
     {RecordType::ipc_mq, "IPC_MQ", PayloadShape::fixed, sizeof(IpcMqRecord), sizeof(IpcMqRecord), false},
     {RecordType::ipc_mq_msg, "IPC_MQ_MSG", PayloadShape::fixed, sizeof(IpcMqMsgRecord), sizeof(IpcMqMsgRecord), false},
+    {RecordType::ipc_sysctl, "IPC_SYSCTL", PayloadShape::fixed, sizeof(IpcSysctlRecord), sizeof(IpcSysctlRecord), false},
     // --- cr/ipc (end) ---
 };
 
@@ -594,6 +605,7 @@ template <> struct PayloadOf<RecordType::ipc_msg> { using type = IpcMsgRecord; }
 template <> struct PayloadOf<RecordType::ipc_sem> { using type = IpcSemRecord; };
 template <> struct PayloadOf<RecordType::ipc_mq> { using type = IpcMqRecord; };
 template <> struct PayloadOf<RecordType::ipc_mq_msg> { using type = IpcMqMsgRecord; };
+template <> struct PayloadOf<RecordType::ipc_sysctl> { using type = IpcSysctlRecord; };
 // --- cr/ipc (end) ---
 template <class T>
 concept ImagePayload = std::is_trivially_copyable_v<T> && std::has_unique_object_representations_v<T> &&

@@ -402,6 +402,7 @@ IpcDumpStats dump_ipc_namespace(const IpcCheckInput& in, image::RecordWriter& wr
     image::IpcNsRecord head{static_cast<uint32_t>(snap.shms.size()), static_cast<uint32_t>(snap.msqs.size()),
                             static_cast<uint32_t>(snap.sems.size()), static_cast<uint32_t>(snap.mq_names.size())};
     writer.write<image::RecordType::ipc_ns>(head, objref(ObjKind::ns, 0));
+    writer.write<image::RecordType::ipc_sysctl>(read_ipc_sysctls(), objref(ObjKind::ns, 0));
     for (auto& r : snap.shms) {
         writer.write<image::RecordType::ipc_shm>(r, objref(ObjKind::shm, static_cast<uint32_t>(r.perm.id)));
         write_segment(writer, r, stats);

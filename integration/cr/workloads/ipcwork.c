@@ -499,6 +499,53 @@ static void mode_shmaddr(void) {
     finish();
 }
 
+/* ---- sysctl ---- */
+/* The values the test (ipc_sysctl.sh) writes into the container's IPC namespace before the checkpoint. */
+static const struct {
+    const char *path, *want;
+} sysctls[] = {
+    {"/proc/sys/kernel/msgmax", "4000"},         {"/proc/sys/kernel/msgmnb", "7000"},
+    {"/proc/sys/kernel/msgmni", "50"},           {"/proc/sys/kernel/shmmax", "67108864"},
+    {"/proc/sys/kernel/shmall", "100000"},       {"/proc/sys/kernel/shmmni", "300"},
+    {"/proc/sys/kernel/shm_rmid_forced", "1"},   {"/proc/sys/kernel/sem", "100\t2000\t50\t64"},
+    {"/proc/sys/fs/mqueue/msg_max", "20"},       {"/proc/sys/fs/mqueue/msgsize_max", "10000"},
+    {"/proc/sys/fs/mqueue/msg_default", "5"},    {"/proc/sys/fs/mqueue/msgsize_default", "1000"},
+    {"/proc/sys/fs/mqueue/queues_max", "77"},
+};
+
+static void read_text(const char *path, char *buf, size_t size) {
+    buf[0] = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    if (n > 0 && buf[n - 1] == '\n') buf[n - 1] = 0;
+}
+
+static void mode_sysctl(void) {
+    /* Ready at once: the test sets the values from outside, then checkpoints. */
+    put_file("/shared/ready", "READY\n");
+    wait_usr1();
+    char got[128];
+    for (size_t i = 0; i < sizeof sysctls / sizeof sysctls[0]; ++i) {
+        read_text(sysctls[i].path, got, sizeof got);
+        CHECK(strcmp(got, sysctls[i].want) == 0, "%s reads \"%s\" after the restore, want \"%s\"", sysctls[i].path, got,
+              sysctls[i].want);
+    }
+    /* The values are in force: a new queue gets msgmnb as its byte limit, a POSIX queue the defaults. */
+    int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    struct msqid_ds ds;
+    CHECK(q >= 0 && msgctl(q, IPC_STAT, &ds) == 0 && ds.msg_qbytes == 7000, "a new queue's msg_qbytes is %lu, want 7000",
+          q >= 0 ? (unsigned long)ds.msg_qbytes : 0UL);
+    mqd_t m = mq_open("/defaults", O_CREAT | O_RDWR, 0600, NULL);
+    struct mq_attr a;
+    CHECK(m != (mqd_t)-1 && mq_getattr(m, &a) == 0 && a.mq_maxmsg == 5 && a.mq_msgsize == 1000,
+          "a new POSIX queue has maxmsg %ld msgsize %ld, want 5 1000", m != (mqd_t)-1 ? a.mq_maxmsg : -1L,
+          m != (mqd_t)-1 ? a.mq_msgsize : -1L);
+    finish();
+}
+
 /* ---- leak ---- */
 static void mode_leak(void) {
     int id = shmget(0x4c4b, 4096, IPC_CREAT | IPC_EXCL | 0600);
@@ -550,6 +597,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "leak") == 0) mode_leak();
     else if (strcmp(argv[1], "mqfd") == 0) mode_mqfd();
     else if (strcmp(argv[1], "shmaddr") == 0) mode_shmaddr();
+    else if (strcmp(argv[1], "sysctl") == 0) mode_sysctl();
     else {
         fprintf(stderr, "unknown mode %s\n", argv[1]);
         return 2;
