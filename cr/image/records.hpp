@@ -87,6 +87,7 @@ enum class RecordType : uint32_t {
     unix_file = 700,     // UnixFileRecord (header.objref: the description): which socket of the table it is
     unix_socket = 701,   // UnixSocketRecord: one AF_UNIX socket of the container's table
     unix_message = 702,  // UnixMessageRecord: one message (or stream chunk) in a receive queue; a BUFFER follows
+    unix_socket_file = 703,  // UnixSocketFileRecord: the bound socket file's mode and owner (unix_flag_file_attrs)
     // --- cr/net (end) ---
 };
 
@@ -190,7 +191,8 @@ inline constexpr uint32_t unix_flag_accepted = 1u << 3;      // came out of acce
 inline constexpr uint32_t unix_flag_embryo = 1u << 4;        // a connection not yet accepted (listener_id's queue)
 inline constexpr uint32_t unix_flag_passcred = 1u << 5;      // SO_PASSCRED
 inline constexpr uint32_t unix_flag_orphan = 1u << 6;        // connected stream whose peer was closed
-inline constexpr uint32_t known_unix_flags = (1u << 7) - 1;
+inline constexpr uint32_t unix_flag_file_attrs = 1u << 7;   // a UNIX_SOCKET_FILE follows the UNIX_SOCKET
+inline constexpr uint32_t known_unix_flags = (1u << 8) - 1;
 inline constexpr uint32_t unix_name_max = 108;               // sizeof(sockaddr_un::sun_path)
 
 struct UnixSocketRecord {
@@ -224,6 +226,14 @@ struct UnixMessageRecord {
     uint32_t reserved[2];      // zero
 };
 static_assert(sizeof(UnixMessageRecord) == 136);
+
+// The socket file of a path-bound socket as it was (chmod/chown after bind).
+struct UnixSocketFileRecord {
+    uint32_t mode;             // permission bits (07777 at most)
+    uint32_t uid, gid;
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(UnixSocketFileRecord) == 16);
 // --- cr/net (end) ---
 
 // --- cr/files (begin): see docs/cr-files.md ---
@@ -515,6 +525,7 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::unix_file, "UNIX_FILE", PayloadShape::fixed, sizeof(UnixFileRecord), sizeof(UnixFileRecord), false},
     {RecordType::unix_socket, "UNIX_SOCKET", PayloadShape::fixed, sizeof(UnixSocketRecord), sizeof(UnixSocketRecord), false},
     {RecordType::unix_message, "UNIX_MESSAGE", PayloadShape::fixed, sizeof(UnixMessageRecord), sizeof(UnixMessageRecord), false},
+    {RecordType::unix_socket_file, "UNIX_SOCKET_FILE", PayloadShape::fixed, sizeof(UnixSocketFileRecord), sizeof(UnixSocketFileRecord), false},
     // --- cr/net (end) ---
     // --- cr/files (begin) ---
     {RecordType::fd_table, "FD_TABLE", PayloadShape::fixed, sizeof(FdTableRecord), sizeof(FdTableRecord), false},
@@ -573,6 +584,7 @@ template <> struct PayloadOf<RecordType::pages> { using type = PagesRecord; };
 template <> struct PayloadOf<RecordType::unix_file> { using type = UnixFileRecord; };
 template <> struct PayloadOf<RecordType::unix_socket> { using type = UnixSocketRecord; };
 template <> struct PayloadOf<RecordType::unix_message> { using type = UnixMessageRecord; };
+template <> struct PayloadOf<RecordType::unix_socket_file> { using type = UnixSocketFileRecord; };
 // --- cr/net (end) ---
 // --- cr/files (begin) ---
 template <> struct PayloadOf<RecordType::fd_table> { using type = FdTableRecord; };
