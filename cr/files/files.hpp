@@ -130,7 +130,9 @@ struct FdEntry {
     uint32_t inherited_from = 0;  // fd_kind_inherited: 0, 1 or 2
     uint64_t file_objref = 0;
     bool controlling_tty = false; // /dev/tty: opened by the task itself
-    uint32_t flags = 0;           // open flags, for controlling_tty
+    uint32_t flags = 0;           // open flags, for controlling_tty and proc_path
+    std::string proc_path;        // a procfs file (/proc/N/maps): opened by the task itself
+    uint64_t pos = 0;             // proc_path's offset
     const FdKindOps* ops = nullptr; // a registered kind's description: its after_install runs
 };
 

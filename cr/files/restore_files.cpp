@@ -9,9 +9,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,6 +31,8 @@ namespace img = myrt::cr::image;
 struct OpenDescription {
     UniqueFd fd;               // invalid for the controlling tty
     bool controlling_tty = false;
+    std::string proc_path;     // a procfs file: opened by the task itself (see open_file)
+    uint64_t pos = 0;          // its offset
     uint32_t flags = 0;
     const FdKindOps* ops = nullptr;  // a registered kind's description
 };
@@ -225,6 +229,16 @@ OpenDescription open_file(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
         d.fd = open_fifo(ctx, rec, probe.get(), path);
         return d;
     }
+    // A procfs file (/proc/N/maps...) is the view of a process, which only
+    // that process may always open (ptrace access rules); the restored task
+    // opens it itself once it exists, and the path resolves in its own /proc.
+    struct statfs sfs {};
+    if (!(rec.flags & O_PATH) && ::fstatfs(probe.get(), &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC) {
+        if (rec.kind != img::file_kind_regular) fail("{} inside the container root: a procfs file of kind {}", path, rec.kind);
+        d.proc_path = path;
+        d.pos = rec.pos;
+        return d;
+    }
     if (rec.flags & O_PATH) {
         d.fd = std::move(probe);
     } else {
@@ -369,6 +383,8 @@ FdTable read_fds(img::RecordReader& r, RestoreContext& ctx) {
                     auto& d = ctx.objs.fetch<OpenDescription>(rec.file_objref, objhash::kind::file);
                     e.file_objref = rec.file_objref;
                     e.controlling_tty = d.controlling_tty;
+                    e.proc_path = d.proc_path;
+                    e.pos = d.pos;
                     e.flags = d.flags;
                     e.ops = d.ops;
                 } else {
@@ -405,6 +421,14 @@ void restore_fds(pid_t pid, Injector& inj, RestoreContext& ctx, const FdTable& t
             got = static_cast<int>(inj.checked(fmt::format("open of /dev/tty for fd {} (the task's controlling terminal)", e.fd), SYS_openat,
                                                static_cast<uint64_t>(AT_FDCWD), path,
                                                (e.flags & (O_ACCMODE | O_NONBLOCK | O_APPEND)) | (e.cloexec ? O_CLOEXEC : 0)));
+        } else if (!e.proc_path.empty()) {
+            uint64_t path = scratch.put_string(0, e.proc_path);
+            got = static_cast<int>(inj.checked(fmt::format("open of {} for fd {} (a procfs file, opened by the task)", e.proc_path, e.fd),
+                                               SYS_openat, static_cast<uint64_t>(AT_FDCWD), path,
+                                               (e.flags & (O_ACCMODE | O_NONBLOCK | O_APPEND)) | O_NOCTTY | (e.cloexec ? O_CLOEXEC : 0)));
+            if (e.pos != 0)
+                inj.checked(fmt::format("seek of {} (fd {}) to offset {}", e.proc_path, e.fd, e.pos), SYS_lseek,
+                            static_cast<uint64_t>(got), e.pos, static_cast<uint64_t>(SEEK_SET));
         } else if (e.kind == image::fd_kind_inherited) {
             got = channel.send(ctx.caller_stdio.at(e.inherited_from), e.cloexec);
         } else {

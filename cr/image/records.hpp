@@ -74,6 +74,7 @@ enum class RecordType : uint32_t {
     ipc_sem = 504,     // IpcSemRecord; one BUFFER of nsems IpcSemValue follows
     ipc_mq = 505,      // IpcMqRecord (a POSIX queue); STRING name, then curmsgs IPC_MQ_MSG in receive order
     ipc_mq_msg = 506,  // IpcMqMsgRecord; a BUFFER with the text follows when len > 0
+    ipc_sysctl = 507,  // IpcSysctlRecord: the namespace's sysctls, right after IPC_NS
     // --- cr/ipc (end) ---
     // 600-699: ttys and ptys
     // --- cr/tty (begin): see docs/cr-tty.md ---
@@ -86,6 +87,7 @@ enum class RecordType : uint32_t {
     unix_file = 700,     // UnixFileRecord (header.objref: the description): which socket of the table it is
     unix_socket = 701,   // UnixSocketRecord: one AF_UNIX socket of the container's table
     unix_message = 702,  // UnixMessageRecord: one message (or stream chunk) in a receive queue; a BUFFER follows
+    unix_socket_file = 703,  // UnixSocketFileRecord: the bound socket file's mode and owner (unix_flag_file_attrs)
     inet_file = 710,     // InetFileRecord (header.objref: the description): which socket of the inet table it is
     inet_socket = 711,   // InetSocketRecord: one AF_INET/AF_INET6 TCP or UDP socket of the container
     inet_message = 712,  // InetMessageRecord: a datagram or a TCP queue chunk; a BUFFER follows
@@ -192,7 +194,8 @@ inline constexpr uint32_t unix_flag_accepted = 1u << 3;      // came out of acce
 inline constexpr uint32_t unix_flag_embryo = 1u << 4;        // a connection not yet accepted (listener_id's queue)
 inline constexpr uint32_t unix_flag_passcred = 1u << 5;      // SO_PASSCRED
 inline constexpr uint32_t unix_flag_orphan = 1u << 6;        // connected stream whose peer was closed
-inline constexpr uint32_t known_unix_flags = (1u << 7) - 1;
+inline constexpr uint32_t unix_flag_file_attrs = 1u << 7;   // a UNIX_SOCKET_FILE follows the UNIX_SOCKET
+inline constexpr uint32_t known_unix_flags = (1u << 8) - 1;
 inline constexpr uint32_t unix_name_max = 108;               // sizeof(sockaddr_un::sun_path)
 
 struct UnixSocketRecord {
@@ -227,6 +230,13 @@ struct UnixMessageRecord {
 };
 static_assert(sizeof(UnixMessageRecord) == 136);
 
+// The socket file of a path-bound socket as it was (chmod/chown after bind).
+struct UnixSocketFileRecord {
+    uint32_t mode;             // permission bits (07777 at most)
+    uint32_t uid, gid;
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(UnixSocketFileRecord) == 16);
 // AF_INET and AF_INET6 sockets (TCP and UDP): as for unix sockets, the first
 // description carries the whole table (docs/cr-net.md, "TCP and UDP").
 inline constexpr uint32_t file_kind_inet_socket = 41;
@@ -448,6 +458,15 @@ struct IpcNsRecord {
 };
 static_assert(sizeof(IpcNsRecord) == 16);
 
+// The IPC namespace's own sysctls (kernel.msg*, shm*, sem and fs.mqueue.*).
+struct IpcSysctlRecord {
+    uint64_t msgmax, msgmnb, msgmni;
+    uint64_t shmmax, shmall, shmmni, shm_rmid_forced;
+    int32_t sem[4];            // kernel.sem: SEMMSL SEMMNS SEMOPM SEMMNI
+    uint64_t mq_msg_max, mq_msgsize_max, mq_msg_default, mq_msgsize_default, mq_queues_max;
+};
+static_assert(sizeof(IpcSysctlRecord) == 112);
+
 struct IpcPermRecord {
     int32_t id;                // shmid/msqid/semid: restored exactly (kernel.*_next_id)
     int32_t key;               // IPC_PRIVATE = 0
@@ -594,6 +613,7 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::unix_file, "UNIX_FILE", PayloadShape::fixed, sizeof(UnixFileRecord), sizeof(UnixFileRecord), false},
     {RecordType::unix_socket, "UNIX_SOCKET", PayloadShape::fixed, sizeof(UnixSocketRecord), sizeof(UnixSocketRecord), false},
     {RecordType::unix_message, "UNIX_MESSAGE", PayloadShape::fixed, sizeof(UnixMessageRecord), sizeof(UnixMessageRecord), false},
+    {RecordType::unix_socket_file, "UNIX_SOCKET_FILE", PayloadShape::fixed, sizeof(UnixSocketFileRecord), sizeof(UnixSocketFileRecord), false},
     {RecordType::inet_file, "INET_FILE", PayloadShape::fixed, sizeof(InetFileRecord), sizeof(InetFileRecord), false},
     {RecordType::inet_socket, "INET_SOCKET", PayloadShape::fixed, sizeof(InetSocketRecord), sizeof(InetSocketRecord), false},
     {RecordType::inet_message, "INET_MESSAGE", PayloadShape::fixed, sizeof(InetMessageRecord), sizeof(InetMessageRecord), false},
@@ -628,6 +648,7 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::ipc_sem, "IPC_SEM", PayloadShape::fixed, sizeof(IpcSemRecord), sizeof(IpcSemRecord), false},
     {RecordType::ipc_mq, "IPC_MQ", PayloadShape::fixed, sizeof(IpcMqRecord), sizeof(IpcMqRecord), false},
     {RecordType::ipc_mq_msg, "IPC_MQ_MSG", PayloadShape::fixed, sizeof(IpcMqMsgRecord), sizeof(IpcMqMsgRecord), false},
+    {RecordType::ipc_sysctl, "IPC_SYSCTL", PayloadShape::fixed, sizeof(IpcSysctlRecord), sizeof(IpcSysctlRecord), false},
     // --- cr/ipc (end) ---
 };
 
@@ -654,6 +675,7 @@ template <> struct PayloadOf<RecordType::pages> { using type = PagesRecord; };
 template <> struct PayloadOf<RecordType::unix_file> { using type = UnixFileRecord; };
 template <> struct PayloadOf<RecordType::unix_socket> { using type = UnixSocketRecord; };
 template <> struct PayloadOf<RecordType::unix_message> { using type = UnixMessageRecord; };
+template <> struct PayloadOf<RecordType::unix_socket_file> { using type = UnixSocketFileRecord; };
 template <> struct PayloadOf<RecordType::inet_file> { using type = InetFileRecord; };
 template <> struct PayloadOf<RecordType::inet_socket> { using type = InetSocketRecord; };
 template <> struct PayloadOf<RecordType::inet_message> { using type = InetMessageRecord; };
@@ -689,6 +711,7 @@ template <> struct PayloadOf<RecordType::ipc_msg> { using type = IpcMsgRecord; }
 template <> struct PayloadOf<RecordType::ipc_sem> { using type = IpcSemRecord; };
 template <> struct PayloadOf<RecordType::ipc_mq> { using type = IpcMqRecord; };
 template <> struct PayloadOf<RecordType::ipc_mq_msg> { using type = IpcMqMsgRecord; };
+template <> struct PayloadOf<RecordType::ipc_sysctl> { using type = IpcSysctlRecord; };
 // --- cr/ipc (end) ---
 template <class T>
 concept ImagePayload = std::is_trivially_copyable_v<T> && std::has_unique_object_representations_v<T> &&

@@ -212,7 +212,14 @@ void write_segment(image::RecordWriter& w, const image::IpcShmRecord& r, IpcDump
     // hole would allocate a page in the container's segment.
     UniqueFd fd(::open(mf.c_str(), O_RDONLY | O_CLOEXEC));
     int err = errno;
-    ::shmdt(at);
+    // Kept attached while reading: the bytes past shm_segsz in the last page
+    // are the segment's too (a task can write them) but the file ends at
+    // shm_segsz, so they are read through the mapping (the page exists, so
+    // the read faults nothing in).
+    struct Detach {
+        void* at;
+        ~Detach() { ::shmdt(at); }
+    } detach{at};
     if (!fd) throw SystemError(err, fmt::format("open the file of SysV segment {} ({})", r.perm.id, mf));
     struct statfs sfs {};
     if (::fstatfs(fd.get(), &sfs) == 0 && sfs.f_type == HUGETLBFS_MAGIC)
@@ -237,6 +244,12 @@ void write_segment(image::RecordWriter& w, const image::IpcShmRecord& r, IpcDump
             if (n == 0) break;
             size_t got = static_cast<size_t>(page_round(static_cast<uint64_t>(n)));
             std::fill(buf.begin() + n, buf.begin() + static_cast<ptrdiff_t>(got), std::byte{0});
+            uint64_t end = static_cast<uint64_t>(at_off) + got;
+            if (end > r.segsz && static_cast<uint64_t>(at_off) + static_cast<uint64_t>(n) >= r.segsz) {
+                uint64_t tail = std::max<uint64_t>(r.segsz, static_cast<uint64_t>(at_off));
+                std::memcpy(buf.data() + (tail - static_cast<uint64_t>(at_off)), static_cast<const std::byte*>(at) + tail,
+                            end - tail);
+            }
             // Runs of non-zero pages only: a new segment is zero already.
             size_t i = 0;
             while (i < got) {
@@ -389,6 +402,7 @@ IpcDumpStats dump_ipc_namespace(const IpcCheckInput& in, image::RecordWriter& wr
     image::IpcNsRecord head{static_cast<uint32_t>(snap.shms.size()), static_cast<uint32_t>(snap.msqs.size()),
                             static_cast<uint32_t>(snap.sems.size()), static_cast<uint32_t>(snap.mq_names.size())};
     writer.write<image::RecordType::ipc_ns>(head, objref(ObjKind::ns, 0));
+    writer.write<image::RecordType::ipc_sysctl>(read_ipc_sysctls(), objref(ObjKind::ns, 0));
     for (auto& r : snap.shms) {
         writer.write<image::RecordType::ipc_shm>(r, objref(ObjKind::shm, static_cast<uint32_t>(r.perm.id)));
         write_segment(writer, r, stats);

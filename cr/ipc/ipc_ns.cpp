@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <fmt/format.h>
 #include <linux/mount.h>
@@ -71,6 +72,54 @@ IpcLimits read_limits() {
     l.semmni = mni;
     return l;
 }
+
+namespace {
+
+constexpr const char* u64_sysctls[] = {"kernel/msgmax", "kernel/msgmnb", "kernel/msgmni", "kernel/shmmax",
+                                       "kernel/shmall", "kernel/shmmni", "kernel/shm_rmid_forced",
+                                       "fs/mqueue/msg_max", "fs/mqueue/msgsize_max", "fs/mqueue/msg_default",
+                                       "fs/mqueue/msgsize_default", "fs/mqueue/queues_max"};
+
+std::array<uint64_t*, 12> u64_fields(image::IpcSysctlRecord& r) {
+    return {&r.msgmax, &r.msgmnb, &r.msgmni, &r.shmmax, &r.shmall, &r.shmmni, &r.shm_rmid_forced,
+            &r.mq_msg_max, &r.mq_msgsize_max, &r.mq_msg_default, &r.mq_msgsize_default, &r.mq_queues_max};
+}
+
+// Opened after the setns, every time: /proc/sys resolves the IPC sysctls in
+// the namespace of the thread that opens them.
+void write_sysctl(const char* name, const std::string& value) {
+    auto path = fmt::format("/proc/sys/{}", name);
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open {} to restore the IPC namespace's {}", path, name);
+    auto text = value + "\n";
+    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+        throw_errno("restore the IPC namespace's sysctl {} = {}", name, value);
+}
+
+}  // namespace
+
+image::IpcSysctlRecord read_ipc_sysctls() {
+    image::IpcSysctlRecord r{};
+    auto fields = u64_fields(r);
+    for (size_t i = 0; i < fields.size(); ++i) *fields[i] = sysctl_u64(u64_sysctls[i]);
+    auto sem = read_sysctl("kernel/sem");
+    if (std::sscanf(sem.c_str(), "%d %d %d %d", &r.sem[0], &r.sem[1], &r.sem[2], &r.sem[3]) != 4)
+        fail("cannot parse /proc/sys/kernel/sem: {}", sem);
+    return r;
+}
+
+void write_ipc_sysctls(const image::IpcSysctlRecord& r) {
+    image::IpcSysctlRecord copy = r;
+    auto fields = u64_fields(copy);
+    // fs.mqueue.msg_default/msgsize_default may not exceed msg_max/msgsize_max:
+    // the maxima go first (indices 7, 8), then everything else but
+    // shm_rmid_forced (6), which write_shm_rmid_forced sets at the end.
+    const size_t order[] = {7, 8, 0, 1, 2, 3, 4, 5, 9, 10, 11};
+    for (size_t i : order) write_sysctl(u64_sysctls[i], std::to_string(*fields[i]));
+    write_sysctl("kernel/sem", fmt::format("{} {} {} {}", r.sem[0], r.sem[1], r.sem[2], r.sem[3]));
+}
+
+void write_shm_rmid_forced(uint64_t value) { write_sysctl("kernel/shm_rmid_forced", std::to_string(value)); }
 
 void set_next_id(const char* which, int32_t id) {
     // /proc/sys/kernel/*_next_id resolves to the namespace of the thread that

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "cr/image/records.hpp"
 #include "util/fd.hpp"
 
 namespace myrt::cr::ipc {
@@ -34,6 +35,14 @@ struct IpcLimits {
     uint64_t semmsl = 0, semmns = 0, semmni = 0;
 };
 IpcLimits read_limits();
+
+// The sysctls of the current thread's IPC namespace, read and written (the
+// maxima before the defaults they bound, so any order of values fits).
+image::IpcSysctlRecord read_ipc_sysctls();
+// All but kernel.shm_rmid_forced: set while the restorer still has a segment
+// attached and segments would be removed when it detaches, so it goes last.
+void write_ipc_sysctls(const image::IpcSysctlRecord& r);
+void write_shm_rmid_forced(uint64_t value);
 
 // Writes kernel/{shm,msg,sem}_next_id of the current thread's namespace.
 void set_next_id(const char* which, int32_t id);

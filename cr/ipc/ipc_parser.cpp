@@ -80,6 +80,18 @@ void IpcParser::feed(image::RecordReader& r, const image::RecordHeader& h) {
     if (!have_ns_) r.fail_at("{} record before the IPC namespace record", image::record_type_name(h.type));
 
     switch (type) {
+        case RecordType::ipc_sysctl: {
+            // Right after IPC_NS, once; the kernel checks each value when it is written back.
+            if (have_sysctls_ || kind_ != 0 || expect_ != Expect::object)
+                r.fail_at("IPC_SYSCTL record not right after the IPC namespace record, or twice");
+            if (h.objref != objref(ObjKind::ns, 0)) r.fail_at("IPC_SYSCTL record with objref {:#x}", h.objref);
+            auto s = r.read_fixed<RecordType::ipc_sysctl>();
+            for (int32_t v : s.sem)
+                if (v < 0) r.fail_at("IPC_SYSCTL: kernel.sem holds the negative value {}", v);
+            have_sysctls_ = true;
+            v_.sysctls(s);
+            return;
+        }
         case RecordType::ipc_shm: {
             begin_object(r, 1);
             shm_ = r.read_fixed<RecordType::ipc_shm>();

@@ -8,6 +8,7 @@
 //   IPC_SEM, BUFFER of IpcSemValue          ids ascending
 //   IPC_MQ, STRING name, (IPC_MQ_MSG [BUFFER])...   names ascending, messages in receive order
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -35,6 +36,7 @@ public:
     // Whether message texts and segment contents are wanted (else skipped).
     virtual bool wants_data() const = 0;
     virtual void ns(const image::IpcNsRecord&) {}
+    virtual void sysctls(const image::IpcSysctlRecord&) {}
     virtual void shm(const image::IpcShmRecord&) {}
     virtual void shm_data(const image::IpcShmRecord&, uint64_t /*offset*/, std::span<const std::byte>) {}
     virtual void msq(const image::IpcMsqRecord&) {}
@@ -64,6 +66,7 @@ private:
     IpcVisitor& v_;
     Expect expect_ = Expect::ns;
     bool have_ns_ = false;
+    bool have_sysctls_ = false;
     image::IpcNsRecord counts_{};
     uint32_t seen_[4] = {};
     int kind_ = 0;            // 1 shm, 2 msq, 3 sem, 4 mq
@@ -86,6 +89,7 @@ private:
 struct IpcIndex final : IpcVisitor {
     bool wants_data() const override { return false; }
     void ns(const image::IpcNsRecord&) override { present = true; }
+    void sysctls(const image::IpcSysctlRecord& r) override { ns_sysctls = r; }
     void shm(const image::IpcShmRecord& r) override { shms.push_back(r); }
     void msq(const image::IpcMsqRecord& r) override { msqs.push_back(r); }
     void msg(const image::IpcMsqRecord&, const image::IpcMsgRecord& m, std::span<const std::byte>) override {
@@ -96,6 +100,7 @@ struct IpcIndex final : IpcVisitor {
     const image::IpcShmRecord* find_shm(int32_t id) const;
 
     bool present = false;
+    std::optional<image::IpcSysctlRecord> ns_sysctls;  // absent in images from before record 507
     std::vector<image::IpcShmRecord> shms;
     std::vector<image::IpcMsqRecord> msqs;
     std::vector<image::IpcSemRecord> sems;

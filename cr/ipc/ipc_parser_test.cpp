@@ -102,6 +102,43 @@ TEST(IpcParser, ValidSectionIsIndexed) {
     EXPECT_EQ(idx.mqs.size(), 1u);
 }
 
+TEST(IpcParser, SysctlsRightAfterTheNamespaceOnce) {
+    image::IpcSysctlRecord sc{};
+    sc.msgmnb = 7000;
+    sc.sem[0] = 100;
+    IpcIndex idx;
+    parse([&](RecordWriter& w) {
+        ns(w, 0, 0, 0, 0);
+        w.write<RecordType::ipc_sysctl>(sc, objref(ObjKind::ns, 0));
+    }, idx);
+    ASSERT_TRUE(idx.ns_sysctls.has_value());
+    EXPECT_EQ(idx.ns_sysctls->msgmnb, 7000u);
+    IpcIndex old;
+    parse([](RecordWriter& w) { ns(w, 0, 0, 0, 0); }, old);  // an image from before the record
+    EXPECT_FALSE(old.ns_sysctls.has_value());
+    EXPECT_THROW(parse([&](RecordWriter& w) {  // twice
+                     ns(w, 0, 0, 0, 0);
+                     w.write<RecordType::ipc_sysctl>(sc, objref(ObjKind::ns, 0));
+                     w.write<RecordType::ipc_sysctl>(sc, objref(ObjKind::ns, 0));
+                 }),
+                 Error);
+    EXPECT_THROW(parse([&](RecordWriter& w) {  // after an object
+                     ns(w, 1, 0, 0, 0);
+                     w.write<RecordType::ipc_shm>(shm_rec(0, 4096), objref(ObjKind::shm, 0));
+                     w.write<RecordType::ipc_sysctl>(sc, objref(ObjKind::ns, 0));
+                 }),
+                 Error);
+    EXPECT_THROW(parse([&](RecordWriter& w) { w.write<RecordType::ipc_sysctl>(sc, objref(ObjKind::ns, 0)); }),
+                 Error);  // before the namespace record
+    image::IpcSysctlRecord neg = sc;
+    neg.sem[2] = -1;
+    EXPECT_THROW(parse([&](RecordWriter& w) {
+                     ns(w, 0, 0, 0, 0);
+                     w.write<RecordType::ipc_sysctl>(neg, objref(ObjKind::ns, 0));
+                 }),
+                 Error);
+}
+
 TEST(IpcParser, RefusesBadSegments) {
     auto one = [](image::IpcShmRecord s, uint64_t oref = 0) {
         return [s, oref](RecordWriter& w) {

@@ -101,6 +101,11 @@ IpcRestorer::IpcRestorer(pid_t init, const IpcIndex& idx, objhash::DeferredQueue
         fail("the image holds the container's IPC objects, but the restored container shares myrt's IPC namespace: "
              "give it its own (an \"ipc\" namespace in config.json)");
     InIpcNamespace in(init_);
+    // The image's sysctls first (they override config.json's): the limits below are the restored namespace's.
+    if (idx.ns_sysctls) {
+        write_ipc_sysctls(*idx.ns_sysctls);
+        rmid_forced_ = idx.ns_sysctls->shm_rmid_forced;
+    }
     auto l = read_limits();
     uint64_t pages = 0, semtotal = 0;
     for (auto& s : idx.shms) {
@@ -171,6 +176,10 @@ void IpcRestorer::rollback() noexcept {
 void IpcRestorer::finish(image::RecordReader& r) {
     parser_.finish(r);
     close_current();
+    if (rmid_forced_) {
+        InIpcNamespace in(init_);
+        write_shm_rmid_forced(*rmid_forced_);
+    }
     committed_ = true;
 }
 

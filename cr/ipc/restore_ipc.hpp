@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,7 @@ private:
     };
     std::vector<Created> created_;
     bool committed_ = false;
+    std::optional<uint64_t> rmid_forced_;  // kernel.shm_rmid_forced, written once the segments are filled
     void* shm_at_ = nullptr;
     uint64_t shm_len_ = 0;
     int mq_fd_ = -1;

@@ -278,8 +278,15 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
                     fail("{}: bound to the relative path {}; only absolute paths can be bound again", who, d.name);
                 struct stat sb {};
                 std::string on_disk = ctx.root + d.name;
-                if (::lstat(on_disk.c_str(), &sb) == 0 && S_ISSOCK(sb.st_mode) && d.has_vfs && sb.st_ino == d.vfs_ino)
+                if (::lstat(on_disk.c_str(), &sb) == 0 && S_ISSOCK(sb.st_mode) && d.has_vfs && sb.st_ino == d.vfs_ino) {
                     s.flags |= img::unix_flag_path_present;
+                    if (s.has(img::unix_flag_bound)) {  // the binder's file: its mode and owner as chmod/chown left them
+                        s.flags |= img::unix_flag_file_attrs;
+                        s.file_mode = sb.st_mode & 07777;
+                        s.file_uid = sb.st_uid;
+                        s.file_gid = sb.st_gid;
+                    }
+                }
             }
         }
         UniqueFd sock = grab_fd(pid, fd);
@@ -314,7 +321,9 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
             if (!pair && p.name.empty())
                 fail("{} is connected to the unnamed datagram socket:[{}] that is not connected back: not supported", who, s.peer_id);
         }
-        if (d.state != TCP_LISTEN) s.queue = peek_queue(sock.get(), s, who);
+        // A stream or seqpacket socket never connected has no queue (a peek gets ENOTCONN).
+        bool unconnected = s.connection_oriented() && d.state == TCP_CLOSE;
+        if (d.state != TCP_LISTEN && !unconnected) s.queue = peek_queue(sock.get(), s, who);
         if (s.type == SOCK_DGRAM)
             for (UnixMessage& m : s.queue) {
                 if (s.peer_id && (m.sender_name.empty() || m.sender_name == st.diag[s.peer_id].name)) {

@@ -93,7 +93,9 @@ private:
                 // one (a host daemon's), nor one of another owner.
                 if (!S_ISSOCK(st.st_mode))
                     fail("restoring {}: {} exists in the container and is not a socket file", describe(s), name);
-                if (creds_ && st.st_uid != creds_->uid[3])
+                // The old container's file has the task's uid, or the owner the image restores.
+                bool image_owner = s.has(img::unix_flag_file_attrs) && st.st_uid == s.file_uid;
+                if (creds_ && st.st_uid != creds_->uid[3] && !image_owner)
                     fail("restoring {}: {} exists and is a socket file of uid {}, not the task's ({}): it is not removed",
                          describe(s), name, st.st_uid, creds_->uid[3]);
                 if (int e = probe_socket_file(name, s.type); e != ECONNREFUSED)
@@ -111,6 +113,21 @@ private:
             check(::lstat(name.c_str(), &st), "stat of {} after binding it", name);
             unlink_after_.emplace_back(name, st.st_ino);
         }
+        if (name[0] != '\0' && present && s.has(img::unix_flag_file_attrs) && name == s.name) restore_file_attrs(s);
+    }
+
+    // The socket file bind just made gets the mode (as its owner, the task) and
+    // the owner (CAP_CHOWN, which this thread holds for this alone) it had.
+    // The path is checked to still be this socket's file first.
+    void restore_file_attrs(const UnixSocket& s) {
+        struct stat st {};
+        check(::lstat(s.name.c_str(), &st), "stat of {} after binding it", s.name);
+        if (!S_ISSOCK(st.st_mode)) fail("restoring {}: {} is no longer a socket file after bind", describe(s), s.name);
+        check(::fchmodat(AT_FDCWD, s.name.c_str(), s.file_mode, 0), "restoring the mode {:o} of the socket file {}", s.file_mode,
+              s.name);
+        if (st.st_uid != s.file_uid || st.st_gid != s.file_gid)
+            check(::fchownat(AT_FDCWD, s.name.c_str(), s.file_uid, s.file_gid, AT_SYMLINK_NOFOLLOW),
+                  "restoring the owner {}:{} of the socket file {}", s.file_uid, s.file_gid, s.name);
     }
 
     void connect_name(int fd, const std::string& name, const std::string& what) {
@@ -365,7 +382,7 @@ std::map<uint64_t, UniqueFd> recreate_unix_sockets(const UnixTable& table, pid_t
     // CAP_NET_ADMIN stays for SO_SNDBUFFORCE/SO_RCVBUFFORCE (queues are refilled
     // with raised buffers, then the dumped sizes are set): it lifts no file
     // permission, and messages carry the task's uid and gid, not root's.
-    run_in_container_ns(init_pid, true, [&] { out = Builder(table, creds).run(); }, creds, uint64_t{1} << CAP_NET_ADMIN);
+    run_in_container_ns(init_pid, true, [&] { out = Builder(table, creds).run(); }, creds, (uint64_t{1} << CAP_NET_ADMIN) | (uint64_t{1} << CAP_CHOWN));
     return out;
 }
 

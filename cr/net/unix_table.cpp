@@ -73,6 +73,8 @@ void write_table(const UnixTable& table, uint64_t objref, img::RecordWriter& w) 
         copy_name(s.name, rec.name, rec.name_len);
         copy_name(s.peer_name, rec.peer_name, rec.peer_name_len);
         w.write<img::RecordType::unix_socket>(rec, objref);
+        if (s.has(img::unix_flag_file_attrs))
+            w.write<img::RecordType::unix_socket_file>(img::UnixSocketFileRecord{s.file_mode, s.file_uid, s.file_gid, 0}, objref);
         for (const UnixMessage& m : s.queue) {
             img::UnixMessageRecord mr{};
             mr.len = m.data.size();
@@ -121,6 +123,15 @@ UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count) {
         s.sndtimeo_us = rec.sndtimeo_us;
         s.name = checked_name(r, rec.name, rec.name_len, s.id, "name");
         s.peer_name = checked_name(r, rec.peer_name, rec.peer_name_len, s.id, "peer name");
+        if (s.has(img::unix_flag_file_attrs)) {
+            img::RecordHeader fh{};
+            auto f = r.expect<img::RecordType::unix_socket_file>(&fh);
+            if (fh.objref != objref) r.fail_at("UNIX_SOCKET_FILE with objref {} in the table of objref {}", fh.objref, objref);
+            if (f.reserved != 0 || (f.mode & ~07777u)) r.fail_at("UNIX_SOCKET_FILE of {}: mode {:o} or reserved field", s.id, f.mode);
+            s.file_mode = f.mode;
+            s.file_uid = f.uid;
+            s.file_gid = f.gid;
+        }
         uint64_t bytes = 0;
         for (uint32_t m = 0; m < rec.nr_messages; ++m) {
             img::RecordHeader mh{};
@@ -152,6 +163,8 @@ UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count) {
         const bool named = !s.name.empty();
         if (s.has(img::unix_flag_bound) && !named) r.fail_at("{}: bound without a name", describe(s));
         if (s.has(img::unix_flag_path_present) && (!named || s.abstract())) r.fail_at("{}: a present path without a path", describe(s));
+        if (s.has(img::unix_flag_file_attrs) && (!s.has(img::unix_flag_path_present) || !s.has(img::unix_flag_bound)))
+            r.fail_at("{}: socket file attributes without a bound path that was present", describe(s));
         if (s.has(img::unix_flag_bound) && s.has(img::unix_flag_accepted)) r.fail_at("{}: both bound and accepted", describe(s));
         if (s.state == TCP_LISTEN) {
             if (!s.connection_oriented()) r.fail_at("{}: a listening datagram socket", describe(s));

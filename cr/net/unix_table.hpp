@@ -33,6 +33,7 @@ struct UnixSocket {
     std::string name;           // sun_path bytes; abstract names start with NUL
     std::string peer_name;      // external peer's address (getpeername), for a dgram reconnect
     std::vector<UnixMessage> queue;  // the receive queue, oldest first
+    uint32_t file_mode = 0, file_uid = 0, file_gid = 0;  // unix_flag_file_attrs: the socket file's
 
     bool has(uint32_t flag) const { return (flags & flag) != 0; }
     bool connection_oriented() const;  // stream or seqpacket

@@ -77,3 +77,21 @@ TEST(UnixTable, RefusesInconsistentTables) {
     expect_refused([](UnixTable& t) { t[0].flags |= 1u << 20; }, "unknown flags");
     expect_refused([](UnixTable& t) { t[0].flags |= image::unix_flag_accepted; }, "accepted without a name");
 }
+
+TEST(UnixTable, SocketFileAttributes) {
+    UnixTable t = sample();
+    t[2].flags |= image::unix_flag_path_present | image::unix_flag_file_attrs;
+    t[2].file_mode = 0646, t[2].file_uid = 1234, t[2].file_gid = 4321;
+    UnixTable back = round_trip(t);
+    EXPECT_EQ(back[2].file_mode, 0646u);
+    EXPECT_EQ(back[2].file_uid, 1234u);
+    EXPECT_EQ(back[2].file_gid, 4321u);
+    expect_refused([](UnixTable& t) { t[2].flags |= image::unix_flag_file_attrs; }, "file attributes without a present path");
+    expect_refused([](UnixTable& t) { t[0].flags |= image::unix_flag_file_attrs; }, "file attributes of an unnamed socket");
+    expect_refused(
+        [](UnixTable& t) {
+            t[2].flags |= image::unix_flag_path_present | image::unix_flag_file_attrs;
+            t[2].file_mode = 010000;
+        },
+        "a mode with file type bits");
+}

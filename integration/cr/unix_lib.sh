@@ -14,6 +14,8 @@ unix_roundtrip() {
     new_id ID
     run_detached "$ID" "$B"
     wait_file "$B.shared/ready" 20
+    # UNIX_BEFORE_CHECKPOINT: a command a test runs on the set-up container before the checkpoints.
+    if [ -n "${UNIX_BEFORE_CHECKPOINT:-}" ]; then eval "$UNIX_BEFORE_CHECKPOINT" || fail "$UNIX_BEFORE_CHECKPOINT"; fi
     # A --leave-running checkpoint first: it must leave every queue as it was
     # (the workload checks the data once, after the real round trip).
     cr_checkpoint "$ID" "$TEST_TMP/img.lr" --leave-running || fail "--leave-running checkpoint: $(cat "$TEST_TMP/ckpt.err")"

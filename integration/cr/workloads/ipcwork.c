@@ -21,6 +21,12 @@
  *   mq         POSIX queues /prio (messages of mixed priorities) and /empty
  *   mqfd       POSIX queue /kept with a message, its descriptor kept open
  *   leak       segment key 0x4c4b attached by the init only
+ *   shmaddr    segment E (3 pages + 1 byte) attached at an address the process
+ *              chose and again read-only at a second one, segment F (1 byte)
+ *              attached at a chosen address; /proc/self/maps held open across
+ *              the checkpoint and read after it to find the attachments
+ *   sysctl     the IPC namespace's sysctls (kernel.msg*, shm*, sem,
+ *              fs.mqueue.*) set to values other than the defaults
  *   attach KEY [NS] (run outside the container, in its IPC namespace) attach
  *              the segment with KEY, go back to IPC namespace NS (a path),
  *              print our pid and the shmid, and sleep until killed
@@ -414,6 +420,132 @@ static void mode_mqfd(void) {
     finish();
 }
 
+/* ---- shmaddr ---- */
+#define E_SIZE (3 * 4096 + 1)
+#define E_ADDR ((void *)0x3a0000000UL)
+#define E_ADDR2 ((void *)0x3b0001000UL)
+#define F_SIZE 1
+#define F_ADDR ((void *)0x3c0005000UL)
+
+/* The maps line of the VMA at `addr`, read through the descriptor held since before the checkpoint. */
+static int maps_line_at(int maps, void *addr, unsigned long *end, char *perms, unsigned long *ino) {
+    static char buf[1 << 16];
+    ssize_t n = pread(maps, buf, sizeof buf - 1, 0);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned long s, e, off, i;
+        char p[8], dev[16];
+        if (sscanf(line, "%lx-%lx %7s %lx %15s %lu", &s, &e, p, &off, dev, &i) == 6 && s == (unsigned long)addr) {
+            *end = e;
+            strcpy(perms, p);
+            *ino = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void check_attached(int maps, void *addr, size_t size, const char *want_perms, int shmid, const char *name) {
+    unsigned long end = 0, ino = 0;
+    char perms[8] = "";
+    if (!maps_line_at(maps, addr, &end, perms, &ino)) {
+        CHECK(0, "segment %s is no longer attached at %p", name, addr);
+        return;
+    }
+    unsigned long pages = (size + 4095) / 4096 * 4096;
+    CHECK(end - (unsigned long)addr == pages, "segment %s at %p spans %lu bytes, want %lu", name, addr,
+          end - (unsigned long)addr, pages);
+    CHECK(strcmp(perms, want_perms) == 0, "segment %s at %p is %s, want %s", name, addr, perms, want_perms);
+    CHECK(ino == (unsigned long)shmid, "segment %s at %p maps shmid %lu, want %d", name, addr, ino, shmid);
+}
+
+static void mode_shmaddr(void) {
+    int maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    int e = shmget(0x0e0e, E_SIZE, IPC_CREAT | IPC_EXCL | 0600);
+    int f = shmget(IPC_PRIVATE, F_SIZE, IPC_CREAT | 0600);
+    if (maps < 0 || e < 0 || f < 0) {
+        CHECK(0, "setup: %s", strerror(errno));
+        finish();
+        return;
+    }
+    unsigned char *a = shmat(e, E_ADDR, 0);
+    unsigned char *a2 = shmat(e, E_ADDR2, SHM_RDONLY);
+    unsigned char *b = shmat(f, F_ADDR, 0);
+    if (a != E_ADDR || a2 != E_ADDR2 || b != F_ADDR) {
+        CHECK(0, "shmat at chosen addresses gave %p %p %p", a, a2, b);
+        finish();
+        return;
+    }
+    for (size_t i = 0; i < E_SIZE; ++i) a[i] = pattern(5, i);
+    b[0] = 0x77;
+    /* The byte past F's end, inside its page, is the segment's too (zero, writable). */
+    b[100] = 0x66;
+    put_file("/shared/ready", "READY\n");
+    wait_usr1();
+    check_attached(maps, E_ADDR, E_SIZE, "rw-s", e, "E");
+    check_attached(maps, E_ADDR2, E_SIZE, "r--s", e, "E (second attachment)");
+    check_attached(maps, F_ADDR, F_SIZE, "rw-s", f, "F");
+    for (size_t i = 0; i < E_SIZE; ++i) CHECK(a2[i] == pattern(5, i), "E[%zu] = %#x through the second attachment", i, a2[i]);
+    /* volatile: the compiler knows the two addresses differ and would not read the byte again */
+    ((volatile unsigned char *)a)[E_SIZE - 1] = 0x42;
+    CHECK(((volatile unsigned char *)a2)[E_SIZE - 1] == 0x42, "a write through E's first attachment is not seen through the second");
+    CHECK(b[0] == 0x77 && b[100] == 0x66, "F holds %#x %#x", b[0], b[100]);
+    struct shmid_ds ds;
+    CHECK(shmctl(e, IPC_STAT, &ds) == 0 && ds.shm_segsz == E_SIZE && ds.shm_nattch == 2, "E size %zu nattch %lu",
+          (size_t)ds.shm_segsz, (unsigned long)ds.shm_nattch);
+    CHECK(shmctl(f, IPC_STAT, &ds) == 0 && ds.shm_segsz == F_SIZE && ds.shm_nattch == 1, "F size %zu nattch %lu",
+          (size_t)ds.shm_segsz, (unsigned long)ds.shm_nattch);
+    finish();
+}
+
+/* ---- sysctl ---- */
+/* The values the test (ipc_sysctl.sh) writes into the container's IPC namespace before the checkpoint. */
+static const struct {
+    const char *path, *want;
+} sysctls[] = {
+    {"/proc/sys/kernel/msgmax", "4000"},         {"/proc/sys/kernel/msgmnb", "7000"},
+    {"/proc/sys/kernel/msgmni", "50"},           {"/proc/sys/kernel/shmmax", "67108864"},
+    {"/proc/sys/kernel/shmall", "100000"},       {"/proc/sys/kernel/shmmni", "300"},
+    {"/proc/sys/kernel/shm_rmid_forced", "1"},   {"/proc/sys/kernel/sem", "100\t2000\t50\t64"},
+    {"/proc/sys/fs/mqueue/msg_max", "20"},       {"/proc/sys/fs/mqueue/msgsize_max", "10000"},
+    {"/proc/sys/fs/mqueue/msg_default", "5"},    {"/proc/sys/fs/mqueue/msgsize_default", "1000"},
+    {"/proc/sys/fs/mqueue/queues_max", "77"},
+};
+
+static void read_text(const char *path, char *buf, size_t size) {
+    buf[0] = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    if (n > 0 && buf[n - 1] == '\n') buf[n - 1] = 0;
+}
+
+static void mode_sysctl(void) {
+    /* Ready at once: the test sets the values from outside, then checkpoints. */
+    put_file("/shared/ready", "READY\n");
+    wait_usr1();
+    char got[128];
+    for (size_t i = 0; i < sizeof sysctls / sizeof sysctls[0]; ++i) {
+        read_text(sysctls[i].path, got, sizeof got);
+        CHECK(strcmp(got, sysctls[i].want) == 0, "%s reads \"%s\" after the restore, want \"%s\"", sysctls[i].path, got,
+              sysctls[i].want);
+    }
+    /* The values are in force: a new queue gets msgmnb as its byte limit, a POSIX queue the defaults. */
+    int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    struct msqid_ds ds;
+    CHECK(q >= 0 && msgctl(q, IPC_STAT, &ds) == 0 && ds.msg_qbytes == 7000, "a new queue's msg_qbytes is %lu, want 7000",
+          q >= 0 ? (unsigned long)ds.msg_qbytes : 0UL);
+    mqd_t m = mq_open("/defaults", O_CREAT | O_RDWR, 0600, NULL);
+    struct mq_attr a;
+    CHECK(m != (mqd_t)-1 && mq_getattr(m, &a) == 0 && a.mq_maxmsg == 5 && a.mq_msgsize == 1000,
+          "a new POSIX queue has maxmsg %ld msgsize %ld, want 5 1000", m != (mqd_t)-1 ? a.mq_maxmsg : -1L,
+          m != (mqd_t)-1 ? a.mq_msgsize : -1L);
+    finish();
+}
+
 /* ---- leak ---- */
 static void mode_leak(void) {
     int id = shmget(0x4c4b, 4096, IPC_CREAT | IPC_EXCL | 0600);
@@ -464,6 +596,8 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "mq") == 0) mode_mq();
     else if (strcmp(argv[1], "leak") == 0) mode_leak();
     else if (strcmp(argv[1], "mqfd") == 0) mode_mqfd();
+    else if (strcmp(argv[1], "shmaddr") == 0) mode_shmaddr();
+    else if (strcmp(argv[1], "sysctl") == 0) mode_sysctl();
     else {
         fprintf(stderr, "unknown mode %s\n", argv[1]);
         return 2;

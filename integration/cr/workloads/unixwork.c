@@ -19,6 +19,11 @@
  *              fd is received and used on SIGUSR1
  *   shutdown   pairs shut down for write, read and both, with data before EOF
  *   inet       an AF_INET UDP-Lite socket: the checkpoint must refuse it by family
+ *   loose      sockets nobody is connected to: unconnected seqpacket sockets
+ *              (unbound, bound), a bound unconnected datagram socket holding
+ *              datagrams from senders that have closed since, an unbound
+ *              datagram socket; and a bound socket file chmod'ed and chown'ed
+ *              after bind (mode and owner kept)
  *   talk       a server process echoing to a client process over a path socket,
  *              without pause; after SIGUSR1 the exchange must go on
  *   leak       connected to /shared/outside.sock (a peer outside the container);
@@ -579,6 +584,51 @@ static void run_leak(void) {
     }
 }
 
+/* ---------------- loose ---------------- */
+static int sq_unbound, sq_bound, dg_rcv, dg_unbound, owned;
+
+static void setup_loose(void) {
+    sq_unbound = sock_bound(SOCK_SEQPACKET, NULL);
+    sq_bound = sock_bound(SOCK_SEQPACKET, "/tmp/seq-loose.sock");
+    dg_unbound = sock_bound(SOCK_DGRAM, NULL);
+    dg_rcv = sock_bound(SOCK_DGRAM, "/tmp/dg-loose.sock");
+    struct sockaddr_un a;
+    socklen_t l = mkaddr(&a, "/tmp/dg-loose.sock");
+    /* Senders that close before the checkpoint: a named one and an unnamed one. */
+    int gone_named = sock_bound(SOCK_DGRAM, "@myrt-gone");
+    int gone_anon = sock_bound(SOCK_DGRAM, NULL);
+    if (sendto(gone_named, "from-gone", 9, 0, (struct sockaddr *)&a, l) != 9) die("sendto");
+    if (sendto(gone_anon, "from-anon", 9, 0, (struct sockaddr *)&a, l) != 9) die("sendto");
+    if (sendto(dg_unbound, "from-live", 9, 0, (struct sockaddr *)&a, l) != 9) die("sendto");
+    close(gone_named);
+    close(gone_anon);
+    owned = sock_bound(SOCK_STREAM, "/tmp/owned.sock");
+    if (listen(owned, 2) < 0) die("listen");
+    /* The owner is changed from outside by the test (the container has no CAP_CHOWN). */
+    if (chmod("/tmp/owned.sock", 0646) < 0) die("chmod");
+}
+
+static int check_loose(void) {
+    int type = 0;
+    socklen_t tl = sizeof type;
+    CHECK(getsockopt(sq_unbound, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_SEQPACKET, "unbound seqpacket type %d",
+          type);
+    if (name_is(sq_bound, 0, "/tmp/seq-loose.sock")) return -1;
+    /* Still usable: the bound one listens and the unbound one connects to it. */
+    CHECK(listen(sq_bound, 1) == 0, "listen on the bound seqpacket socket: %s", strerror(errno));
+    struct sockaddr_un a;
+    socklen_t l = mkaddr(&a, "/tmp/seq-loose.sock");
+    CHECK(connect(sq_unbound, (struct sockaddr *)&a, l) == 0, "connect the unbound seqpacket socket: %s", strerror(errno));
+    if (recv_from_is(dg_rcv, "from-gone", "@myrt-gone") || recv_from_is(dg_rcv, "from-anon", "") ||
+        recv_from_is(dg_rcv, "from-live", "") || queue_empty(dg_rcv, "loose datagram receiver"))
+        return -1;
+    struct stat st;
+    CHECK(lstat("/tmp/owned.sock", &st) == 0 && S_ISSOCK(st.st_mode), "/tmp/owned.sock: %s", strerror(errno));
+    CHECK((st.st_mode & 07777) == 0646 && st.st_uid == 1234 && st.st_gid == 4321,
+          "/tmp/owned.sock has mode %o owner %u:%u, want 646 1234:4321", st.st_mode & 07777, st.st_uid, st.st_gid);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     signal(SIGUSR1, on_usr1);
@@ -598,6 +648,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "fds")) setup_fds(), verify = check_fds;
     else if (!strcmp(mode, "shutdown")) setup_shutdown(), verify = check_shutdown;
     else if (!strcmp(mode, "inet")) setup_inet(), verify = check_inet;
+    else if (!strcmp(mode, "loose")) setup_loose(), verify = check_loose;
     else return 2;
     put_file("/shared/ready", "READY\n");
     wait_usr1();
