@@ -19,6 +19,7 @@
 #include "runtime/namespaces.hpp"
 #include "runtime/pid_file.hpp"
 #include "runtime/process_info.hpp"
+#include "runtime/rootless.hpp"
 #include "runtime/state_json.hpp"
 #include "runtime/sync_channel.hpp"
 #include "spec/config.hpp"
@@ -95,10 +96,20 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     state.own_pid_namespace = ns.has(CLONE_NEWPID);
 
     rollback.cg = cgroup::Cgroup::for_container(config.linux.cgroups_path, opts.id, opts.cgroup_parent);
-    rollback.cg->create();
     {
         spec::Resources res = config.linux.resources ? *config.linux.resources : spec::Resources{};
-        for (auto& r : default_device_rules(config.linux.devices)) res.devices.push_back(r);
+        if (rootless_caller()) {
+            // Only delegated cgroups can be used; device rules need the host's root (as runc, they
+            // are not applied: the container has only the nodes bind-mounted from the host).
+            cgroup::Cgroup planned = *rollback.cg;
+            auto left_out = rollback.cg->create_where_permitted();
+            cgroup::check_limits_settable(planned, left_out, res);
+            for (auto& [dir, why] : left_out) log::debug("rootless: no cgroup {}: {}", dir, why);
+            res.devices.clear();
+        } else {
+            rollback.cg->create();
+            for (auto& r : default_device_rules(config.linux.devices)) res.devices.push_back(r);
+        }
         rollback.cg->apply(res);
     }
     state.cgroup = rollback.cg->to_json();

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <map>
 
 #include "runtime/fs_util.hpp"
+#include "runtime/rootless.hpp"
 #include "util/error.hpp"
 
 namespace myrt::runtime {
@@ -59,6 +61,7 @@ static std::string format_map(const std::vector<spec::IdMapping>& m) {
 }
 
 void write_id_maps(pid_t pid, const spec::Linux& l) {
+    if (::geteuid() != 0) return write_id_maps_unprivileged(pid, l);
     std::string base = "/proc/" + std::to_string(pid);
     if (!l.uid_mappings.empty()) write_file(base + "/uid_map", format_map(l.uid_mappings));
     if (!l.gid_mappings.empty()) write_file(base + "/gid_map", format_map(l.gid_mappings));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -102,6 +103,7 @@ nlohmann::json Cgroup::to_json() const {
     nlohmann::json j = {{"layout", to_string(layout_)}, {"cgroupsPath", path_}, {"v1", v1}};
     j["unified"] = unified_.dir.empty() ? nlohmann::json(nullptr)
                                          : nlohmann::json{{"mount", unified_.mount_point}, {"dir", unified_.dir}};
+    if (partial_) j["partial"] = true;
     return j;
 }
 
@@ -137,7 +139,8 @@ Cgroup Cgroup::from_json(const nlohmann::json& j) {
     }
     if (j.contains("unified") && !j["unified"].is_null())
         cg.unified_ = Hierarchy{need_string(j["unified"], "mount", "unified."), {}, need_string(j["unified"], "dir", "unified.")};
-    if (cg.layout_ != Layout::v1 && cg.unified_.dir.empty())
+    cg.partial_ = j.value("partial", false);
+    if (cg.layout_ != Layout::v1 && cg.unified_.dir.empty() && !cg.partial_)
         fail("cgroup state: layout {} needs a unified hierarchy entry", layout);
     return cg;
 }
@@ -246,6 +249,32 @@ void Cgroup::create() {
     }
 }
 
+std::map<std::string, std::string> Cgroup::create_where_permitted() {
+    std::map<std::string, std::string> left_out;
+    // Only "not allowed" leaves a hierarchy out; any other error is as fatal as in create().
+    auto permitted = [&](const std::string& dir, const std::function<void()>& make) {
+        try {
+            make();
+            return true;
+        } catch (const SystemError& e) {
+            if (e.code() != EACCES && e.code() != EPERM && e.code() != EROFS) throw;
+            ::rmdir(dir.c_str());  // a cpuset left without cpus could not be joined anyway
+            left_out[dir] = e.what();
+            return false;
+        }
+    };
+    std::erase_if(v1_, [&](const Hierarchy& h) {
+        return !permitted(h.dir, [&] {
+            fs::mkdir_p(h.dir);
+            if (std::find(h.controllers.begin(), h.controllers.end(), "cpuset") != h.controllers.end()) init_cpuset_chain(h);
+        });
+    });
+    if (!unified_.dir.empty() && !permitted(unified_.dir, [&] { fs::mkdir_p(unified_.dir); })) unified_ = Hierarchy{};
+    else if (!unified_.dir.empty()) enable_v2_controllers();
+    partial_ = !left_out.empty();
+    return left_out;
+}
+
 void Cgroup::add_process(pid_t pid) {
     if (pid <= 0) fail("cannot add pid {} to cgroup {}: not a process id", pid, path_);
     auto join_one = [&](const std::string& dir) {
@@ -265,7 +294,10 @@ std::string Cgroup::procs_dir() const {
     fail("cgroup {} has no hierarchy to list processes from", path_);
 }
 
-std::vector<pid_t> Cgroup::pids() const { return fs::procs_recursive(procs_dir()); }
+std::vector<pid_t> Cgroup::pids() const {
+    if (!has_hierarchies()) return {};  // a rootless container in no cgroup of its own
+    return fs::procs_recursive(procs_dir());
+}
 
 void Cgroup::kill_all(int sig) {
     if (!exists() && pids().empty()) return;  // already gone: nothing left to signal

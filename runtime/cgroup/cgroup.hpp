@@ -6,6 +6,7 @@
 // See docs/cgroups.md for what maps to what.
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,11 @@ public:
     nlohmann::json to_json() const;
 
     void create();                         // mkdir -p in every hierarchy; idempotent
+    // For a caller without real root (docs/rootless.md): create() in every hierarchy where the
+    // caller may (a delegated subtree); the others are left out of this cgroup. Returns the
+    // directories left out, each with the error that refused it.
+    std::map<std::string, std::string> create_where_permitted();
+    bool has_hierarchies() const { return !v1_.empty() || !unified_.dir.empty(); }
     void apply(const spec::Resources& r);  // write limits (create and `update`)
     void add_process(pid_t pid);           // cgroup.procs in every hierarchy
     // Waits until the state reads FROZEN (bounded: 5 s, then thaws back and throws).
@@ -72,6 +78,7 @@ private:
     std::string path_;
     std::vector<Hierarchy> v1_;
     Hierarchy unified_;  // dir empty when there is no v2 hierarchy
+    bool partial_ = false;  // create_where_permitted() left hierarchies out
 
     const Hierarchy* v1_for(const std::string& controller) const;
     bool v2_has(const std::string& controller) const;
@@ -84,6 +91,14 @@ private:
     void freeze_v2(const std::string& dir);
     std::string procs_dir() const;
 };
+
+// The controllers in which `r` sets a limit, i.e. where apply() would write a file ("unified" for
+// linux.resources.unified); device rules are not counted.
+std::vector<std::string> limited_controllers(const spec::Resources& r);
+// A clear error when `r` sets a limit in a hierarchy that create_where_permitted() left out of
+// `planned` (the cgroup as for_container() computed it): runc refuses such a config as well.
+void check_limits_settable(const Cgroup& planned, const std::map<std::string, std::string>& left_out,
+                           const spec::Resources& r);
 
 // The device rules runc grants every container (null, zero, full, random, urandom, tty, console,
 // ptmx, pts/*, tun, mknod of any node); a runtime appends them after linux.resources.devices.

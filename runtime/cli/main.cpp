@@ -9,6 +9,7 @@
 #include "myrt_version.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/fs_util.hpp"
+#include "runtime/rootless.hpp"
 #include "spec/site_config.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
     cli::GlobalOptions g;
     bool rootless_ignored = false;
     std::string rootless;
-    app.add_option("--root", g.root, "root directory for container state (default /run/myrt)");
+    app.add_option("--root", g.root, "root directory for container state (default /run/myrt; $XDG_RUNTIME_DIR/myrt for a non-root user)");
     app.add_option("--log", g.log, "log file (default: stderr)");
     app.add_option("--log-format", g.log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));
     app.add_flag("--debug", g.debug, "log debug messages");
@@ -96,6 +97,8 @@ int main(int argc, char** argv) {
     try {
         bool explicit_config = !g.config_file.empty();
         spec::SiteConfig site = spec::load_site_config(explicit_config ? g.config_file : "/etc/myrt/myrt.yaml", explicit_config);
+        // An unprivileged caller cannot write the system's state root: its own, as runc's.
+        if (g.root.empty()) g.root = runtime::rootless_state_root();
         if (g.root.empty()) g.root = site.root.empty() ? "/run/myrt" : site.root;
         if (g.log_format.empty()) g.log_format = site.log_format.empty() ? "text" : site.log_format;
         if (!site.cgroup_parent.empty()) g.cgroup_parent = site.cgroup_parent;
