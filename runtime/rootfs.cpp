@@ -11,6 +11,7 @@
 #include "runtime/devices.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/path_resolve.hpp"
+#include "runtime/rootless.hpp"
 #include "spec/mount_options.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -176,7 +177,8 @@ void prepare_rootfs(const RootfsPlan& plan) {
     const auto& c = *plan.config;
     if (plan.own_mount_ns) prepare_root_mount(plan);
     for (const auto& m : c.mounts) mount_one(plan, m);
-    if (!dev_is_bind_mounted(c)) create_devices(plan.rootfs, c.linux.devices, plan.new_user_ns);
+    // Nodes cannot be made without the host's root (a new user namespace, or the runtime in one).
+    if (!dev_is_bind_mounted(c)) create_devices(plan.rootfs, c.linux.devices, plan.new_user_ns || rootless_caller());
     create_dev_symlinks(plan.rootfs);
 }
 

@@ -66,9 +66,11 @@ std::string format_map(const std::vector<spec::IdMapping>& m) {
 bool rootless_caller() { return ::geteuid() != 0 || !in_initial_user_namespace(); }
 
 std::string rootless_state_root() {
-    if (::geteuid() == 0) return {};
     const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-    if (xdg && *xdg) return std::string(xdg) + "/myrt";
+    bool has_xdg = xdg && *xdg;
+    // Root of a user namespace (rootless Podman runs its runtime so) cannot write /run either.
+    if (::geteuid() == 0) return has_xdg && !in_initial_user_namespace() ? std::string(xdg) + "/myrt" : std::string();
+    if (has_xdg) return std::string(xdg) + "/myrt";
     return "/run/user/" + std::to_string(::geteuid()) + "/myrt";
 }
 

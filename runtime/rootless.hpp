@@ -15,7 +15,8 @@ namespace myrt::runtime {
 bool rootless_caller();
 
 // The default --root for an unprivileged caller, as runc's: $XDG_RUNTIME_DIR/myrt,
-// else /run/user/UID/myrt. Empty for real root (the system default applies).
+// else /run/user/UID/myrt; root of a user namespace uses $XDG_RUNTIME_DIR/myrt when it is set.
+// Empty for real root (the system default applies).
 std::string rootless_state_root();
 
 // Writes a child's uid and gid maps as an unprivileged caller may: a single id
