@@ -71,3 +71,26 @@ edit_config "$B" 'del(.linux.resources) | .process.args = ["true"]'
 as_user "$MYRT" --root "$R" run --bundle "$B" rl-root </dev/null || fail "run with --root as nobody"
 [ -d "$XDG/myrt/rl-root" ] && fail "--root was ignored"
 pass "--root wins over \$XDG_RUNTIME_DIR"
+
+# A cgroup delegated to nobody (a pids subtree it owns) is used, and its limit set; the
+# hierarchies not delegated are skipped (the config limits nothing there).
+PIDS_MNT=$(awk '$3 == "cgroup" && $4 ~ /(^|,)pids(,|$)/ {print $2; exit}' /proc/mounts)
+if [ -n "$PIDS_MNT" ]; then
+    DELEG=$PIDS_MNT/myrt-rootless-$$
+    mkdir "$DELEG" || fail "mkdir $DELEG"
+    on_exit "rmdir '$DELEG'/c '$DELEG'"
+    chown "$RL_UID:$RL_GID" "$DELEG" "$DELEG/cgroup.procs" "$DELEG/tasks"
+    edit_config "$B" '.linux.cgroupsPath = $p | .linux.resources = {"pids": {"limit": 42}} | .process.args = ["sleep", "300"]' \
+        --arg p "/myrt-rootless-$$/c"
+    as_user "$MYRT" run -d --bundle "$B" rl-deleg </dev/null >/dev/null 2>"$TEST_TMP/deleg.err" ||
+        fail "run in a delegated cgroup: $(cat "$TEST_TMP/deleg.err")"
+    on_exit "setpriv --reuid=$RL_UID --regid=$RL_GID --clear-groups env XDG_RUNTIME_DIR='$XDG' '$MYRT' delete --force rl-deleg"
+    pid=$(as_user "$MYRT" state rl-deleg | jq -r .pid)
+    assert_eq 42 "$(cat "$DELEG/c/pids.max")" "the pids limit is set in the delegated cgroup"
+    assert_contains "$(cat "/proc/$pid/cgroup")" "pids:/myrt-rootless-$$/c" "the container is in the delegated cgroup"
+    as_user "$MYRT" delete --force rl-deleg || fail "delete --force in a delegated cgroup"
+    [ -d "$DELEG/c" ] && fail "delete left the delegated cgroup behind"
+    pass "delete removed the delegated cgroup"
+else
+    log "no v1 pids hierarchy: the delegated-cgroup case is not run"
+fi
