@@ -18,6 +18,7 @@
 #include "runtime/fs_util.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/pid_file.hpp"
+#include "runtime/process_setup.hpp"
 #include "runtime/process_info.hpp"
 #include "runtime/state_json.hpp"
 #include "runtime/sync_channel.hpp"
@@ -133,6 +134,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
         clone_flags &= ~CLONE_NEWTIME;
     }
 
+    int listen_fds = listen_fds_of(proc.env);  // reads our pid: before the clone
     auto [parent_end, child_end] = SyncChannel::make_pair();
     check(::chdir(bundle.c_str()), "chdir {}", bundle);  // relative mount sources are bundle-relative
     pid_t pid = clone_child(clone_flags);
@@ -151,6 +153,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
         ctx.no_pivot = opts.no_pivot;
         ctx.no_new_keyring = opts.no_new_keyring;
         ctx.preserve_fds = opts.preserve_fds;
+        ctx.listen_fds = listen_fds;
         ctx.restore_placeholder = opts.restore_placeholder;
         ctx.cgroup = &*rollback.cg;
         run_container_init(ctx);
