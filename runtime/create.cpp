@@ -93,6 +93,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     state.config = config.raw;
 
     NamespacePlan ns = plan_namespaces(config);
+    refuse_sysctls_of_runtime_namespaces(config, ns);
     state.own_pid_namespace = ns.has(CLONE_NEWPID);
 
     rollback.cg = cgroup::Cgroup::for_container(config.linux.cgroups_path, opts.id, opts.cgroup_parent);
