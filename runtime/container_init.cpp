@@ -67,7 +67,7 @@ void wait_for_start(int fifo_path_fd) {
     // Everything the engine does not rebuild itself is in place; what the
     // dumped pid 1 held (fds, creds, seccomp) comes from the image.
     ctx.channel->send(SyncMsg::parked);
-    ::syscall(SYS_close_range, 3 + ctx.preserve_fds, ~0U, 0U);
+    ::syscall(SYS_close_range, 3 + ctx.listen_fds + ctx.preserve_fds, ~0U, 0U);
     for (;;) ::pause();
 }
 
@@ -131,6 +131,7 @@ void run_container_init(InitContext& ctx) {
         ep.seccomp = c.linux.seccomp ? &*c.linux.seccomp : nullptr;
         ep.personality = c.linux.personality;
         ep.preserve_fds = ctx.preserve_fds;
+        ep.listen_fds = ctx.listen_fds;
         ep.state_json = state_json;
         setup_and_exec(ep, [&] {
             ctx.channel->send(SyncMsg::created);

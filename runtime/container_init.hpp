@@ -23,6 +23,7 @@ struct InitContext {
     bool no_pivot = false;
     bool no_new_keyring = false;
     int preserve_fds = 0;
+    int listen_fds = 0;        // socket activation (listen_fds_of), before the preserved fds
     bool restore_placeholder = false;
     const cgroup::Cgroup* cgroup = nullptr;
 };

@@ -18,6 +18,7 @@
 #include "runtime/fs_util.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/pid_file.hpp"
+#include "runtime/process_setup.hpp"
 #include "runtime/process_info.hpp"
 #include "runtime/rootless.hpp"
 #include "runtime/state_json.hpp"
@@ -93,6 +94,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     state.config = config.raw;
 
     NamespacePlan ns = plan_namespaces(config);
+    refuse_sysctls_of_runtime_namespaces(config, ns);
     state.own_pid_namespace = ns.has(CLONE_NEWPID);
 
     rollback.cg = cgroup::Cgroup::for_container(config.linux.cgroups_path, opts.id, opts.cgroup_parent);
@@ -144,6 +146,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
         clone_flags &= ~CLONE_NEWTIME;
     }
 
+    int listen_fds = listen_fds_of(proc.env);  // reads our pid: before the clone
     auto [parent_end, child_end] = SyncChannel::make_pair();
     check(::chdir(bundle.c_str()), "chdir {}", bundle);  // relative mount sources are bundle-relative
     pid_t pid = clone_child(clone_flags);
@@ -162,6 +165,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
         ctx.no_pivot = opts.no_pivot;
         ctx.no_new_keyring = opts.no_new_keyring;
         ctx.preserve_fds = opts.preserve_fds;
+        ctx.listen_fds = listen_fds;
         ctx.restore_placeholder = opts.restore_placeholder;
         ctx.cgroup = &*rollback.cg;
         run_container_init(ctx);

@@ -79,6 +79,7 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
     // namespace); as subreaper we still get its exit status in the foreground.
     if (!opts.detach) ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
+    int listen_fds = listen_fds_of(proc.env);  // reads our pid: before the fork
     auto [parent_end, child_end] = SyncChannel::make_pair();
     pid_t mid = fork_plain();
     if (mid == 0) {
@@ -104,6 +105,7 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
             ep.seccomp = config.linux.seccomp ? &*config.linux.seccomp : nullptr;
             ep.personality = config.linux.personality;
             ep.preserve_fds = opts.preserve_fds;
+            ep.listen_fds = listen_fds;
             setup_and_exec(ep, nullptr);
         } catch (const std::exception& e) {
             try {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <map>
@@ -52,6 +53,23 @@ NamespacePlan plan_namespaces(const spec::Config& c) {
         p.joins.push_back({ns.type, flag, UniqueFd(fd)});
     }
     return p;
+}
+
+void refuse_sysctls_of_runtime_namespaces(const spec::Config& c, const NamespacePlan& p) {
+    for (const auto& [key, value] : c.linux.sysctl) {
+        auto type = spec::sysctl_namespace(key);
+        if (!type) continue;  // refused by validation already
+        for (const auto& j : p.joins) {
+            if (j.type != *type) continue;
+            struct stat theirs, ours;
+            std::string self = std::string("/proc/self/ns/") + proc_ns_name(j.type);
+            if (::fstat(j.fd.get(), &theirs) != 0 || ::stat(self.c_str(), &ours) != 0) continue;
+            if (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
+                fail("linux.sysctl.{}: sysctl \"{}\" needs a {} namespace of the container's own, but linux.namespaces "
+                     "joins the runtime's own {} namespace",
+                     key, key, *type, *type);
+        }
+    }
 }
 
 static std::string format_map(const std::vector<spec::IdMapping>& m) {

@@ -28,6 +28,11 @@ struct NamespacePlan {
 
 NamespacePlan plan_namespaces(const spec::Config& c);
 
+// linux.sysctl keys whose namespace is joined by a path that is the runtime's
+// own namespace (/proc/self/ns/net, say) would change the host: refused, as
+// runc does, before the container is made.
+void refuse_sysctls_of_runtime_namespaces(const spec::Config& c, const NamespacePlan& p);
+
 // Writes /proc/PID/{uid_map,setgroups,gid_map} for a child in a new user namespace.
 void write_id_maps(pid_t pid, const spec::Linux& l);
 // Writes /proc/self/timens_offsets after unshare(CLONE_NEWTIME), before any task joins.

@@ -1,6 +1,9 @@
 #include "runtime/path_resolve.hpp"
 
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,6 +60,16 @@ std::string resolve_in_root(const std::string& root, const std::string& path) {
     std::string out = root;
     for (auto& r : resolved) out += "/" + r;
     return out;
+}
+
+UniqueFd open_in_root(int root_fd, const std::string& path, int flags) {
+    open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    std::string relative = path;
+    while (!relative.empty() && relative[0] == '/') relative.erase(0, 1);
+    if (relative.empty()) relative = ".";
+    return UniqueFd(static_cast<int>(::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how)));
 }
 
 }  // namespace myrt::runtime

@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <charconv>
+#include <cstdlib>
 #include <map>
 
 #include "runtime/fs_util.hpp"
@@ -93,9 +95,63 @@ static unsigned long personality_value(const spec::Personality& p) {
     fail("linux.personality.domain: unknown domain \"{}\"", p.domain);
 }
 
+static bool env_has(const std::vector<std::string>& env, const std::string& key) {
+    for (const auto& e : env)
+        if (e.rfind(key + "=", 0) == 0) return true;
+    return false;
+}
+
+static void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value) {
+    std::erase_if(env, [&](const std::string& e) { return e.rfind(key + "=", 0) == 0; });
+    env.push_back(key + "=" + value);
+}
+
+// As runc: stdio handed to a non-root process (pipes, files) is given to its
+// user, or it could not reopen /proc/self/fd/N. /dev/null is everyone's, and
+// fds from outside a user namespace cannot be chowned (EINVAL/EPERM): skipped.
+static void give_stdio_to_user(const spec::User& u) {
+    struct stat null_st;
+    bool have_null = ::stat("/dev/null", &null_st) == 0 && S_ISCHR(null_st.st_mode);
+    for (int fd = 0; fd <= 2; ++fd) {
+        struct stat st;
+        if (::fstat(fd, &st) != 0) continue;
+        if (have_null && S_ISCHR(st.st_mode) && st.st_rdev == null_st.st_rdev) continue;
+        if (st.st_uid == u.uid && st.st_gid == u.gid) continue;
+        if (::fchown(fd, u.uid, u.gid) != 0 && errno != EINVAL && errno != EPERM)
+            throw_errno("give fd {} (stdio) to uid {} gid {}", fd, u.uid, u.gid);
+    }
+}
+
+int listen_fds_of(const std::vector<std::string>& process_env) {
+    std::string text = env_value(process_env, "LISTEN_FDS");
+    if (text.empty()) {
+        // The runtime's own env, as runc: systemd sets LISTEN_PID to the
+        // process it activated, which is this runtime.
+        const char* fds = std::getenv("LISTEN_FDS");
+        const char* pid = std::getenv("LISTEN_PID");
+        if (!fds || (pid && std::string(pid) != std::to_string(::getpid()))) return 0;
+        text = fds;
+    }
+    int n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || n < 0 || n > 1024)
+        fail("LISTEN_FDS: \"{}\" is not a number of file descriptors", text);
+    return n;
+}
+
 void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_exec) {
     const spec::Process& p = *plan.process;
     std::string exe = resolve_executable(p);
+    std::vector<std::string> env = p.env;
+    // Read as root, before the user changes: the passwd file of the rootfs.
+    if (!env_has(env, "HOME")) env.push_back("HOME=" + security::home_directory("/", p.user.uid));
+    if (plan.listen_fds > 0) {
+        // Socket activation: the fds stay where they are (3..), and the
+        // program must see itself as the process they were meant for.
+        set_env(env, "LISTEN_FDS", std::to_string(plan.listen_fds));
+        set_env(env, "LISTEN_PID", std::to_string(::getpid()));
+    }
+    if (!p.terminal) give_stdio_to_user(p.user);
     apply_rlimits(p.rlimits);
     if (plan.personality) check(::personality(personality_value(*plan.personality)), "personality");
 
@@ -119,7 +175,10 @@ void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_ex
 
     // The working directory is entered as the target user, so a directory that
     // user cannot reach is an error here and not a surprise later.
-    if (::chdir(p.cwd.c_str()) != 0) throw_errno("process.cwd: chdir to {}", p.cwd);
+    if (::chdir(p.cwd.c_str()) != 0) {
+        if (errno == ENOENT) fail("process.cwd: {} does not exist in the container", p.cwd);
+        throw_errno("process.cwd: chdir to {}", p.cwd);
+    }
 
     if (before_exec) before_exec();
     if (filter && p.no_new_privileges) load_filter();
@@ -127,9 +186,9 @@ void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_ex
     std::vector<char*> argv, envp;
     for (auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    for (auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+    for (auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
-    ::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    ::syscall(SYS_close_range, 3 + plan.listen_fds + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
     ::execve(exe.c_str(), argv.data(), envp.data());
     throw_errno("exec: \"{}\"", p.args[0]);
 }

@@ -15,7 +15,8 @@ struct ExecPlan {
     const spec::Process* process = nullptr;
     const spec::Seccomp* seccomp = nullptr;     // linux.seccomp, or null
     std::optional<spec::Personality> personality;
-    int preserve_fds = 0;
+    int preserve_fds = 0;                       // kept after the listen fds
+    int listen_fds = 0;                         // socket activation: fds 3..3+N-1, see listen_fds_of
     std::string state_json;                     // sent with a seccomp notify listener
 };
 
@@ -26,6 +27,11 @@ std::string resolve_executable(const spec::Process& p);
 // Applies everything and execs; `before_exec` runs after credentials are set
 // and before seccomp's final load (the init waits on the exec fifo there).
 [[noreturn]] void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_exec);
+
+// Socket activation: N from LISTEN_FDS in the process env, else from the
+// runtime's own env when its LISTEN_PID names this process (or is unset).
+// Call it in the runtime, before any fork.
+int listen_fds_of(const std::vector<std::string>& process_env);
 
 void apply_rlimits(const std::vector<spec::Rlimit>& rlimits);
 void apply_oom_score_adj(int value);

@@ -86,6 +86,12 @@ void mount_one(const RootfsPlan& plan, const spec::Mount& m) {
         b.flags |= MS_BIND | MS_REC;
         bind_mount("/sys", dst, b);
     } else {
+        struct stat covered;
+        if (type == "tmpfs" && ::stat(dst.c_str(), &covered) == 0) {
+            // As runc: a tmpfs takes the mode of the directory it covers; a
+            // mode= of the config comes after and wins.
+            o.data = fmt::format("mode={:04o}", covered.st_mode & 07777) + (o.data.empty() ? "" : "," + o.data);
+        }
         create_mount_point(dst, false);
         unsigned long flags = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
         if (::mount(m.source.c_str(), dst.c_str(), type.c_str(), flags, o.data.empty() ? nullptr : o.data.c_str()) != 0) {
@@ -171,6 +177,24 @@ void prepare_root_mount(const RootfsPlan& plan) {
     do_mount(plan.rootfs, plan.rootfs, "", MS_BIND | MS_REC, "");
 }
 
+// As runc: a process.cwd missing from the rootfs is made (owned by root,
+// 0755) while the rootfs is still writable, even when root.readonly is set.
+void create_cwd(const RootfsPlan& plan) {
+    const auto& proc = plan.config->process;
+    if (!proc || proc->cwd.empty()) return;
+    std::string dir = resolve_in_root(plan.rootfs, proc->cwd);
+    struct stat st;
+    if (::stat(dir.c_str(), &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) fail("process.cwd: {} exists in the rootfs and is not a directory", proc->cwd);
+        return;
+    }
+    try {
+        mkdir_p(dir, 0755);
+    } catch (const SystemError& e) {
+        fail("process.cwd: cannot create {} in the rootfs: {}", proc->cwd, e.what());
+    }
+}
+
 }  // namespace
 
 void prepare_rootfs(const RootfsPlan& plan) {
@@ -180,6 +204,7 @@ void prepare_rootfs(const RootfsPlan& plan) {
     // Nodes cannot be made without the host's root (a new user namespace, or the runtime in one).
     if (!dev_is_bind_mounted(c)) create_devices(plan.rootfs, c.linux.devices, plan.new_user_ns || rootless_caller());
     create_dev_symlinks(plan.rootfs);
+    create_cwd(plan);
 }
 
 void enter_rootfs(const RootfsPlan& plan) {

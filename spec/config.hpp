@@ -269,6 +269,9 @@ Resources parse_resources(const nlohmann::json& doc);
 void validate_config(const Config& config);
 // What create/run/restore need on top: a process with non-empty args and an absolute cwd.
 void validate_for_create(const Config& config);
+// Which namespace type isolates a sysctl key ("ipc", "network", "uts"), after
+// runc's list; nullopt means the key is global and a container must not set it.
+std::optional<std::string> sysctl_namespace(const std::string& key);
 // Checks one process object; `path` prefixes error messages ("process").
 void validate_process(const Process& process, const std::string& path = "process");
 // Checks a resources object; `path` prefixes error messages ("linux.resources").

@@ -214,8 +214,8 @@ void validate_seccomp(const Seccomp& s) {
         fail("{}.listenerPath: required when a syscall uses SCMP_ACT_NOTIFY", base);
 }
 
-// Which namespace isolates a sysctl, following runc's list; nullopt means the
-// key is global and a container must not write it.
+}  // namespace
+
 std::optional<std::string> sysctl_namespace(const std::string& key) {
     static const std::set<std::string> ipc_keys = {
         "kernel.msgmax",      "kernel.msgmnb",      "kernel.msgmni",      "kernel.sem",
@@ -227,6 +227,8 @@ std::optional<std::string> sysctl_namespace(const std::string& key) {
     if (key == "kernel.hostname" || key == "kernel.domainname") return "uts";
     return std::nullopt;
 }
+
+namespace {
 
 void validate_sysctl(const Linux& l) {
     for (auto& [key, value] : l.sysctl) {

@@ -19,4 +19,8 @@ void switch_user(const spec::User& u);
 // become additional gids, as runc does.
 spec::User resolve_user(const std::string& rootfs, const std::string& user_spec);
 
+// The home directory of UID in ROOTFS/etc/passwd (read inside the rootfs), or "/" when the uid has
+// no entry or the file is missing: the HOME a process gets when its env sets none, as in runc.
+std::string home_directory(const std::string& rootfs, uint32_t uid);
+
 }  // namespace myrt::security

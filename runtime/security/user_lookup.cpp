@@ -20,6 +20,7 @@ struct PasswdEntry {
     std::string name;
     uint32_t uid = 0;
     uint32_t gid = 0;
+    std::string home;
 };
 
 struct GroupEntry {
@@ -86,7 +87,7 @@ std::vector<PasswdEntry> parse_passwd(const std::string& text) {
         auto uid = parse_id(f[2]);
         auto gid = parse_id(f[3]);
         if (!uid || !gid) return std::nullopt;
-        return PasswdEntry{std::string(f[0]), *uid, *gid};
+        return PasswdEntry{std::string(f[0]), *uid, *gid, f.size() > 5 ? std::string(f[5]) : std::string()};
     });
 }
 
@@ -162,6 +163,14 @@ spec::User resolve_user(const std::string& rootfs, const std::string& user_spec)
                 break;
             }
     return user;
+}
+
+std::string home_directory(const std::string& rootfs, uint32_t uid) {
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open rootfs {}", rootfs);
+    for (const auto& e : parse_passwd(read_in_rootfs(root.get(), rootfs, "etc/passwd")))
+        if (e.uid == uid) return e.home.empty() ? "/" : e.home;
+    return "/";
 }
 
 }  // namespace myrt::security
