@@ -104,7 +104,7 @@ void kill_container(const StateStore& store, const std::string& id, int sig, boo
     ContainerState st = store.load(id);
     Status s = current_status(store, st);
     if (s == Status::stopped && !all) fail("cannot kill container \"{}\": container not running", id);
-    if (all) {
+    if (all && sig != 0) {
         auto cg = cgroup_of(st);
         cg.kill_all(sig);
         return;
