@@ -150,9 +150,10 @@ void run_one(Kind kind, const spec::Hook& hook, const std::string& state_json) {
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    std::vector<std::string> env = hook.env;
+    std::vector<std::string> env = hook.env ? *hook.env : std::vector<std::string>{};
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
+    char** hook_environ = hook.env ? envp.data() : environ;
 
     Pipe in = make_pipe(), out = make_pipe(), err = make_pipe();
     posix_spawn_file_actions_t actions;
@@ -171,7 +172,7 @@ void run_one(Kind kind, const spec::Hook& hook, const std::string& state_json) {
 
     SigpipeBlocked sigpipe_blocked;
     pid_t pid = -1;
-    int rc = ::posix_spawn(&pid, hook.path.c_str(), &actions, &attr, argv.data(), envp.data());
+    int rc = ::posix_spawn(&pid, hook.path.c_str(), &actions, &attr, argv.data(), hook_environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) throw SystemError(rc, fmt::format("{}: cannot run it", who));

@@ -140,7 +140,7 @@ void run_container_init(InitContext& ctx) {
                 ::close(ctx.exec_fifo);
             }
             if (!c.hooks.start_container.empty()) {
-                auto started = nlohmann::json::parse(state_json);
+                auto started = nlohmann::ordered_json::parse(state_json);
                 started["status"] = "created";
                 hooks::run(hooks::Kind::start_container, c.hooks.start_container, started.dump());
             }

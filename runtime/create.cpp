@@ -188,7 +188,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
             // without hooks the state is written once, when it is created.
             const auto& h = config.hooks;
             if (!h.prestart.empty() || !h.create_runtime.empty() || !h.create_container.empty()) store.save(state);
-            std::string sj = oci_state(state, Status::creating).dump();
+            std::string sj = hook_state(state, Status::creating).dump();
             hooks::run(hooks::Kind::prestart, config.hooks.prestart, sj);
             hooks::run(hooks::Kind::create_runtime, config.hooks.create_runtime, sj);
             // createContainer hooks run before pivot_root, still "creating".

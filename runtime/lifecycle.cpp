@@ -27,6 +27,13 @@ UniqueFd open_pidfd(pid_t pid) { return UniqueFd(static_cast<int>(::syscall(SYS_
 
 spec::Config config_of(const ContainerState& st) { return spec::parse_config(st.config); }
 
+// runc fails start and run when a poststart hook fails (the spec only asks for a
+// warning); callers rely on runc's behaviour, so the first failure throws.
+void run_poststart_hooks(const ContainerState& st) {
+    spec::Config c = config_of(st);
+    hooks::run(hooks::Kind::poststart, c.hooks.poststart, hook_state(st, Status::running).dump());
+}
+
 }  // namespace
 
 Status current_status(const StateStore& store, const ContainerState& st) {
@@ -84,8 +91,20 @@ void start_container(const StateStore& store, const std::string& id) {
         }
     }
     // Nothing in the state changes: the fifo's absence is what says "started".
-    spec::Config c = config_of(st);
-    hooks::run_warn_only(hooks::Kind::poststart, c.hooks.poststart, oci_state(st, Status::running).dump());
+    try {
+        run_poststart_hooks(st);
+    } catch (...) {
+        // As runc: the started container is killed and removed, and start fails.
+        UniqueFd pfd = open_pidfd(st.pid);
+        if (pfd && process_is_alive(st.pid, st.pid_start_time))
+            ::syscall(SYS_pidfd_send_signal, pfd.get(), SIGKILL, nullptr, 0);
+        try {
+            destroy_container(store, st);
+        } catch (const std::exception& e) {
+            log::warn("removing {} after its poststart hook failed: {}", id, e.what());
+        }
+        throw;
+    }
 }
 
 void finish_immediate_start(const ContainerState& st, int exec_watch) {
@@ -95,8 +114,7 @@ void finish_immediate_start(const ContainerState& st, int exec_watch) {
     // init's error (a startContainer hook, the exec), rethrown by recv.
     if (auto msg = channel.recv_or_eof())
         fail("unexpected message {} from the container process while it starts", static_cast<int>(msg->first));
-    spec::Config c = config_of(st);
-    hooks::run_warn_only(hooks::Kind::poststart, c.hooks.poststart, oci_state(st, Status::running).dump());
+    run_poststart_hooks(st);  // a failure fails run, which then deletes the container
 }
 
 void kill_container(const StateStore& store, const std::string& id, int sig, bool all) {
@@ -104,7 +122,7 @@ void kill_container(const StateStore& store, const std::string& id, int sig, boo
     ContainerState st = store.load(id);
     Status s = current_status(store, st);
     if (s == Status::stopped && !all) fail("cannot kill container \"{}\": container not running", id);
-    if (all) {
+    if (all && sig != 0) {
         auto cg = cgroup_of(st);
         cg.kill_all(sig);
         return;
@@ -139,7 +157,7 @@ void destroy_container(const StateStore& store, const ContainerState& st) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     }
-    hooks::run_warn_only(hooks::Kind::poststop, c.hooks.poststop, oci_state(st, Status::stopped).dump());
+    hooks::run_warn_only(hooks::Kind::poststop, c.hooks.poststop, hook_state(st, Status::stopped).dump());
     store.remove(st.id);
 }
 

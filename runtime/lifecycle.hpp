@@ -17,7 +17,8 @@ Status current_status(const StateStore& store, const ContainerState& st);
 void start_container(const StateStore& store, const std::string& id);
 // `run`'s start, after create_container with start_immediately: the init is
 // already on its way; with poststart hooks (exec_watch given), they run once
-// its execve closed the channel, as `start` runs them.
+// its execve closed the channel, as `start` runs them. A failing poststart hook
+// throws (start has then killed and removed the container; run's caller deletes it).
 void finish_immediate_start(const ContainerState& st, int exec_watch);
 void kill_container(const StateStore& store, const std::string& id, int sig, bool all);
 void delete_container(const StateStore& store, const std::string& id, bool force);

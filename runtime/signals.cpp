@@ -27,7 +27,8 @@ int parse_signal(const std::string& input) {
         } catch (...) {
             fail("invalid signal \"{}\"", input);
         }
-        if (n <= 0 || n > SIGRTMAX) fail("invalid signal \"{}\": out of range 1-{}", input, SIGRTMAX);
+        // 0 sends nothing: it asks whether the process is alive (kill(2)), as runc allows.
+        if (n < 0 || n > SIGRTMAX) fail("invalid signal \"{}\": out of range 0-{}", input, SIGRTMAX);
         return n;
     }
     std::string s = input;

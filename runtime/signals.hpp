@@ -2,6 +2,6 @@
 #include <string>
 
 namespace myrt::runtime {
-// "9", "KILL", "SIGKILL", "sigkill", "RTMIN+3" -> signal number; unknown is an error naming it.
+// "0" (a liveness check), "9", "KILL", "SIGKILL", "sigkill", "RTMIN+3" -> signal number; unknown is an error naming it.
 int parse_signal(const std::string& s);
 }

@@ -4,16 +4,28 @@
 
 namespace myrt::runtime {
 
-nlohmann::json oci_state(const ContainerState& st, Status status) {
-    nlohmann::json j{{"ociVersion", MYRT_OCI_VERSION},
-                     {"id", st.id},
-                     {"pid", status == Status::stopped ? 0 : st.pid},
-                     {"status", status_name(status)},
-                     {"bundle", st.bundle},
-                     {"rootfs", st.rootfs},
-                     {"created", st.created},
-                     {"owner", st.owner}};
-    j["annotations"] = st.annotations;
+nlohmann::ordered_json oci_state(const ContainerState& st, Status status) {
+    nlohmann::ordered_json j;
+    j["ociVersion"] = MYRT_OCI_VERSION;
+    j["id"] = st.id;
+    j["pid"] = status == Status::stopped ? 0 : st.pid;
+    j["status"] = status_name(status);
+    j["bundle"] = st.bundle;
+    j["rootfs"] = st.rootfs;
+    j["created"] = st.created;
+    if (!st.annotations.empty()) j["annotations"] = st.annotations;
+    j["owner"] = st.owner;
+    return j;
+}
+
+nlohmann::ordered_json hook_state(const ContainerState& st, Status status) {
+    nlohmann::ordered_json j;
+    j["ociVersion"] = MYRT_OCI_VERSION;
+    j["id"] = st.id;
+    j["status"] = status_name(status);
+    if (status != Status::stopped && st.pid != 0) j["pid"] = st.pid;
+    j["bundle"] = st.bundle;
+    if (!st.annotations.empty()) j["annotations"] = st.annotations;
     return j;
 }
 

@@ -1,9 +1,15 @@
 #pragma once
-// The OCI state document (`state` output, hooks' stdin).
+// The two state documents runc prints and hands out, in runc's field order
+// (callers that compare output, or parse it with order-sensitive tools, rely on it).
 #include <nlohmann/json.hpp>
 
 #include "runtime/container_state.hpp"
 
 namespace myrt::runtime {
-nlohmann::json oci_state(const ContainerState& st, Status status);
+// `state` and each entry of `list --format json`: ociVersion, id, pid, status,
+// bundle, rootfs, created, annotations (only when set), owner.
+nlohmann::ordered_json oci_state(const ContainerState& st, Status status);
+// What a hook reads on stdin (the runtime spec's State): ociVersion, id, status,
+// pid (only when non-zero), bundle, annotations (only when set).
+nlohmann::ordered_json hook_state(const ContainerState& st, Status status);
 }

@@ -71,7 +71,8 @@ struct Mount {
 struct Hook {
     std::string path;
     std::vector<std::string> args;
-    std::vector<std::string> env;
+    // Absent: the hook gets the runtime's own environment, as runc's do; [] is empty.
+    std::optional<std::vector<std::string>> env;
     std::optional<int> timeout;  // seconds, > 0
     bool operator==(const Hook&) const = default;
 };

@@ -86,7 +86,7 @@ Hook parse_hook(const JsonReader& r) {
     Hook h;
     h.path = r.required("path").as_string();
     h.args = r.get_string_array("args");
-    h.env = r.get_string_array("env");
+    if (r.has("env")) h.env = r.get_string_array("env");
     h.timeout = r.get_int<int>("timeout");
     return h;
 }

@@ -41,7 +41,7 @@ json hook_list_to_json(const std::vector<Hook>& hooks) {
     for (auto& h : hooks) {
         json j = {{"path", h.path}};
         put_list(j, "args", h.args);
-        put_list(j, "env", h.env);
+        if (h.env) j["env"] = *h.env;
         put_opt(j, "timeout", h.timeout);
         out.push_back(j);
     }

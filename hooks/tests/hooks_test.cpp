@@ -106,8 +106,26 @@ TEST_F(HooksTest, EnvironmentIsExactlyTheHooksEnv) {
     auto out = path("env");
     // cp copies its own environment block: nothing of the runtime's may leak in (no shell adds PWD).
     myrt::hooks::run(Kind::create_container,
-                     {Hook{"/bin/cp", {"cp", "/proc/self/environ", out}, {"FOO=bar baz", "HOOK_ONLY=1"}, 5}}, kState);
+                     {Hook{"/bin/cp", {"cp", "/proc/self/environ", out}, std::vector<std::string>{"FOO=bar baz", "HOOK_ONLY=1"}, 5}}, kState);
     EXPECT_EQ(slurp(out), std::string("FOO=bar baz\0HOOK_ONLY=1\0", 24));
+}
+
+TEST_F(HooksTest, WithoutEnvTheHookInheritsTheRuntimesEnvironment) {
+    auto out = path("inherited");
+    ::setenv("MYRT_HOOK_TEST_INHERITED", "from the runtime", 1);
+    myrt::hooks::run(Kind::prestart, {Hook{"/bin/sh", {"sh", "-c", "echo \"$MYRT_HOOK_TEST_INHERITED\" > " + out}, std::nullopt, 5}},
+                     kState);
+    ::unsetenv("MYRT_HOOK_TEST_INHERITED");
+    EXPECT_EQ(slurp(out), "from the runtime\n");
+}
+
+TEST_F(HooksTest, AnEmptyEnvListIsAnEmptyEnvironment) {
+    auto out = path("empty-env");
+    ::setenv("MYRT_HOOK_TEST_INHERITED", "from the runtime", 1);
+    myrt::hooks::run(Kind::prestart,
+                     {Hook{"/bin/cp", {"cp", "/proc/self/environ", out}, std::vector<std::string>{}, 5}}, kState);
+    ::unsetenv("MYRT_HOOK_TEST_INHERITED");
+    EXPECT_EQ(slurp(out), "");
 }
 
 TEST_F(HooksTest, EmptyArgsRunThePathAsArgvZero) {

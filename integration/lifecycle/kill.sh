@@ -60,3 +60,15 @@ for p in $pids; do wait_gone "$p"; done
 pass "kill --all KILL ends every process"
 wait_status "$ID" stopped
 rt delete "$ID" || fail "delete after kill --all"
+
+# signal 0 delivers nothing: it succeeds while the init is alive and fails, naming
+# the container, once it is gone
+set_args "$B" sleep 600
+new_id ID
+run_detached "$ID" "$B"
+rt kill "$ID" 0 || fail "kill $ID 0 of a running container"
+assert_eq running "$(state_of "$ID" status)" "kill 0 leaves the container running"
+rt kill "$ID" KILL; wait_status "$ID" stopped
+out=$(rtc kill "$ID" 0 2>&1) && fail "kill 0 of a stopped container succeeded"
+assert_contains "$out" "not running" "kill 0 of a stopped container fails: $out"
+rt delete "$ID"

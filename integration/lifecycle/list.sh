@@ -28,3 +28,20 @@ json2=$(rtc list --format=json) || fail "list --format=json"
 assert_eq 2 "$(echo "$json2" | jq length)" "--format=json form"
 
 assert_eq "$(printf '%s\n' "$A" "$C" | sort)" "$(rtc list -q | sort)" "list -q prints the ids only"
+
+# runc's field order, in `list -f json` and `state`: annotations only when set
+keys=$(echo "$json" | jq -c --arg i "$A" '.[] | select(.id == $i) | keys_unsorted')
+assert_eq '["ociVersion","id","pid","status","bundle","rootfs","created","owner"]' "$keys" "list json fields in runc's order"
+assert_eq '["ociVersion","id","pid","status","bundle","rootfs","created","owner"]' \
+    "$(rtc state "$A" | jq -c keys_unsorted)" "state fields in runc's order"
+B2=$TEST_TMP/bundle2
+make_bundle "$B2" sleep 600
+edit_config "$B2" '.annotations = {"org.example.k": "v"}'
+new_id N
+run_detached "$N" "$B2"
+st=$(rtc state "$N") || fail "state $N"
+assert_eq '["ociVersion","id","pid","status","bundle","rootfs","created","annotations","owner"]' \
+    "$(echo "$st" | jq -c keys_unsorted)" "state with annotations puts them before owner"
+assert_eq v "$(echo "$st" | jq -r '.annotations["org.example.k"]')" "state shows the annotation"
+assert_eq '["ociVersion","id","pid","status","bundle","rootfs","created","annotations","owner"]' \
+    "$(rtc list -f json | jq -c --arg i "$N" '.[] | select(.id == $i) | keys_unsorted')" "list entry with annotations in runc's order"

@@ -15,7 +15,7 @@ Runner add_list(CLI::App& app, GlobalOptions& g) {
     c->add_flag("-q,--quiet", *quiet, "print only the ids");
     return [&g, format, quiet] {
         auto store = g.store();
-        nlohmann::json all = nlohmann::json::array();
+        nlohmann::ordered_json all = nlohmann::ordered_json::array();
         std::vector<std::array<std::string, 6>> rows;
         for (const auto& id : store.list()) {
             runtime::ContainerState st;

@@ -80,6 +80,7 @@ TEST(Parse, FullConfigTopLevelAndHooks) {
     EXPECT_EQ(c.hooks.prestart[0].env, std::vector<std::string>{"X=1"});
     EXPECT_EQ(c.hooks.prestart[0].timeout, 5);
     EXPECT_EQ(c.hooks.create_runtime.size(), 1u);
+    EXPECT_FALSE(c.hooks.create_runtime[0].env.has_value());  // absent: the runtime's environment
     EXPECT_EQ(c.hooks.create_container[0].timeout, 1);
     EXPECT_EQ(c.hooks.start_container.size(), 1u);
     EXPECT_EQ(c.hooks.poststart.size(), 1u);
