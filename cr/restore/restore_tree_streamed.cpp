@@ -15,6 +15,8 @@
 #include "cr/task/tree.hpp"
 #include "cr/ptrace/inject.hpp"
 #include "cr/task/restore_task.hpp"
+#include "cr/task/tree_ids.hpp"
+#include "cr/task/zombies.hpp"
 #include "util/error.hpp"
 
 namespace myrt::cr {
@@ -114,34 +116,88 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
                                                  const std::function<void(size_t, SeizedProcess&)>& before_state) {
     const auto& images = idx.processes;
     std::vector<SeizedProcess> procs;
+    procs.reserve(images.size());
     procs.push_back(std::move(root));
-    std::map<int32_t, size_t> by_dump_pid;
-    for (size_t i = 0; i < images.size(); ++i) by_dump_pid[images[i].core.ids.pid] = i;
+    // Tasks that live only while the tree is built: zombies-to-be, and
+    // holders of group and session ids whose leader is gone.
+    struct Transient {
+        SeizedProcess proc;
+        size_t parent;               // index in procs
+        const ZombieRecord* zombie;  // null: an id holder
+        int32_t ns_pid;              // its pid as its parent sees it
+    };
+    std::vector<Transient> transient;
+    transient.reserve(64);
+    auto inject_ids = [](SeizedProcess& p, int32_t pid, int32_t pgid, int32_t sid) {
+        if (sid == pid)
+            inject_checked(p, fmt::format("setsid for session leader {}", sid), SYS_setsid);
+        else if (pgid == pid)
+            inject_checked(p, fmt::format("setpgid for group leader {}", pgid), SYS_setpgid, 0, 0);
+    };
     try {
         auto t = Clock::now();
+        auto plan = plan_tree_ids(images);
+        std::vector<size_t> session_transient;  // plan.sessions[k] -> index in transient
+        for (auto& h : plan.sessions) {
+            pid_t pid = fork_child(procs[0], h.ns_pid);
+            session_transient.push_back(transient.size());
+            transient.push_back({SeizedProcess::adopt(pid, SeizedTask::adopt_stopped(pid)), 0, nullptr, h.ns_pid});
+            inject_checked(transient.back().proc, fmt::format("setsid for the holder of session {}", h.ns_pid), SYS_setsid);
+        }
         // A session leader calls setsid as soon as it exists, before its own
         // children are forked, so they are born into its session (setsid
         // needs a process that leads no group, which a fresh child is); a
         // group leader makes its group at once too. Joining another group
         // waits until every group exists.
         for (size_t i = 1; i < images.size(); ++i) {
-            auto parent = by_dump_pid.find(images[i].core.ids.ppid);
-            if (parent == by_dump_pid.end() || parent->second >= i)
-                fail("process {} of the image has no parent restored before it", inner_pid(images[i]));
-            pid_t child = fork_child(procs[parent->second], inner_pid(images[i]));
-            procs.push_back(SeizedProcess::adopt(child, SeizedTask::adopt_stopped(child)));
             const auto& ids = images[i].core.ids;
-            if (ids.ns_sid == inner_pid(images[i]))
-                inject_checked(procs[i], fmt::format("setsid for session leader {}", ids.ns_sid), SYS_setsid);
-            else if (ids.ns_pgid == inner_pid(images[i]))
-                inject_checked(procs[i], fmt::format("setpgid for group leader {}", ids.ns_pgid), SYS_setpgid, 0, 0);
+            SeizedProcess& creator = plan.creator[i] == forked_by_session_holder
+                                         ? transient[session_transient[plan.session_holder.at(ids.ns_sid)]].proc
+                                         : procs[plan.creator[i]];
+            pid_t child = fork_child(creator, inner_pid(images[i]));
+            procs.push_back(SeizedProcess::adopt(child, SeizedTask::adopt_stopped(child)));
+            inject_ids(procs[i], inner_pid(images[i]), ids.ns_pgid, ids.ns_sid);
         }
+        for (size_t i = 0; i < images.size(); ++i)
+            for (auto& z : images[i].zombies) {
+                pid_t pid = fork_child(procs[i], z.ns_pid, z.exit_signal);
+                transient.push_back({SeizedProcess::adopt(pid, SeizedTask::adopt_stopped(pid)), i, &z, z.ns_pid});
+                inject_ids(transient.back().proc, z.ns_pid, z.ns_pgid, z.ns_sid);
+            }
+        for (auto& h : plan.groups) {
+            pid_t pid = fork_child(procs[h.creator], h.ns_pid);
+            transient.push_back({SeizedProcess::adopt(pid, SeizedTask::adopt_stopped(pid)), h.creator, nullptr, h.ns_pid});
+            inject_checked(transient.back().proc, fmt::format("setpgid for the holder of group {}", h.ns_pid), SYS_setpgid,
+                           0, 0);
+        }
+        auto join = [](SeizedProcess& p, int32_t pid, int32_t pgid, int32_t sid) {
+            if (sid == pid || pgid == pid || pgid == 0) return;
+            inject_checked(p, fmt::format("setpgid of process {} to group {}", pid, pgid), SYS_setpgid, 0,
+                           static_cast<uint64_t>(pgid));
+        };
         for (size_t i = 1; i < images.size(); ++i) {
             const auto& ids = images[i].core.ids;
-            if (ids.ns_sid == inner_pid(images[i]) || ids.ns_pgid == inner_pid(images[i]) || ids.ns_pgid == 0) continue;
-            inject_checked(procs[i], fmt::format("setpgid to group {}", ids.ns_pgid), SYS_setpgid, 0,
-                           static_cast<uint64_t>(ids.ns_pgid));
+            join(procs[i], inner_pid(images[i]), ids.ns_pgid, ids.ns_sid);
         }
+        for (auto& tr : transient)
+            if (tr.zombie) join(tr.proc, tr.zombie->ns_pid, tr.zombie->ns_pgid, tr.zombie->ns_sid);
+        // The tree is built: zombies exit as they did, id holders end, and
+        // the restore reaps the holders (their ids live on in the members).
+        // The signals those exits queued in the parents go: the parents'
+        // pending signals are the image's, queued later.
+        std::map<size_t, uint64_t> signalled;
+        for (auto& tr : transient) {
+            pid_t pid = tr.proc.pid();
+            tr.proc.release();
+            if (tr.zombie) make_zombie_exit(pid, *tr.zombie);
+            else end_id_holder(pid);
+            int sig = tr.zombie ? tr.zombie->exit_signal : SIGCHLD;
+            if (sig > 0) signalled[tr.parent] |= uint64_t{1} << (sig - 1);
+        }
+        for (auto& tr : transient)
+            if (!tr.zombie) reap_child(procs[tr.parent], tr.ns_pid);
+        for (auto& [parent, sigs] : signalled) drop_child_signals(procs[parent], sigs);
+        transient.clear();
         timings.forking_ms = ms_since(t);
         t = Clock::now();
         if (before_state)
@@ -155,6 +211,7 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
         if (reader.next()) fail("records follow the memory of the last process in the image");
         timings.restore_ms = ms_since(t);
     } catch (...) {
+        for (auto it = transient.rbegin(); it != transient.rend(); ++it) it->proc.kill_and_reap();
         for (auto it = procs.rbegin(); it != procs.rend(); ++it) it->kill_and_reap();
         throw;
     }

@@ -21,6 +21,18 @@
  *   maps N  N separate anonymous mappings (alternating protections so none
  *           merge), each page stamped with its index: all there after restore
  *           with their contents
+ *   zombies unreaped children: one exited with 42, one killed by SIGTERM, one
+ *           that leads a process group a live child joined, exited with 7; the
+ *           init's SIGCHLD is blocked and pending. A worker child with a
+ *           SIGCHLD handler has its own zombie and had already taken its
+ *           SIGCHLD. After restore: the zombies are there with the same pids,
+ *           group and statuses for waitpid, SIGCHLD is still pending, and the
+ *           worker got no second SIGCHLD
+ *   orphans a session whose leader exited (its member, now the init's child,
+ *           keeps session and group), a group whose leader exited (two
+ *           members, one the other's child), and a child moved into a
+ *           sibling's group after fork: same ids after restore, the leaders
+ *           are still gone, nothing left to reap and no SIGCHLD pending
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +48,7 @@
 #include <sys/mman.h>
 #include <sys/rseq.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -367,9 +380,242 @@ static int mode_maps(int n) {
     return 0;
 }
 
+/* ---- zombies, orphans ---- */
+static char proc_state(pid_t pid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *close_paren = strrchr(buf, ')');
+    return close_paren && close_paren[1] ? close_paren[2] : 0;
+}
+static int proc_ppid(pid_t pid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    return p ? atoi(p + 4) : -1;
+}
+static int wait_state(pid_t pid, char want, int seconds) {
+    for (int i = 0; i < seconds * 100; ++i) {
+        if (proc_state(pid) == want) return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+static void park(void) {
+    for (;;) pause();
+}
+static void put_pid(int fd, pid_t pid) {
+    ssize_t n = write(fd, &pid, sizeof pid);
+    (void)n;
+}
+static pid_t get_pid(int fd) {
+    pid_t pid = -1;
+    if (read(fd, &pid, sizeof pid) != sizeof pid) return -1;
+    return pid;
+}
+static int sigchld_pending(void) {
+    sigset_t p;
+    sigpending(&p);
+    return sigismember(&p, SIGCHLD);
+}
+static void drain_sigchld(void) {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGCHLD);
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(&s, NULL, &zero) > 0) {
+    }
+}
+static char fail_buf[300];
+static const char *fmt_fail(const char *fmt, int a, int b) {
+    snprintf(fail_buf, sizeof fail_buf, fmt, a, b);
+    return fail_buf;
+}
+
+static volatile sig_atomic_t worker_sigchld;
+static void on_worker_sigchld(int sig) {
+    (void)sig;
+    worker_sigchld++;
+}
+/* Child of the init with a zombie of its own; exits 0 when all is right. */
+static void zombie_worker(int report) {
+    sigset_t none;
+    sigemptyset(&none);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_worker_sigchld;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGCHLD, &sa, NULL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    pid_t z = fork();
+    if (z == 0) _exit(5);
+    while (worker_sigchld == 0) usleep(1000);
+    put_pid(report, z);
+    while (!got_usr1) pause();
+    if (worker_sigchld != 1) _exit(10);
+    int st = 0;
+    if (waitpid(z, &st, WNOHANG) != z) _exit(11);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 5) _exit(12);
+    _exit(0);
+}
+
+static int mode_zombies(void) {
+    install_usr1();
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int go[2], rep[2];
+    if (pipe(go) || pipe(rep)) return 1;
+    pid_t z1 = fork();
+    if (z1 == 0) _exit(42);
+    pid_t z2 = fork();
+    if (z2 == 0) {
+        signal(SIGTERM, SIG_DFL);
+        sigprocmask(SIG_UNBLOCK, &chld, NULL);
+        raise(SIGTERM);
+        _exit(1);
+    }
+    pid_t z3 = fork();
+    if (z3 == 0) {
+        char c;
+        if (read(go[0], &c, 1) != 1) _exit(1);
+        _exit(7);
+    }
+    setpgid(z3, z3);
+    pid_t member = fork();
+    if (member == 0) park();
+    setpgid(member, z3);
+    if (write(go[1], "x", 1) != 1) return 1;
+    pid_t worker = fork();
+    if (worker == 0) zombie_worker(rep[1]);
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pid_t zw = get_pid(rep[0]);
+    if (!wait_state(z1, 'Z', 10) || !wait_state(z2, 'Z', 10) || !wait_state(z3, 'Z', 10) || zw <= 0 ||
+        !wait_state(zw, 'Z', 10)) {
+        failf("%s", "the children did not all become zombies");
+        verdict();
+        return 1;
+    }
+    if (!sigchld_pending()) failf("%s", "SIGCHLD was not pending before the checkpoint");
+    ready();
+    wait_usr1();
+    if (!sigchld_pending()) failf("%s", "SIGCHLD is no longer pending");
+    pid_t zs[3] = {z1, z2, z3};
+    for (int i = 0; i < 3; ++i)
+        if (proc_state(zs[i]) != 'Z') failf("%s", fmt_fail("child %d is in state %c, not a zombie", zs[i], proc_state(zs[i])));
+    if (getpgid(z3) != z3) failf("%s", fmt_fail("the zombie group leader %d is in group %d", z3, getpgid(z3)));
+    if (getpgid(member) != z3) failf("%s", fmt_fail("the member of the zombie's group is in group %d, not %d", getpgid(member), z3));
+    int st = 0;
+    if (waitpid(z1, &st, WNOHANG) != z1 || !WIFEXITED(st) || WEXITSTATUS(st) != 42)
+        failf("%s", fmt_fail("waitpid of the first zombie gave status %#x, not exit 42 (pid %d)", st, z1));
+    st = 0;
+    if (waitpid(z2, &st, WNOHANG) != z2 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGTERM || WCOREDUMP(st))
+        failf("%s", fmt_fail("waitpid of the killed zombie gave status %#x, not SIGTERM (pid %d)", st, z2));
+    st = 0;
+    if (waitpid(z3, &st, WNOHANG) != z3 || !WIFEXITED(st) || WEXITSTATUS(st) != 7)
+        failf("%s", fmt_fail("waitpid of the group-leading zombie gave status %#x, not exit 7 (pid %d)", st, z3));
+    kill(worker, SIGUSR1);
+    int done = 0;
+    for (int i = 0; i < 1000 && !done; ++i) {
+        st = 0;
+        if (waitpid(worker, &st, WNOHANG) == worker) done = 1;
+        else usleep(10000);
+    }
+    if (!done) failf("%s", "the worker did not finish its check");
+    else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        failf("%s", fmt_fail("the worker's check failed with %d (10: a second SIGCHLD, 11/12: its zombie) %d",
+                             WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0));
+    verdict();
+    return 0;
+}
+
+static int mode_orphans(void) {
+    install_usr1();
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int rep[2], rep2[2];
+    if (pipe(rep) || pipe(rep2)) return 1;
+    /* A: a session leader that exits; B stays in A's session and group. */
+    pid_t a = fork();
+    if (a == 0) {
+        setsid();
+        pid_t b = fork();
+        if (b == 0) park();
+        put_pid(rep[1], b);
+        _exit(0);
+    }
+    pid_t b = get_pid(rep[0]);
+    waitpid(a, NULL, 0);
+    /* C: a group leader that exits; D and D's child stay in C's group. */
+    pid_t c = fork();
+    if (c == 0) {
+        setpgid(0, 0);
+        pid_t d = fork();
+        if (d == 0) {
+            pid_t d2 = fork();
+            if (d2 == 0) park();
+            put_pid(rep2[1], d2);
+            park();
+        }
+        put_pid(rep[1], d);
+        _exit(0);
+    }
+    pid_t d = get_pid(rep[0]);
+    pid_t d2 = get_pid(rep2[0]);
+    waitpid(c, NULL, 0);
+    /* E leads a group; F is moved into it after fork. */
+    pid_t e = fork();
+    if (e == 0) park();
+    setpgid(e, e);
+    pid_t f = fork();
+    if (f == 0) park();
+    setpgid(f, e);
+    for (int i = 0; i < 500 && proc_ppid(b) != getpid(); ++i) usleep(10000);
+    for (int i = 0; i < 500 && proc_ppid(d) != getpid(); ++i) usleep(10000);
+    drain_sigchld();
+    pid_t sid = getsid(0);
+    if (getsid(b) != a || getpgid(b) != a || getpgid(d) != c || getpgid(d2) != c || getpgid(f) != e)
+        failf("%s", "the ids were not set up as planned");
+    ready();
+    wait_usr1();
+    if (getsid(b) != a) failf("%s", fmt_fail("the orphan of session %d is in session %d", a, getsid(b)));
+    if (getpgid(b) != a) failf("%s", fmt_fail("the orphan of session %d is in group %d", a, getpgid(b)));
+    if (proc_ppid(b) != getpid()) failf("%s", fmt_fail("the orphan of the session has parent %d, not %d", proc_ppid(b), getpid()));
+    if (getpgid(d) != c || getpgid(d2) != c)
+        failf("%s", fmt_fail("the members of group %d are in group %d", c, getpgid(d) != c ? getpgid(d) : getpgid(d2)));
+    if (getsid(d) != sid) failf("%s", fmt_fail("the orphan of group leader is in session %d, not %d", getsid(d), sid));
+    if (proc_ppid(d) != getpid() || proc_ppid(d2) != d)
+        failf("%s", fmt_fail("the parents of the group's members changed: %d and %d", proc_ppid(d), proc_ppid(d2)));
+    if (getpgid(f) != e) failf("%s", fmt_fail("the child moved to group %d is in group %d", e, getpgid(f)));
+    if (kill(a, 0) == 0 || errno != ESRCH) failf("%s", fmt_fail("the session leader %d exists again", a, 0));
+    if (kill(c, 0) == 0 || errno != ESRCH) failf("%s", fmt_fail("the group leader %d exists again", c, 0));
+    if (waitpid(-1, NULL, WNOHANG) != 0) failf("%s", "a child was left to reap after the restore");
+    if (sigchld_pending()) failf("%s", "SIGCHLD is pending after the restore");
+    verdict();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "";
     if (!strcmp(m, "sync")) return mode_sync();
+    if (!strcmp(m, "zombies")) return mode_zombies();
+    if (!strcmp(m, "orphans")) return mode_orphans();
     if (!strcmp(m, "maps")) return mode_maps(argc > 2 ? atoi(argv[2]) : 10000);
     fprintf(stderr, "procwork: unknown mode %s\n", m);
     return 2;
