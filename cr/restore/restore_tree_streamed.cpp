@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
+#include <tuple>
 
 #include "cr/driver/sections.hpp"
 #include "cr/restore/page_fill_lanes.hpp"
@@ -101,6 +103,43 @@ private:
     uint32_t index_;
     const std::vector<PageRange>& ranges_;
     size_t next_range_ = 0;
+};
+
+// MAP_SHARED|MAP_ANONYMOUS memory is one shmem object however many
+// processes map it (a fork shares it): the first process of the image that
+// maps an object creates it, and every later one maps that same object,
+// opened through the first one's /proc/PID/map_files entry, at its own
+// offset. Objects are told apart by their shmem inode.
+class SharedAnonObjects {
+public:
+    // `st` with its mappings of objects an earlier process made redirected to
+    // them (as file mappings); nullopt when it has none.
+    std::optional<ProcessState> redirect(const ProcessState& st) {
+        std::optional<ProcessState> out;
+        for (size_t k = 0; k < st.vmas.size(); ++k) {
+            const auto& v = st.vmas[k];
+            if (!is_shared_anon(v)) continue;
+            auto key = std::make_tuple(v.rec.dev_major, v.rec.dev_minor, v.rec.inode);
+            auto it = first_.find(key);
+            if (it == first_.end()) {
+                first_.emplace(key, fmt::format("/proc/{}/map_files/{:x}-{:x}", inner_pid(st), v.rec.start, v.rec.end));
+                continue;
+            }
+            if (it->second.starts_with(fmt::format("/proc/{}/", inner_pid(st)))) continue;  // within one process: as before
+            if (!out) out = st;
+            auto& r = out->vmas[k];
+            r.path = it->second;
+            r.rec.kind = VmaKind::file;
+            r.rec.deleted = 0;
+        }
+        return out;
+    }
+
+private:
+    static bool is_shared_anon(const Vma& v) {
+        return v.rec.shared && v.rec.kind == VmaKind::anonymous && v.path.starts_with("/dev/zero");
+    }
+    std::map<std::tuple<uint32_t, uint32_t, uint64_t>, std::string> first_;
 };
 
 void inject_checked(SeizedProcess& p, const std::string& what, long nr, uint64_t a1 = 0, uint64_t a2 = 0) {
@@ -202,9 +241,11 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
         t = Clock::now();
         if (before_state)
             for (size_t i = 0; i < images.size(); ++i) before_state(i, procs[i]);
+        SharedAnonObjects shared_anon;
         for (size_t i = 0; i < images.size(); ++i) {
             StreamPageSource pages(reader, image_fd, static_cast<uint32_t>(i), idx.pages[i]);
-            auto t_proc = restore_process(procs[i], images[i], pages);
+            auto redirected = shared_anon.redirect(images[i]);
+            auto t_proc = restore_process(procs[i], redirected ? *redirected : images[i], pages);
             timings.bytes += pages.bytes;
             timings.copied_bytes += t_proc.copied_bytes;
         }

@@ -33,6 +33,10 @@
  *           members, one the other's child), and a child moved into a
  *           sibling's group after fork: same ids after restore, the leaders
  *           are still gone, nothing left to reap and no SIGCHLD pending
+ *   sharedanon a MAP_SHARED|MAP_ANONYMOUS region of 4 pages shared with a
+ *           forked child that unmapped its first page (so its mapping starts
+ *           inside the object): after restore a write by either is seen by
+ *           the other, and the contents written before are there
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -611,10 +615,54 @@ static int mode_orphans(void) {
     return 0;
 }
 
+/* ---- sharedanon ---- */
+static volatile sig_atomic_t got_usr2;
+static void on_usr2(int sig) {
+    (void)sig;
+    got_usr2 = 1;
+}
+static int mode_sharedanon(void) {
+    install_usr1();
+    long page = sysconf(_SC_PAGESIZE);
+    volatile int *w = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (w == MAP_FAILED) return 1;
+    volatile int *p1 = (volatile int *)((char *)w + page), *p3 = (volatile int *)((char *)w + 3 * page);
+    w[0] = 0x1111;
+    signal(SIGUSR2, on_usr2);
+    pid_t child = fork();
+    if (child == 0) {
+        munmap((void *)w, page);  /* the child's mapping now starts at offset one page */
+        p1[0] = 0x2222;           /* written before the checkpoint, seen by the parent */
+        for (;;) {
+            if (got_usr2) {
+                got_usr2 = 0;
+                p3[1] = p3[0] + 1; /* answers what the parent wrote after restore */
+            }
+            pause();
+        }
+    }
+    for (int i = 0; i < 500 && p1[0] != 0x2222; ++i) usleep(10000);
+    if (p1[0] != 0x2222) failf("%s", "the child's write was never seen before the checkpoint");
+    ready();
+    wait_usr1();
+    if (w[0] != 0x1111) failf("%s", "the parent's own contents were lost");
+    if (p1[0] != 0x2222) failf("%s", "the child's write from before the checkpoint was lost");
+    p3[0] = 0x4141;
+    kill(child, SIGUSR2);
+    for (int i = 0; i < 500 && p3[1] != 0x4142; ++i) usleep(10000);
+    if (p3[1] != 0x4142)
+        failf("%s", fmt_fail("the parent and child no longer share the region (answer %#x, want %#x)", p3[1], 0x4142));
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    verdict();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "";
     if (!strcmp(m, "sync")) return mode_sync();
     if (!strcmp(m, "zombies")) return mode_zombies();
+    if (!strcmp(m, "sharedanon")) return mode_sharedanon();
     if (!strcmp(m, "orphans")) return mode_orphans();
     if (!strcmp(m, "maps")) return mode_maps(argc > 2 ? atoi(argv[2]) : 10000);
     fprintf(stderr, "procwork: unknown mode %s\n", m);
