@@ -33,6 +33,7 @@
 #include "cr/tty/pty.hpp"  // cr/tty
 #include "cr/task/file_locks.hpp"
 #include "cr/task/tree_ids.hpp"
+#include "cr/task/tuning.hpp"
 #include "cr/task/zombies.hpp"
 #include "cr/tools/image_layout.hpp"
 #include "cr/transport/open_stream.hpp"
@@ -323,6 +324,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             states.push_back(dump_process_state(p));
             // task: file locks, refused by name unless --file-locks
             states.back().file_locks = dump_file_locks(p.live_tid(), opts.file_locks);
+            dump_tuning(p.pid(), states.back());
             for (auto& z : tree.zombies())
                 if (z.parent == p.pid()) states.back().zombies.push_back(dump_zombie(z.pid, z.parent));
             auto bytes = driver::encode_process(states.back());

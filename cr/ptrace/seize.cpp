@@ -19,9 +19,16 @@
 namespace myrt::cr {
 namespace {
 
+// Injected syscalls must not pass through the task's own seccomp filters
+// (a filter that fakes a prctl result would fake the dumped state). The
+// kernel grants PTRACE_O_SUSPEND_SECCOMP only to a tracer with CAP_SYS_ADMIN
+// that runs under no filter itself; without it, seizing goes on as before.
+bool suspend_seccomp_refused = false;
+
 long options_for(SeizeMode mode) {
     long o = PTRACE_O_TRACESYSGOOD;
     if (mode == SeizeMode::restore) o |= PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK;
+    if (!suspend_seccomp_refused) o |= PTRACE_O_SUSPEND_SECCOMP;
     return o;
 }
 
@@ -60,7 +67,13 @@ std::optional<SeizedTask> SeizedTask::try_seize(pid_t tid, SeizeMode mode) {
     if (before == 0) return std::nullopt;
     if (before == 'Z' || before == 'X') fail("task {} is a zombie and cannot be seized", tid);
     refuse_unseizable(tid);
-    if (::ptrace(PTRACE_SEIZE, tid, nullptr, options_for(mode)) != 0) {
+    long rc = ::ptrace(PTRACE_SEIZE, tid, nullptr, options_for(mode));
+    if (rc != 0 && (errno == EPERM || errno == EINVAL) && !suspend_seccomp_refused) {
+        suspend_seccomp_refused = true;
+        log::debug("PTRACE_O_SUSPEND_SECCOMP refused (errno {}): injected syscalls pass the tasks' seccomp filters", errno);
+        rc = ::ptrace(PTRACE_SEIZE, tid, nullptr, options_for(mode));
+    }
+    if (rc != 0) {
         if (errno == ESRCH) return std::nullopt;
         throw_errno("PTRACE_SEIZE of task {}", tid);
     }

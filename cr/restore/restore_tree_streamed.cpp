@@ -18,8 +18,10 @@
 #include "cr/ptrace/inject.hpp"
 #include "cr/task/restore_task.hpp"
 #include "cr/task/tree_ids.hpp"
+#include "cr/task/tuning.hpp"
 #include "cr/task/zombies.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace myrt::cr {
 namespace {
@@ -246,6 +248,7 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
             StreamPageSource pages(reader, image_fd, static_cast<uint32_t>(i), idx.pages[i]);
             auto redirected = shared_anon.redirect(images[i]);
             auto t_proc = restore_process(procs[i], redirected ? *redirected : images[i], pages);
+            restore_tuning(procs[i], images[i], [](const std::string& l) { log::warn("{}", l); });
             timings.bytes += pages.bytes;
             timings.copied_bytes += t_proc.copied_bytes;
         }

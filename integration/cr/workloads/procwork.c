@@ -37,6 +37,12 @@
  *           forked child that unmapped its first page (so its mapping starts
  *           inside the object): after restore a write by either is seen by
  *           the other, and the contents written before are there
+ *   tuning  the init at nice 5, a thread at SCHED_BATCH nice 10, oom_score_adj
+ *           500, THP disabled; a child subreaper whose seccomp filter fakes
+ *           PR_GET_CHILD_SUBREAPER (returns 0, writes nothing): after restore
+ *           all of it holds, the child still adopts an orphaned grandchild
+ *           (the checkpoint read the real value, past the filter) and its
+ *           filter still fakes the prctl
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,7 +55,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/rseq.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -658,11 +669,121 @@ static int mode_sharedanon(void) {
     return 0;
 }
 
+/* ---- tuning ---- */
+static int stat_field(pid_t tid, int field) {
+    char path[96], buf[1024];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1000;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1000;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p) return -1000;
+    p += 2; /* field 3 */
+    for (int f = 3; f < field; ++f) {
+        p = strchr(p, ' ');
+        if (!p) return -1000;
+        ++p;
+    }
+    return atoi(p);
+}
+static atomic_int tuned_tid;
+static void *tuned_thread(void *arg) {
+    (void)arg;
+    struct sched_param sp = {0};
+    sched_setscheduler(0, SCHED_BATCH, &sp);
+    setpriority(PRIO_PROCESS, 0, 10);
+    atomic_store(&tuned_tid, (int)syscall(SYS_gettid));
+    for (;;) pause();
+    return NULL;
+}
+static void fake_subreaper_query(void) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_GET_CHILD_SUBREAPER, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) _exit(9);
+}
+/* Child subreaper under a filter that fakes its prctl; exits 0 when right. */
+static void subreaper_child(void) {
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    fake_subreaper_query();
+    signal(SIGUSR2, on_usr2);
+    while (!got_usr2) pause();
+    int v = 77;
+    if (prctl(PR_GET_CHILD_SUBREAPER, &v) != 0 || v != 77) _exit(2); /* the filter is gone */
+    int rep[2];
+    if (pipe(rep)) _exit(3);
+    pid_t x = fork();
+    if (x == 0) {
+        pid_t y = fork();
+        if (y == 0) park();
+        put_pid(rep[1], y);
+        _exit(0);
+    }
+    pid_t y = get_pid(rep[0]);
+    waitpid(x, NULL, 0);
+    int ok = 0;
+    for (int i = 0; i < 300 && !ok; ++i) {
+        if (proc_ppid(y) == getpid()) ok = 1;
+        else usleep(10000);
+    }
+    kill(y, SIGKILL);
+    _exit(ok ? 0 : 1);
+}
+static int mode_tuning(void) {
+    install_usr1();
+    pid_t sub = fork();
+    if (sub == 0) subreaper_child();
+    setpriority(PRIO_PROCESS, 0, 5);
+    int ofd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (ofd < 0 || write(ofd, "500\n", 4) != 4) failf("%s", "raising oom_score_adj failed before the checkpoint");
+    if (ofd >= 0) close(ofd);
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)) failf("%s", "PR_SET_THP_DISABLE failed before the checkpoint");
+    pthread_t t;
+    pthread_create(&t, NULL, tuned_thread, NULL);
+    while (!atomic_load(&tuned_tid)) usleep(1000);
+    usleep(100000); /* the child's filter is in place */
+    ready();
+    wait_usr1();
+    int tid = atomic_load(&tuned_tid);
+    if (getpriority(PRIO_PROCESS, 0) != 5) failf("%s", fmt_fail("the init's nice is %d, not %d", getpriority(PRIO_PROCESS, 0), 5));
+    if (stat_field(tid, 19) != 10 || stat_field(tid, 41) != SCHED_BATCH)
+        failf("%s", fmt_fail("the thread has nice %d and policy %d, not 10 and SCHED_BATCH", stat_field(tid, 19), stat_field(tid, 41)));
+    char buf[32] = {0};
+    int fd = open("/proc/self/oom_score_adj", O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    if (n <= 0 || atoi(buf) != 500) failf("%s", fmt_fail("oom_score_adj is %d, not %d", atoi(buf), 500));
+    if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) != 1) failf("%s", "THP is no longer disabled");
+    kill(sub, SIGUSR2);
+    int st = 0, done = 0;
+    for (int i = 0; i < 1000 && !done; ++i) {
+        if (waitpid(sub, &st, WNOHANG) == sub) done = 1;
+        else usleep(10000);
+    }
+    if (!done) failf("%s", "the subreaper child did not finish its check");
+    else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        failf("%s", fmt_fail("the subreaper child failed with %d (1: not a subreaper any more, 2: its filter is gone)",
+                             WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0));
+    verdict();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "";
     if (!strcmp(m, "sync")) return mode_sync();
     if (!strcmp(m, "zombies")) return mode_zombies();
     if (!strcmp(m, "sharedanon")) return mode_sharedanon();
+    if (!strcmp(m, "tuning")) return mode_tuning();
     if (!strcmp(m, "orphans")) return mode_orphans();
     if (!strcmp(m, "maps")) return mode_maps(argc > 2 ? atoi(argv[2]) : 10000);
     fprintf(stderr, "procwork: unknown mode %s\n", m);
