@@ -43,6 +43,12 @@
  *           all of it holds, the child still adopts an orphaned grandchild
  *           (the checkpoint read the real value, past the filter) and its
  *           filter still fakes the prctl
+ *   madvise ranges advised MADV_DONTFORK, MADV_WIPEONFORK, MADV_HUGEPAGE,
+ *           MADV_NOHUGEPAGE and MADV_DONTDUMP, an mlocked range and a
+ *           MAP_GROWSDOWN stack, each stamped: after restore the contents are
+ *           there, a fork leaves the DONTFORK range out of the child and
+ *           gives it the WIPEONFORK range zeroed, and the locked range is
+ *           still locked (VmLck)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -778,12 +784,81 @@ static int mode_tuning(void) {
     return 0;
 }
 
+/* ---- madvise ---- */
+static long status_kb(const char *key) {
+    char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *p = strstr(buf, key);
+    return p ? atol(p + strlen(key)) : -1;
+}
+static int mode_madvise(void) {
+    install_usr1();
+    long page = sysconf(_SC_PAGESIZE);
+    enum { R_DONTFORK, R_WIPE, R_HUGE, R_NOHUGE, R_DONTDUMP, R_LOCKED, R_COUNT };
+    static const int advice[R_COUNT] = {MADV_DONTFORK, MADV_WIPEONFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, -1};
+    size_t len = 4 * page;
+    char *r[R_COUNT];
+    for (int i = 0; i < R_COUNT; ++i) {
+        /* A guard page after each range keeps them from merging into one VMA. */
+        char *m = mmap(NULL, len + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) return 1;
+        mprotect(m + len, page, PROT_NONE);
+        r[i] = m;
+        if (advice[i] >= 0 && madvise(m, len, advice[i])) failf("%s", fmt_fail("madvise %d failed (range %d)", advice[i], i));
+        memset(m, 0x30 + i, len);
+    }
+    if (mlock(r[R_LOCKED], len)) failf("%s", "mlock failed before the checkpoint");
+    char *down = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0);
+    if (down == MAP_FAILED) return 1;
+    memset(down, 0x55, 4 * page);
+    long locked_before = status_kb("VmLck:");
+    ready();
+    wait_usr1();
+    for (int i = 0; i < R_COUNT; ++i)
+        for (size_t k = 0; k < len; k += (size_t)page)
+            if (r[i][k] != 0x30 + i) {
+                failf("%s", fmt_fail("range %d lost its contents at page %d", i, (int)(k / page)));
+                break;
+            }
+    if (down[0] != 0x55) failf("%s", "the MAP_GROWSDOWN range lost its contents");
+    if (status_kb("VmLck:") != locked_before)
+        failf("%s", fmt_fail("VmLck is %d kB, it was %d kB", (int)status_kb("VmLck:"), (int)locked_before));
+    int pfd[2];
+    if (pipe(pfd)) return 1;
+    pid_t c = fork();
+    if (c == 0) {
+        /* In the child: the DONTFORK range is not mapped, the WIPEONFORK one is zero. */
+        char verdict_byte = 0;
+        if (msync(r[R_DONTFORK], page, MS_ASYNC) == 0 || errno != ENOMEM) verdict_byte |= 1;
+        if (r[R_WIPE][0] != 0) verdict_byte |= 2;
+        if (r[R_HUGE][0] != 0x30 + R_HUGE) verdict_byte |= 4;
+        ssize_t n = write(pfd[1], &verdict_byte, 1);
+        (void)n;
+        _exit(0);
+    }
+    char v = 8;
+    if (read(pfd[0], &v, 1) != 1) v = 8;
+    waitpid(c, NULL, 0);
+    if (v & 1) failf("%s", "the MADV_DONTFORK range was inherited by a child forked after restore");
+    if (v & 2) failf("%s", "the MADV_WIPEONFORK range was not wiped in a child forked after restore");
+    if (v & 4) failf("%s", "an ordinary range was not inherited by the child");
+    if (v & 8) failf("%s", "the child forked after restore did not report");
+    verdict();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "";
     if (!strcmp(m, "sync")) return mode_sync();
     if (!strcmp(m, "zombies")) return mode_zombies();
     if (!strcmp(m, "sharedanon")) return mode_sharedanon();
     if (!strcmp(m, "tuning")) return mode_tuning();
+    if (!strcmp(m, "madvise")) return mode_madvise();
     if (!strcmp(m, "orphans")) return mode_orphans();
     if (!strcmp(m, "maps")) return mode_maps(argc > 2 ? atoi(argv[2]) : 10000);
     fprintf(stderr, "procwork: unknown mode %s\n", m);
