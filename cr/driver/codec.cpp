@@ -194,7 +194,8 @@ ProcessState decode_process(std::span<const std::byte> data, uint32_t vma_limit)
         fail("process section: oom_score_adj {} or THP setting {} of process {} is invalid", st.tuning.oom_score_adj,
              st.tuning.thp_disable, ids.pid);
     st.thread_sched = d.vec<ThreadSchedRecord>("thread scheduling", max_threads);
-    if (!st.thread_sched.empty() && st.thread_sched.size() != st.threads.size())
+    // The first threads' scheduling, in thread order; a thread without one keeps the default.
+    if (st.thread_sched.size() > st.threads.size())
         fail("process section: {} thread scheduling records for {} threads of process {}", st.thread_sched.size(),
              st.threads.size(), ids.pid);
     for (auto& s : st.thread_sched)

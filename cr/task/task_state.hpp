@@ -185,7 +185,7 @@ struct ProcessState {
     std::vector<FileLockRecord> file_locks;          // only with --file-locks
     std::vector<ZombieRecord> zombies;               // unreaped children
     ProcessTuningRecord tuning{};
-    std::vector<ThreadSchedRecord> thread_sched;     // one per thread in `threads`, or none
+    std::vector<ThreadSchedRecord> thread_sched;     // for the first threads of `threads` (all, as dumped)
 };
 
 }  // namespace myrt::cr
