@@ -32,6 +32,9 @@
 #include "cr/task/dump_task.hpp"
 #include "cr/tty/pty.hpp"  // cr/tty
 #include "cr/task/file_locks.hpp"
+#include "cr/task/tree_ids.hpp"
+#include "cr/task/tuning.hpp"
+#include "cr/task/zombies.hpp"
 #include "cr/tools/image_layout.hpp"
 #include "cr/transport/open_stream.hpp"
 #include "cr/transport/tcp_stream.hpp"
@@ -232,6 +235,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         auto cg_pids = cg.pids();
         std::set<pid_t> in_tree;
         for (auto& p : tree.processes()) in_tree.insert(p.pid());
+        for (auto& z : tree.zombies()) in_tree.insert(z.pid);
         for (pid_t p : cg_pids)
             if (!in_tree.count(p)) {
                 std::string about;  // what it is, if it is still there to say
@@ -255,7 +259,12 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                  opts.id, terminal.fd, st.pid, terminal.link);
         // --- cr/tty (end) ---
         objhash::ObjHash objs;
-        check_leaks(objs, cg_pids, st.pid, log);
+        {
+            // Zombies have left the cgroup but still hold their namespaces.
+            auto with_zombies = cg_pids;
+            for (auto& z : tree.zombies()) with_zombies.push_back(z.pid);
+            check_leaks(objs, with_zombies, st.pid, log);
+        }
         // The container's stdio is what create handed its init: the same
         // objects at fd 0-2 of any task are re-attached to the restorer's.
         auto init_stdio = stdio_objects({st.pid});
@@ -315,6 +324,9 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             states.push_back(dump_process_state(p));
             // task: file locks, refused by name unless --file-locks
             states.back().file_locks = dump_file_locks(p.live_tid(), opts.file_locks);
+            dump_tuning(p.pid(), states.back());
+            for (auto& z : tree.zombies())
+                if (z.parent == p.pid()) states.back().zombies.push_back(dump_zombie(z.pid, z.parent));
             auto bytes = driver::encode_process(states.back());
             if (bytes.size() > image::max_buffer_len)
                 fail("process {} state is {} bytes, over the image's {} byte record limit", p.pid(), bytes.size(),
@@ -324,6 +336,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             report.threads += states.back().threads.size();
         }
         report.processes = states.size();
+        plan_tree_ids(states);  // groups and sessions the restore could not rebuild are refused now
 
         const auto mem_start = Clock::now();
         for (size_t i = 0; i < states.size(); ++i) {

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "cr/task/posix_timers.hpp"
+#include "cr/task/zombies.hpp"
 #include "util/error.hpp"
 
 namespace myrt::cr::driver {
@@ -125,6 +126,9 @@ std::vector<std::byte> encode_process(const ProcessState& st) {
     }
     e.vec(st.posix_timers);
     e.vec(st.file_locks);
+    e.vec(st.zombies);
+    e.raw(st.tuning);
+    e.vec(st.thread_sched);
     return std::move(e.out);
 }
 
@@ -183,6 +187,21 @@ ProcessState decode_process(std::span<const std::byte> data, uint32_t vma_limit)
     for (auto& l : st.file_locks)
         if (l.fd < 0 || l.kind < 1 || l.kind > 3 || l.write > 1 || l.start < 0 || l.end < -1 || (l.end >= 0 && l.end < l.start))
             fail("process section: file lock on fd {} of process {} is invalid", l.fd, ids.pid);
+    st.zombies = d.vec<ZombieRecord>("zombie children", max_threads);
+    for (auto& z : st.zombies) check_zombie(z, ids.pid);
+    st.tuning = d.raw<ProcessTuningRecord>("the process tuning");
+    if (st.tuning.present > 1 || st.tuning.oom_score_adj < -1000 || st.tuning.oom_score_adj > 1000 || st.tuning.thp_disable > 1)
+        fail("process section: oom_score_adj {} or THP setting {} of process {} is invalid", st.tuning.oom_score_adj,
+             st.tuning.thp_disable, ids.pid);
+    st.thread_sched = d.vec<ThreadSchedRecord>("thread scheduling", max_threads);
+    // The first threads' scheduling, in thread order; a thread without one keeps the default.
+    if (st.thread_sched.size() > st.threads.size())
+        fail("process section: {} thread scheduling records for {} threads of process {}", st.thread_sched.size(),
+             st.threads.size(), ids.pid);
+    for (auto& s : st.thread_sched)
+        if (s.nice < -20 || s.nice > 19 || s.priority > 99)
+            fail("process section: a thread of process {} has nice {} and priority {}, outside -20..19 and 0..99", ids.pid,
+                 s.nice, s.priority);
     d.done();
     return st;
 }

@@ -142,6 +142,35 @@ TEST(Codec, TimersLocksAndTimeOffsetsRoundTripAndRefuseJunk) {
     EXPECT_THROW(driver::decode_namespaces(driver::encode_namespaces(n)), Error);
 }
 
+TEST(Codec, ZombiesAndTuningRoundTripAndRefuseJunk) {
+    auto st = sample_process();
+    st.zombies.push_back(ZombieRecord{900, 12, 12, 1, 42 << 8, SIGCHLD});
+    st.zombies.push_back(ZombieRecord{901, 13, 1, 1, SIGTERM, SIGCHLD});
+    st.tuning = ProcessTuningRecord{1, 500, 1, 1000};
+    st.thread_sched.assign(st.threads.size(), ThreadSchedRecord{0, 0, 5, 0, 0, 0, 0});
+    auto back = driver::decode_process(driver::encode_process(st));
+    ASSERT_EQ(back.zombies.size(), 2u);
+    EXPECT_EQ(back.zombies[0].wait_status, 42 << 8);
+    EXPECT_EQ(back.zombies[1].ns_pgid, 1);
+    EXPECT_EQ(back.tuning.oom_score_adj, 500);
+    ASSERT_EQ(back.thread_sched.size(), st.threads.size());
+    auto bad = st;
+    bad.zombies[1].wait_status = SIGCHLD;  // no task dies of SIGCHLD
+    EXPECT_THROW(driver::decode_process(driver::encode_process(bad)), Error);
+    bad = st;
+    bad.zombies[1].wait_status = SIGSEGV | 0x80;  // a core dump
+    EXPECT_THROW(driver::decode_process(driver::encode_process(bad)), Error);
+    bad = st;
+    bad.zombies[0].ns_pid = 0;
+    EXPECT_THROW(driver::decode_process(driver::encode_process(bad)), Error);
+    bad = st;
+    bad.tuning.oom_score_adj = 2000;
+    EXPECT_THROW(driver::decode_process(driver::encode_process(bad)), Error);
+    bad = st;
+    bad.thread_sched.push_back({});
+    EXPECT_THROW(driver::decode_process(driver::encode_process(bad)), Error);
+}
+
 TEST(Codec, NamespacesAndTmpfsEntriesRoundTripAndRefuseJunk) {
     ns::NamespaceState n;
     n.flags = ns::ns_pid | ns::ns_uts;

@@ -12,9 +12,25 @@
 
 #include <linux/kcmp.h>
 
+#include <cstdio>
+#include <cstring>
+
 namespace myrt::cr::objhash {
 
 namespace {
+
+// A zombie has no address space left: kcmp would find every two of them "the same".
+bool is_zombie(pid_t pid) {
+    char path[64], buf[512];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+    FILE* f = std::fopen(path, "re");
+    if (!f) return false;
+    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = 0;
+    const char* close = std::strrchr(buf, ')');
+    return close && close[1] && (close[2] == 'Z' || close[2] == 'X');
+}
 
 class MmKind : public KindOps {
 public:
@@ -22,6 +38,7 @@ public:
     std::string_view name() const override { return "mm"; }
 
     void collect(ProcessView& task, ObjHash& hash) override {
+        if (is_zombie(task.pid())) return;
         auto existing = hash.instances(id(), 0, 0);
         uint64_t instance = existing.size();
         for (Object* obj : existing)
@@ -34,6 +51,7 @@ public:
     }
 
     void find_outside(ProcessView& outside, ObjHash& hash, const OutsideReport& report) override {
+        if (is_zombie(outside.pid())) return;
         for (Object* obj : hash.instances(id(), 0, 0))
             if (same_mm(outside.pid(), obj->first_holder.pid)) report(*obj, "its address space");
     }

@@ -19,29 +19,21 @@
 namespace myrt::cr {
 namespace {
 
+// Injected syscalls must not pass through the task's own seccomp filters
+// (a filter that fakes a prctl result would fake the dumped state). The
+// kernel grants PTRACE_O_SUSPEND_SECCOMP only to a tracer with CAP_SYS_ADMIN
+// that runs under no filter itself; without it, seizing goes on as before.
+bool suspend_seccomp_refused = false;
+
 long options_for(SeizeMode mode) {
     long o = PTRACE_O_TRACESYSGOOD;
     if (mode == SeizeMode::restore) o |= PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK;
+    if (!suspend_seccomp_refused) o |= PTRACE_O_SUSPEND_SECCOMP;
     return o;
 }
 
 bool is_stop_signal(int sig) {
     return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
-// Field 52 of /proc/PID/stat: the wait status a zombie leaves for its parent.
-int zombie_exit_code(pid_t pid) {
-    try {
-        auto stat = read_proc_file(fmt::format("/proc/{}/stat", pid));
-        auto close = stat.rfind(')');
-        if (close == std::string::npos) return -1;
-        std::istringstream in(stat.substr(close + 2));
-        std::string field;
-        for (int i = 3; i <= 52 && (in >> field); ++i)
-            if (i == 52) return std::stoi(field);
-    } catch (const std::exception&) {
-    }
-    return -1;
 }
 
 // Tasks a seize would fail on or hang in, refused with what they are doing.
@@ -75,7 +67,13 @@ std::optional<SeizedTask> SeizedTask::try_seize(pid_t tid, SeizeMode mode) {
     if (before == 0) return std::nullopt;
     if (before == 'Z' || before == 'X') fail("task {} is a zombie and cannot be seized", tid);
     refuse_unseizable(tid);
-    if (::ptrace(PTRACE_SEIZE, tid, nullptr, options_for(mode)) != 0) {
+    long rc = ::ptrace(PTRACE_SEIZE, tid, nullptr, options_for(mode));
+    if (rc != 0 && (errno == EPERM || errno == EINVAL) && !suspend_seccomp_refused) {
+        suspend_seccomp_refused = true;
+        log::debug("PTRACE_O_SUSPEND_SECCOMP refused (errno {}): injected syscalls pass the tasks' seccomp filters", errno);
+        rc = ::ptrace(PTRACE_SEIZE, tid, nullptr, options_for(mode));
+    }
+    if (rc != 0) {
         if (errno == ESRCH) return std::nullopt;
         throw_errno("PTRACE_SEIZE of task {}", tid);
     }
@@ -233,17 +231,24 @@ SeizedTree::SeizedTree(pid_t root, SeizeMode mode) {
         bool found_new = false;
         for (size_t i = 0; i < procs_.size(); ++i) {
             for (pid_t child : list_children(procs_[i].pid())) {
-                bool known = std::any_of(procs_.begin(), procs_.end(), [&](auto& p) { return p.pid() == child; });
+                bool known = std::any_of(procs_.begin(), procs_.end(), [&](auto& p) { return p.pid() == child; }) ||
+                             std::any_of(zombies_.begin(), zombies_.end(), [&](auto& z) { return z.pid == child; });
                 if (known) continue;
+                // An unreaped child: a zombie whose threads are all gone (a
+                // zombie leader with live threads is a live process).
+                if (task_state_letter(child) == 'Z' && list_threads(child).size() <= 1) {
+                    zombies_.push_back({child, procs_[i].pid()});
+                    continue;
+                }
                 try {
                     procs_.emplace_back(child, mode);
                     found_new = true;
                 } catch (const Error&) {
                     char state = task_state_letter(child);
-                    if (state == 'Z')
-                        fail("not supported yet: process {} is a zombie child of process {} (exit status {:#x}) "
-                             "that was not reaped; a checkpoint needs it reaped first",
-                             child, procs_[i].pid(), zombie_exit_code(child));
+                    if (state == 'Z') {
+                        zombies_.push_back({child, procs_[i].pid()});
+                        continue;
+                    }
                     if (state != 0) throw;  // still there: a real failure
                 }
             }

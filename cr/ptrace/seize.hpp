@@ -96,10 +96,17 @@ public:
     // Seizes `root` and every descendant, re-scanning children until stable.
     SeizedTree(pid_t root, SeizeMode mode);
     std::vector<SeizedProcess>& processes() noexcept { return procs_; }
+    // Unreaped children (zombies): not seized, each with its parent's pid.
+    struct Zombie {
+        pid_t pid;
+        pid_t parent;
+    };
+    const std::vector<Zombie>& zombies() const noexcept { return zombies_; }
     void detach();
 
 private:
     std::vector<SeizedProcess> procs_;
+    std::vector<Zombie> zombies_;
 };
 
 }  // namespace myrt::cr

@@ -1,5 +1,7 @@
 #include "cr/restore/image_index.hpp"
 
+#include "cr/task/tree_ids.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -60,6 +62,10 @@ void check_tree(const ImageIndex& idx) {
             fail("process {} of the image has no parent before it", inner_pid(idx.processes[i]));
         seen.insert(ids.pid);
     }
+    for (auto& p : idx.processes)
+        for (auto& z : p.zombies)
+            if (!seen_inner.insert(z.ns_pid).second) fail("the image holds pid {} twice (zombie child of process {})", z.ns_pid, inner_pid(p));
+    plan_tree_ids(idx.processes);  // ids a restore could not rebuild are refused before any task exists
 }
 
 }  // namespace

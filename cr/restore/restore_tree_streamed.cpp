@@ -9,13 +9,19 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
+#include <tuple>
 
 #include "cr/driver/sections.hpp"
 #include "cr/restore/page_fill_lanes.hpp"
 #include "cr/task/tree.hpp"
 #include "cr/ptrace/inject.hpp"
 #include "cr/task/restore_task.hpp"
+#include "cr/task/tree_ids.hpp"
+#include "cr/task/tuning.hpp"
+#include "cr/task/zombies.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace myrt::cr {
 namespace {
@@ -101,6 +107,43 @@ private:
     size_t next_range_ = 0;
 };
 
+// MAP_SHARED|MAP_ANONYMOUS memory is one shmem object however many
+// processes map it (a fork shares it): the first process of the image that
+// maps an object creates it, and every later one maps that same object,
+// opened through the first one's /proc/PID/map_files entry, at its own
+// offset. Objects are told apart by their shmem inode.
+class SharedAnonObjects {
+public:
+    // `st` with its mappings of objects an earlier process made redirected to
+    // them (as file mappings); nullopt when it has none.
+    std::optional<ProcessState> redirect(const ProcessState& st) {
+        std::optional<ProcessState> out;
+        for (size_t k = 0; k < st.vmas.size(); ++k) {
+            const auto& v = st.vmas[k];
+            if (!is_shared_anon(v)) continue;
+            auto key = std::make_tuple(v.rec.dev_major, v.rec.dev_minor, v.rec.inode);
+            auto it = first_.find(key);
+            if (it == first_.end()) {
+                first_.emplace(key, fmt::format("/proc/{}/map_files/{:x}-{:x}", inner_pid(st), v.rec.start, v.rec.end));
+                continue;
+            }
+            if (it->second.starts_with(fmt::format("/proc/{}/", inner_pid(st)))) continue;  // within one process: as before
+            if (!out) out = st;
+            auto& r = out->vmas[k];
+            r.path = it->second;
+            r.rec.kind = VmaKind::file;
+            r.rec.deleted = 0;
+        }
+        return out;
+    }
+
+private:
+    static bool is_shared_anon(const Vma& v) {
+        return v.rec.shared && v.rec.kind == VmaKind::anonymous && v.path.starts_with("/dev/zero");
+    }
+    std::map<std::tuple<uint32_t, uint32_t, uint64_t>, std::string> first_;
+};
+
 void inject_checked(SeizedProcess& p, const std::string& what, long nr, uint64_t a1 = 0, uint64_t a2 = 0) {
     Injector inj(p.pid());
     inj.checked(what, nr, a1, a2);
@@ -114,47 +157,105 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
                                                  const std::function<void(size_t, SeizedProcess&)>& before_state) {
     const auto& images = idx.processes;
     std::vector<SeizedProcess> procs;
+    procs.reserve(images.size());
     procs.push_back(std::move(root));
-    std::map<int32_t, size_t> by_dump_pid;
-    for (size_t i = 0; i < images.size(); ++i) by_dump_pid[images[i].core.ids.pid] = i;
+    // Tasks that live only while the tree is built: zombies-to-be, and
+    // holders of group and session ids whose leader is gone.
+    struct Transient {
+        SeizedProcess proc;
+        size_t parent;               // index in procs
+        const ZombieRecord* zombie;  // null: an id holder
+        int32_t ns_pid;              // its pid as its parent sees it
+    };
+    std::vector<Transient> transient;
+    transient.reserve(64);
+    auto inject_ids = [](SeizedProcess& p, int32_t pid, int32_t pgid, int32_t sid) {
+        if (sid == pid)
+            inject_checked(p, fmt::format("setsid for session leader {}", sid), SYS_setsid);
+        else if (pgid == pid)
+            inject_checked(p, fmt::format("setpgid for group leader {}", pgid), SYS_setpgid, 0, 0);
+    };
     try {
         auto t = Clock::now();
+        auto plan = plan_tree_ids(images);
+        std::vector<size_t> session_transient;  // plan.sessions[k] -> index in transient
+        for (auto& h : plan.sessions) {
+            pid_t pid = fork_child(procs[0], h.ns_pid);
+            session_transient.push_back(transient.size());
+            transient.push_back({SeizedProcess::adopt(pid, SeizedTask::adopt_stopped(pid)), 0, nullptr, h.ns_pid});
+            inject_checked(transient.back().proc, fmt::format("setsid for the holder of session {}", h.ns_pid), SYS_setsid);
+        }
         // A session leader calls setsid as soon as it exists, before its own
         // children are forked, so they are born into its session (setsid
         // needs a process that leads no group, which a fresh child is); a
         // group leader makes its group at once too. Joining another group
         // waits until every group exists.
         for (size_t i = 1; i < images.size(); ++i) {
-            auto parent = by_dump_pid.find(images[i].core.ids.ppid);
-            if (parent == by_dump_pid.end() || parent->second >= i)
-                fail("process {} of the image has no parent restored before it", inner_pid(images[i]));
-            pid_t child = fork_child(procs[parent->second], inner_pid(images[i]));
-            procs.push_back(SeizedProcess::adopt(child, SeizedTask::adopt_stopped(child)));
             const auto& ids = images[i].core.ids;
-            if (ids.ns_sid == inner_pid(images[i]))
-                inject_checked(procs[i], fmt::format("setsid for session leader {}", ids.ns_sid), SYS_setsid);
-            else if (ids.ns_pgid == inner_pid(images[i]))
-                inject_checked(procs[i], fmt::format("setpgid for group leader {}", ids.ns_pgid), SYS_setpgid, 0, 0);
+            SeizedProcess& creator = plan.creator[i] == forked_by_session_holder
+                                         ? transient[session_transient[plan.session_holder.at(ids.ns_sid)]].proc
+                                         : procs[plan.creator[i]];
+            pid_t child = fork_child(creator, inner_pid(images[i]));
+            procs.push_back(SeizedProcess::adopt(child, SeizedTask::adopt_stopped(child)));
+            inject_ids(procs[i], inner_pid(images[i]), ids.ns_pgid, ids.ns_sid);
         }
+        for (size_t i = 0; i < images.size(); ++i)
+            for (auto& z : images[i].zombies) {
+                pid_t pid = fork_child(procs[i], z.ns_pid, z.exit_signal);
+                transient.push_back({SeizedProcess::adopt(pid, SeizedTask::adopt_stopped(pid)), i, &z, z.ns_pid});
+                inject_ids(transient.back().proc, z.ns_pid, z.ns_pgid, z.ns_sid);
+            }
+        for (auto& h : plan.groups) {
+            pid_t pid = fork_child(procs[h.creator], h.ns_pid);
+            transient.push_back({SeizedProcess::adopt(pid, SeizedTask::adopt_stopped(pid)), h.creator, nullptr, h.ns_pid});
+            inject_checked(transient.back().proc, fmt::format("setpgid for the holder of group {}", h.ns_pid), SYS_setpgid,
+                           0, 0);
+        }
+        auto join = [](SeizedProcess& p, int32_t pid, int32_t pgid, int32_t sid) {
+            if (sid == pid || pgid == pid || pgid == 0) return;
+            inject_checked(p, fmt::format("setpgid of process {} to group {}", pid, pgid), SYS_setpgid, 0,
+                           static_cast<uint64_t>(pgid));
+        };
         for (size_t i = 1; i < images.size(); ++i) {
             const auto& ids = images[i].core.ids;
-            if (ids.ns_sid == inner_pid(images[i]) || ids.ns_pgid == inner_pid(images[i]) || ids.ns_pgid == 0) continue;
-            inject_checked(procs[i], fmt::format("setpgid to group {}", ids.ns_pgid), SYS_setpgid, 0,
-                           static_cast<uint64_t>(ids.ns_pgid));
+            join(procs[i], inner_pid(images[i]), ids.ns_pgid, ids.ns_sid);
         }
+        for (auto& tr : transient)
+            if (tr.zombie) join(tr.proc, tr.zombie->ns_pid, tr.zombie->ns_pgid, tr.zombie->ns_sid);
+        // The tree is built: zombies exit as they did, id holders end, and
+        // the restore reaps the holders (their ids live on in the members).
+        // The signals those exits queued in the parents go: the parents'
+        // pending signals are the image's, queued later.
+        std::map<size_t, uint64_t> signalled;
+        for (auto& tr : transient) {
+            pid_t pid = tr.proc.pid();
+            tr.proc.release();
+            if (tr.zombie) make_zombie_exit(pid, *tr.zombie);
+            else end_id_holder(pid);
+            int sig = tr.zombie ? tr.zombie->exit_signal : SIGCHLD;
+            if (sig > 0) signalled[tr.parent] |= uint64_t{1} << (sig - 1);
+        }
+        for (auto& tr : transient)
+            if (!tr.zombie) reap_child(procs[tr.parent], tr.ns_pid);
+        for (auto& [parent, sigs] : signalled) drop_child_signals(procs[parent], sigs);
+        transient.clear();
         timings.forking_ms = ms_since(t);
         t = Clock::now();
         if (before_state)
             for (size_t i = 0; i < images.size(); ++i) before_state(i, procs[i]);
+        SharedAnonObjects shared_anon;
         for (size_t i = 0; i < images.size(); ++i) {
             StreamPageSource pages(reader, image_fd, static_cast<uint32_t>(i), idx.pages[i]);
-            auto t_proc = restore_process(procs[i], images[i], pages);
+            auto redirected = shared_anon.redirect(images[i]);
+            auto t_proc = restore_process(procs[i], redirected ? *redirected : images[i], pages);
+            restore_tuning(procs[i], images[i], [](const std::string& l) { log::warn("{}", l); });
             timings.bytes += pages.bytes;
             timings.copied_bytes += t_proc.copied_bytes;
         }
         if (reader.next()) fail("records follow the memory of the last process in the image");
         timings.restore_ms = ms_since(t);
     } catch (...) {
+        for (auto it = transient.rbegin(); it != transient.rend(); ++it) it->proc.kill_and_reap();
         for (auto it = procs.rbegin(); it != procs.rend(); ++it) it->kill_and_reap();
         throw;
     }

@@ -123,6 +123,7 @@ void restore_process_wide(Injector& inj, const RestorerArea& area, const Process
     }
     if (core.dumpable <= 1) batch.add("prctl(PR_SET_DUMPABLE)", SYS_prctl, PR_SET_DUMPABLE, core.dumpable);
     batch.add("prctl(PR_SET_CHILD_SUBREAPER)", SYS_prctl, PR_SET_CHILD_SUBREAPER, core.child_subreaper);
+    if (st.tuning.present && st.tuning.thp_disable) batch.add("prctl(PR_SET_THP_DISABLE)", SYS_prctl, PR_SET_THP_DISABLE, 1, 0, 0, 0);
     batch.run(inj);
 }
 

@@ -133,6 +133,35 @@ struct FileLockRecord {
 };
 enum class FileLockKind : uint32_t { flock = 1, posix = 2, ofd = 3 };
 
+// An unreaped child of the process: it exited, and its parent has not waited
+// for it yet. Restored as a zombie again (same pid, group, session and wait
+// status), so the parent's waitpid gets what it would have got.
+struct ZombieRecord {
+    int32_t pid;          // as the dumper saw it (informational)
+    int32_t ns_pid;       // innermost pid namespace ids
+    int32_t ns_pgid;
+    int32_t ns_sid;
+    int32_t wait_status;  // what waitpid reports: exit code << 8, or the killing signal
+    int32_t exit_signal;  // the signal its parent gets (SIGCHLD unless cloned otherwise)
+};
+
+// Scheduling of one thread, as sched_getattr(2) reports it.
+struct ThreadSchedRecord {
+    uint32_t policy;
+    uint32_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;  // SCHED_DEADLINE only
+};
+
+// Per-process knobs kept outside the task's memory.
+struct ProcessTuningRecord {
+    uint32_t present;        // 0: not dumped, nothing to restore
+    int32_t oom_score_adj;
+    uint32_t thp_disable;    // PR_GET_THP_DISABLE
+    uint32_t loginuid;       // (uint32_t)-1: unset
+};
+
 static_assert(std::is_trivially_copyable_v<ProcessCoreRecord>);
 static_assert(std::is_trivially_copyable_v<ThreadCoreRecord>);
 static_assert(sizeof(siginfo_t) == 128);
@@ -154,6 +183,9 @@ struct ProcessState {
     std::vector<Vma> vmas;
     std::vector<PosixTimerRecord> posix_timers;      // id order
     std::vector<FileLockRecord> file_locks;          // only with --file-locks
+    std::vector<ZombieRecord> zombies;               // unreaped children
+    ProcessTuningRecord tuning{};
+    std::vector<ThreadSchedRecord> thread_sched;     // for the first threads of `threads` (all, as dumped)
 };
 
 }  // namespace myrt::cr

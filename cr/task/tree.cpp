@@ -20,12 +20,12 @@ int32_t ns_pid_of(const ProcessState& s) { return s.core.ids.ns_pid[s.core.ids.n
 
 }  // namespace
 
-pid_t fork_child(SeizedProcess& parent, int32_t ns_pid) {
+pid_t fork_child(SeizedProcess& parent, int32_t ns_pid, int exit_signal) {
     Injector inj(parent.pid());
     RemoteScratch scratch(inj, 4096);
     uint64_t tid_at = scratch.put(512, ns_pid);
     clone_args args{};
-    args.exit_signal = SIGCHLD;
+    args.exit_signal = static_cast<uint64_t>(exit_signal);
     args.set_tid = tid_at;
     args.set_tid_size = 1;
     scratch.put(0, args);

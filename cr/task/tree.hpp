@@ -1,6 +1,8 @@
 #pragma once
 // A process tree (subtree mode): every process dumped in parent-before-child
 // order, and recreated with the same pids, parents, sessions and groups.
+#include <signal.h>
+
 #include <vector>
 
 #include "cr/memory/dump_memory.hpp"
@@ -19,7 +21,7 @@ struct ProcessImage {
 // A child of `parent` with pid `ns_pid` in the parent's pid namespace: clone3
 // with set_tid injected into the parent, so parentage is the dumped one. The
 // child is returned seized and stopped.
-pid_t fork_child(SeizedProcess& parent, int32_t ns_pid);
+pid_t fork_child(SeizedProcess& parent, int32_t ns_pid, int exit_signal = SIGCHLD);
 
 std::vector<ProcessImage> dump_tree(SeizedTree& tree);
 

@@ -28,7 +28,7 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
         "interval and POSIX timers, file locks (with --file-locks), stopped tasks and interrupted sleeps and waits.\n"
         "Refused (the checkpoint fails naming the object, the fd and the pid; the container keeps running):\n"
         "io_uring, userfaultfd, fanotify, perf_event, bpf maps and programs, other sockets (netlink, packet, raw...),\n"
-        "block devices, unreaped zombies, tasks inside vfork or under a debugger, mappings of deleted files,\n"
+        "block devices, zombies killed with a core dump, tasks inside vfork or under a debugger, mappings of deleted files,\n"
         "file leases, and any object not listed above.");
     auto a = std::make_shared<CheckpointArgs>();
     c->add_option("--image-path", a->image_path, "directory for the image (default ./checkpoint), or tcp://HOST:PORT to stream it to `myrt image receive` (needs --work-path)");

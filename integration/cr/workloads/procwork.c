@@ -21,6 +21,34 @@
  *   maps N  N separate anonymous mappings (alternating protections so none
  *           merge), each page stamped with its index: all there after restore
  *           with their contents
+ *   zombies unreaped children: one exited with 42, one killed by SIGTERM, one
+ *           that leads a process group a live child joined, exited with 7; the
+ *           init's SIGCHLD is blocked and pending. A worker child with a
+ *           SIGCHLD handler has its own zombie and had already taken its
+ *           SIGCHLD. After restore: the zombies are there with the same pids,
+ *           group and statuses for waitpid, SIGCHLD is still pending, and the
+ *           worker got no second SIGCHLD
+ *   orphans a session whose leader exited (its member, now the init's child,
+ *           keeps session and group), a group whose leader exited (two
+ *           members, one the other's child), and a child moved into a
+ *           sibling's group after fork: same ids after restore, the leaders
+ *           are still gone, nothing left to reap and no SIGCHLD pending
+ *   sharedanon a MAP_SHARED|MAP_ANONYMOUS region of 4 pages shared with a
+ *           forked child that unmapped its first page (so its mapping starts
+ *           inside the object): after restore a write by either is seen by
+ *           the other, and the contents written before are there
+ *   tuning  the init at nice 5, a thread at SCHED_BATCH nice 10, oom_score_adj
+ *           500, THP disabled; a child subreaper whose seccomp filter fakes
+ *           PR_GET_CHILD_SUBREAPER (returns 0, writes nothing): after restore
+ *           all of it holds, the child still adopts an orphaned grandchild
+ *           (the checkpoint read the real value, past the filter) and its
+ *           filter still fakes the prctl
+ *   madvise ranges advised MADV_DONTFORK, MADV_WIPEONFORK, MADV_HUGEPAGE,
+ *           MADV_NOHUGEPAGE and MADV_DONTDUMP, an mlocked range and a
+ *           MAP_GROWSDOWN stack, each stamped: after restore the contents are
+ *           there, a fork leaves the DONTFORK range out of the child and
+ *           gives it the WIPEONFORK range zeroed, and the locked range is
+ *           still locked (VmLck)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,9 +61,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/rseq.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -367,9 +401,465 @@ static int mode_maps(int n) {
     return 0;
 }
 
+/* ---- zombies, orphans ---- */
+static char proc_state(pid_t pid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *close_paren = strrchr(buf, ')');
+    return close_paren && close_paren[1] ? close_paren[2] : 0;
+}
+static int proc_ppid(pid_t pid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    return p ? atoi(p + 4) : -1;
+}
+static int wait_state(pid_t pid, char want, int seconds) {
+    for (int i = 0; i < seconds * 100; ++i) {
+        if (proc_state(pid) == want) return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+static void park(void) {
+    for (;;) pause();
+}
+static void put_pid(int fd, pid_t pid) {
+    ssize_t n = write(fd, &pid, sizeof pid);
+    (void)n;
+}
+static pid_t get_pid(int fd) {
+    pid_t pid = -1;
+    if (read(fd, &pid, sizeof pid) != sizeof pid) return -1;
+    return pid;
+}
+static int sigchld_pending(void) {
+    sigset_t p;
+    sigpending(&p);
+    return sigismember(&p, SIGCHLD);
+}
+static void drain_sigchld(void) {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGCHLD);
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(&s, NULL, &zero) > 0) {
+    }
+}
+static char fail_buf[300];
+static const char *fmt_fail(const char *fmt, int a, int b) {
+    snprintf(fail_buf, sizeof fail_buf, fmt, a, b);
+    return fail_buf;
+}
+
+static volatile sig_atomic_t worker_sigchld;
+static void on_worker_sigchld(int sig) {
+    (void)sig;
+    worker_sigchld++;
+}
+/* Child of the init with a zombie of its own; exits 0 when all is right. */
+static void zombie_worker(int report) {
+    sigset_t none;
+    sigemptyset(&none);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_worker_sigchld;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGCHLD, &sa, NULL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    pid_t z = fork();
+    if (z == 0) _exit(5);
+    while (worker_sigchld == 0) usleep(1000);
+    put_pid(report, z);
+    while (!got_usr1) pause();
+    if (worker_sigchld != 1) _exit(10);
+    int st = 0;
+    if (waitpid(z, &st, WNOHANG) != z) _exit(11);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 5) _exit(12);
+    _exit(0);
+}
+
+static int mode_zombies(void) {
+    install_usr1();
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int go[2], rep[2];
+    if (pipe(go) || pipe(rep)) return 1;
+    pid_t z1 = fork();
+    if (z1 == 0) _exit(42);
+    pid_t z2 = fork();
+    if (z2 == 0) {
+        signal(SIGTERM, SIG_DFL);
+        sigprocmask(SIG_UNBLOCK, &chld, NULL);
+        raise(SIGTERM);
+        _exit(1);
+    }
+    pid_t z3 = fork();
+    if (z3 == 0) {
+        char c;
+        if (read(go[0], &c, 1) != 1) _exit(1);
+        _exit(7);
+    }
+    setpgid(z3, z3);
+    pid_t member = fork();
+    if (member == 0) park();
+    setpgid(member, z3);
+    if (write(go[1], "x", 1) != 1) return 1;
+    pid_t worker = fork();
+    if (worker == 0) zombie_worker(rep[1]);
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pid_t zw = get_pid(rep[0]);
+    if (!wait_state(z1, 'Z', 10) || !wait_state(z2, 'Z', 10) || !wait_state(z3, 'Z', 10) || zw <= 0 ||
+        !wait_state(zw, 'Z', 10)) {
+        failf("%s", "the children did not all become zombies");
+        verdict();
+        return 1;
+    }
+    if (!sigchld_pending()) failf("%s", "SIGCHLD was not pending before the checkpoint");
+    ready();
+    wait_usr1();
+    if (!sigchld_pending()) failf("%s", "SIGCHLD is no longer pending");
+    pid_t zs[3] = {z1, z2, z3};
+    for (int i = 0; i < 3; ++i)
+        if (proc_state(zs[i]) != 'Z') failf("%s", fmt_fail("child %d is in state %c, not a zombie", zs[i], proc_state(zs[i])));
+    if (getpgid(z3) != z3) failf("%s", fmt_fail("the zombie group leader %d is in group %d", z3, getpgid(z3)));
+    if (getpgid(member) != z3) failf("%s", fmt_fail("the member of the zombie's group is in group %d, not %d", getpgid(member), z3));
+    int st = 0;
+    if (waitpid(z1, &st, WNOHANG) != z1 || !WIFEXITED(st) || WEXITSTATUS(st) != 42)
+        failf("%s", fmt_fail("waitpid of the first zombie gave status %#x, not exit 42 (pid %d)", st, z1));
+    st = 0;
+    if (waitpid(z2, &st, WNOHANG) != z2 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGTERM || WCOREDUMP(st))
+        failf("%s", fmt_fail("waitpid of the killed zombie gave status %#x, not SIGTERM (pid %d)", st, z2));
+    st = 0;
+    if (waitpid(z3, &st, WNOHANG) != z3 || !WIFEXITED(st) || WEXITSTATUS(st) != 7)
+        failf("%s", fmt_fail("waitpid of the group-leading zombie gave status %#x, not exit 7 (pid %d)", st, z3));
+    kill(worker, SIGUSR1);
+    int done = 0;
+    for (int i = 0; i < 1000 && !done; ++i) {
+        st = 0;
+        if (waitpid(worker, &st, WNOHANG) == worker) done = 1;
+        else usleep(10000);
+    }
+    if (!done) failf("%s", "the worker did not finish its check");
+    else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        failf("%s", fmt_fail("the worker's check failed with %d (10: a second SIGCHLD, 11/12: its zombie) %d",
+                             WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0));
+    verdict();
+    return 0;
+}
+
+static int mode_orphans(void) {
+    install_usr1();
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int rep[2], rep2[2];
+    if (pipe(rep) || pipe(rep2)) return 1;
+    /* A: a session leader that exits; B stays in A's session and group. */
+    pid_t a = fork();
+    if (a == 0) {
+        setsid();
+        pid_t b = fork();
+        if (b == 0) park();
+        put_pid(rep[1], b);
+        _exit(0);
+    }
+    pid_t b = get_pid(rep[0]);
+    waitpid(a, NULL, 0);
+    /* C: a group leader that exits; D and D's child stay in C's group. */
+    pid_t c = fork();
+    if (c == 0) {
+        setpgid(0, 0);
+        pid_t d = fork();
+        if (d == 0) {
+            pid_t d2 = fork();
+            if (d2 == 0) park();
+            put_pid(rep2[1], d2);
+            park();
+        }
+        put_pid(rep[1], d);
+        _exit(0);
+    }
+    pid_t d = get_pid(rep[0]);
+    pid_t d2 = get_pid(rep2[0]);
+    waitpid(c, NULL, 0);
+    /* E leads a group; F is moved into it after fork. */
+    pid_t e = fork();
+    if (e == 0) park();
+    setpgid(e, e);
+    pid_t f = fork();
+    if (f == 0) park();
+    setpgid(f, e);
+    for (int i = 0; i < 500 && proc_ppid(b) != getpid(); ++i) usleep(10000);
+    for (int i = 0; i < 500 && proc_ppid(d) != getpid(); ++i) usleep(10000);
+    drain_sigchld();
+    pid_t sid = getsid(0);
+    if (getsid(b) != a || getpgid(b) != a || getpgid(d) != c || getpgid(d2) != c || getpgid(f) != e)
+        failf("%s", "the ids were not set up as planned");
+    ready();
+    wait_usr1();
+    if (getsid(b) != a) failf("%s", fmt_fail("the orphan of session %d is in session %d", a, getsid(b)));
+    if (getpgid(b) != a) failf("%s", fmt_fail("the orphan of session %d is in group %d", a, getpgid(b)));
+    if (proc_ppid(b) != getpid()) failf("%s", fmt_fail("the orphan of the session has parent %d, not %d", proc_ppid(b), getpid()));
+    if (getpgid(d) != c || getpgid(d2) != c)
+        failf("%s", fmt_fail("the members of group %d are in group %d", c, getpgid(d) != c ? getpgid(d) : getpgid(d2)));
+    if (getsid(d) != sid) failf("%s", fmt_fail("the orphan of group leader is in session %d, not %d", getsid(d), sid));
+    if (proc_ppid(d) != getpid() || proc_ppid(d2) != d)
+        failf("%s", fmt_fail("the parents of the group's members changed: %d and %d", proc_ppid(d), proc_ppid(d2)));
+    if (getpgid(f) != e) failf("%s", fmt_fail("the child moved to group %d is in group %d", e, getpgid(f)));
+    if (kill(a, 0) == 0 || errno != ESRCH) failf("%s", fmt_fail("the session leader %d exists again", a, 0));
+    if (kill(c, 0) == 0 || errno != ESRCH) failf("%s", fmt_fail("the group leader %d exists again", c, 0));
+    if (waitpid(-1, NULL, WNOHANG) != 0) failf("%s", "a child was left to reap after the restore");
+    if (sigchld_pending()) failf("%s", "SIGCHLD is pending after the restore");
+    verdict();
+    return 0;
+}
+
+/* ---- sharedanon ---- */
+static volatile sig_atomic_t got_usr2;
+static void on_usr2(int sig) {
+    (void)sig;
+    got_usr2 = 1;
+}
+static int mode_sharedanon(void) {
+    install_usr1();
+    long page = sysconf(_SC_PAGESIZE);
+    volatile int *w = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (w == MAP_FAILED) return 1;
+    volatile int *p1 = (volatile int *)((char *)w + page), *p3 = (volatile int *)((char *)w + 3 * page);
+    w[0] = 0x1111;
+    signal(SIGUSR2, on_usr2);
+    pid_t child = fork();
+    if (child == 0) {
+        munmap((void *)w, page);  /* the child's mapping now starts at offset one page */
+        p1[0] = 0x2222;           /* written before the checkpoint, seen by the parent */
+        for (;;) {
+            if (got_usr2) {
+                got_usr2 = 0;
+                p3[1] = p3[0] + 1; /* answers what the parent wrote after restore */
+            }
+            pause();
+        }
+    }
+    for (int i = 0; i < 500 && p1[0] != 0x2222; ++i) usleep(10000);
+    if (p1[0] != 0x2222) failf("%s", "the child's write was never seen before the checkpoint");
+    ready();
+    wait_usr1();
+    if (w[0] != 0x1111) failf("%s", "the parent's own contents were lost");
+    if (p1[0] != 0x2222) failf("%s", "the child's write from before the checkpoint was lost");
+    p3[0] = 0x4141;
+    kill(child, SIGUSR2);
+    for (int i = 0; i < 500 && p3[1] != 0x4142; ++i) usleep(10000);
+    if (p3[1] != 0x4142)
+        failf("%s", fmt_fail("the parent and child no longer share the region (answer %#x, want %#x)", p3[1], 0x4142));
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    verdict();
+    return 0;
+}
+
+/* ---- tuning ---- */
+static int stat_field(pid_t tid, int field) {
+    char path[96], buf[1024];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1000;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1000;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p) return -1000;
+    p += 2; /* field 3 */
+    for (int f = 3; f < field; ++f) {
+        p = strchr(p, ' ');
+        if (!p) return -1000;
+        ++p;
+    }
+    return atoi(p);
+}
+static atomic_int tuned_tid;
+static void *tuned_thread(void *arg) {
+    (void)arg;
+    struct sched_param sp = {0};
+    sched_setscheduler(0, SCHED_BATCH, &sp);
+    setpriority(PRIO_PROCESS, 0, 10);
+    atomic_store(&tuned_tid, (int)syscall(SYS_gettid));
+    for (;;) pause();
+    return NULL;
+}
+static void fake_subreaper_query(void) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_GET_CHILD_SUBREAPER, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) _exit(9);
+}
+/* Child subreaper under a filter that fakes its prctl; exits 0 when right. */
+static void subreaper_child(void) {
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    fake_subreaper_query();
+    signal(SIGUSR2, on_usr2);
+    while (!got_usr2) pause();
+    int v = 77;
+    if (prctl(PR_GET_CHILD_SUBREAPER, &v) != 0 || v != 77) _exit(2); /* the filter is gone */
+    int rep[2];
+    if (pipe(rep)) _exit(3);
+    pid_t x = fork();
+    if (x == 0) {
+        pid_t y = fork();
+        if (y == 0) park();
+        put_pid(rep[1], y);
+        _exit(0);
+    }
+    pid_t y = get_pid(rep[0]);
+    waitpid(x, NULL, 0);
+    int ok = 0;
+    for (int i = 0; i < 300 && !ok; ++i) {
+        if (proc_ppid(y) == getpid()) ok = 1;
+        else usleep(10000);
+    }
+    kill(y, SIGKILL);
+    _exit(ok ? 0 : 1);
+}
+static int mode_tuning(void) {
+    install_usr1();
+    pid_t sub = fork();
+    if (sub == 0) subreaper_child();
+    setpriority(PRIO_PROCESS, 0, 5);
+    int ofd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (ofd < 0 || write(ofd, "500\n", 4) != 4) failf("%s", "raising oom_score_adj failed before the checkpoint");
+    if (ofd >= 0) close(ofd);
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)) failf("%s", "PR_SET_THP_DISABLE failed before the checkpoint");
+    pthread_t t;
+    pthread_create(&t, NULL, tuned_thread, NULL);
+    while (!atomic_load(&tuned_tid)) usleep(1000);
+    usleep(100000); /* the child's filter is in place */
+    ready();
+    wait_usr1();
+    int tid = atomic_load(&tuned_tid);
+    if (getpriority(PRIO_PROCESS, 0) != 5) failf("%s", fmt_fail("the init's nice is %d, not %d", getpriority(PRIO_PROCESS, 0), 5));
+    if (stat_field(tid, 19) != 10 || stat_field(tid, 41) != SCHED_BATCH)
+        failf("%s", fmt_fail("the thread has nice %d and policy %d, not 10 and SCHED_BATCH", stat_field(tid, 19), stat_field(tid, 41)));
+    char buf[32] = {0};
+    int fd = open("/proc/self/oom_score_adj", O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    if (n <= 0 || atoi(buf) != 500) failf("%s", fmt_fail("oom_score_adj is %d, not %d", atoi(buf), 500));
+    if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) != 1) failf("%s", "THP is no longer disabled");
+    kill(sub, SIGUSR2);
+    int st = 0, done = 0;
+    for (int i = 0; i < 1000 && !done; ++i) {
+        if (waitpid(sub, &st, WNOHANG) == sub) done = 1;
+        else usleep(10000);
+    }
+    if (!done) failf("%s", "the subreaper child did not finish its check");
+    else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        failf("%s", fmt_fail("the subreaper child failed with %d (1: not a subreaper any more, 2: its filter is gone)",
+                             WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0));
+    verdict();
+    return 0;
+}
+
+/* ---- madvise ---- */
+static long status_kb(const char *key) {
+    char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *p = strstr(buf, key);
+    return p ? atol(p + strlen(key)) : -1;
+}
+static int mode_madvise(void) {
+    install_usr1();
+    long page = sysconf(_SC_PAGESIZE);
+    enum { R_DONTFORK, R_WIPE, R_HUGE, R_NOHUGE, R_DONTDUMP, R_LOCKED, R_COUNT };
+    static const int advice[R_COUNT] = {MADV_DONTFORK, MADV_WIPEONFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, -1};
+    size_t len = 4 * page;
+    char *r[R_COUNT];
+    for (int i = 0; i < R_COUNT; ++i) {
+        /* A guard page after each range keeps them from merging into one VMA. */
+        char *m = mmap(NULL, len + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) return 1;
+        mprotect(m + len, page, PROT_NONE);
+        r[i] = m;
+        if (advice[i] >= 0 && madvise(m, len, advice[i])) failf("%s", fmt_fail("madvise %d failed (range %d)", advice[i], i));
+        memset(m, 0x30 + i, len);
+    }
+    if (mlock(r[R_LOCKED], len)) failf("%s", "mlock failed before the checkpoint");
+    char *down = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0);
+    if (down == MAP_FAILED) return 1;
+    memset(down, 0x55, 4 * page);
+    long locked_before = status_kb("VmLck:");
+    ready();
+    wait_usr1();
+    for (int i = 0; i < R_COUNT; ++i)
+        for (size_t k = 0; k < len; k += (size_t)page)
+            if (r[i][k] != 0x30 + i) {
+                failf("%s", fmt_fail("range %d lost its contents at page %d", i, (int)(k / page)));
+                break;
+            }
+    if (down[0] != 0x55) failf("%s", "the MAP_GROWSDOWN range lost its contents");
+    if (status_kb("VmLck:") != locked_before)
+        failf("%s", fmt_fail("VmLck is %d kB, it was %d kB", (int)status_kb("VmLck:"), (int)locked_before));
+    int pfd[2];
+    if (pipe(pfd)) return 1;
+    pid_t c = fork();
+    if (c == 0) {
+        /* In the child: the DONTFORK range is not mapped, the WIPEONFORK one is zero. */
+        char verdict_byte = 0;
+        if (msync(r[R_DONTFORK], page, MS_ASYNC) == 0 || errno != ENOMEM) verdict_byte |= 1;
+        if (r[R_WIPE][0] != 0) verdict_byte |= 2;
+        if (r[R_HUGE][0] != 0x30 + R_HUGE) verdict_byte |= 4;
+        ssize_t n = write(pfd[1], &verdict_byte, 1);
+        (void)n;
+        _exit(0);
+    }
+    char v = 8;
+    if (read(pfd[0], &v, 1) != 1) v = 8;
+    waitpid(c, NULL, 0);
+    if (v & 1) failf("%s", "the MADV_DONTFORK range was inherited by a child forked after restore");
+    if (v & 2) failf("%s", "the MADV_WIPEONFORK range was not wiped in a child forked after restore");
+    if (v & 4) failf("%s", "an ordinary range was not inherited by the child");
+    if (v & 8) failf("%s", "the child forked after restore did not report");
+    verdict();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "";
     if (!strcmp(m, "sync")) return mode_sync();
+    if (!strcmp(m, "zombies")) return mode_zombies();
+    if (!strcmp(m, "sharedanon")) return mode_sharedanon();
+    if (!strcmp(m, "tuning")) return mode_tuning();
+    if (!strcmp(m, "madvise")) return mode_madvise();
+    if (!strcmp(m, "orphans")) return mode_orphans();
     if (!strcmp(m, "maps")) return mode_maps(argc > 2 ? atoi(argv[2]) : 10000);
     fprintf(stderr, "procwork: unknown mode %s\n", m);
     return 2;

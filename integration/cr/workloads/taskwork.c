@@ -23,8 +23,8 @@
  *   stopped      a child stopped with SIGSTOP is still stopped, and runs
  *                on after SIGCONT
  *   zombie       two children that exited (status 42, killed by SIGTERM)
- *                and were not reaped: waitpid still reports them (the
- *                checkpoint refuses them for now)
+ *                and were not reaped: waitpid still reports them, also
+ *                after a restore (procwork zombies covers groups and SIGCHLD)
  *   shm          a file in /dev/shm and a POSIX shm_open object, mapped
  *                shared: contents and the mapping's link to the file kept
  *   locks        flock, POSIX record locks (read and write ranges) and an
