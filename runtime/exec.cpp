@@ -95,8 +95,9 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
                 ::_exit(0);
             }
             child_end.expect(SyncMsg::go, "the runtime to place the process in the cgroup");
+            // Its own session, as runc's exec'd processes: getpgrp() is not 0 inside.
+            check(::setsid(), "setsid");
             if (proc.terminal) {
-                check(::setsid(), "setsid");
                 setup_container_console(console.get(), proc.console_size);
                 console.reset();
             }
@@ -121,7 +122,7 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
     try {
         pid = std::stoi(parent_end.expect(SyncMsg::created, "the exec process"));
         ::waitpid(mid, nullptr, 0);
-        cg.add_process(pid);
+        cg.add_process_below(pid, opts.cgroup_below);
         parent_end.send(SyncMsg::go);
         // The channel is close-on-exec: end of file means execve succeeded.
         if (auto m = parent_end.recv_or_eof()) fail("exec: unexpected message {} from the process", static_cast<int>(m->first));

@@ -1,6 +1,7 @@
 #pragma once
 // `exec`: a new process inside a running container's namespaces and cgroup,
 // with the container's process settings as the base (as runc does).
+#include <map>
 #include <string>
 
 #include "runtime/container_state.hpp"
@@ -15,6 +16,7 @@ struct ExecOptions {
     std::string pid_file;
     std::string console_socket;
     int preserve_fds = 0;
+    std::map<std::string, std::string> cgroup_below;  // --cgroup: controller ("" = all) to sub-cgroup
 };
 
 // Returns the exit code in the foreground, 0 once the process runs when detached.

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/error.hpp"
+
 namespace myrt::log {
 namespace {
 int g_fd = -1;
@@ -37,10 +39,9 @@ void configure(const std::string& path, Format format, Level min_level) {
     g_min = min_level;
     if (!path.empty()) {
         int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            if (g_fd >= 0) ::close(g_fd);
-            g_fd = fd;
-        }
+        if (fd < 0) throw_errno("--log {}: cannot open the log file", path);
+        if (g_fd >= 0) ::close(g_fd);
+        g_fd = fd;
     }
 }
 

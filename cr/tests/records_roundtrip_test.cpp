@@ -70,6 +70,10 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
         w.write<RecordType::ipc_sem>(sem, ipc | (4ull << 32));
         w.write<RecordType::ipc_mq>(image::IpcMqRecord{8, 64, 0, 0640, 0, 0, 0}, ipc | (5ull << 32));
         w.write<RecordType::ipc_mq_msg>(image::IpcMqMsgRecord{3, 0, 0}, ipc | (5ull << 32));
+        image::IpcSysctlRecord sysctl{};
+        sysctl.msgmax = 9000;
+        sysctl.sem[3] = 128;
+        w.write<RecordType::ipc_sysctl>(sysctl, ipc);
     }
     // --- cr/ipc (end) ---
     // --- cr/tty (begin) ---
@@ -101,6 +105,18 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
         um.len = 7;
         um.sender_id = 99;
         w.write<RecordType::unix_message>(um, 30);
+        w.write<RecordType::unix_socket_file>(image::UnixSocketFileRecord{0646, 1234, 4321, 0}, 30);
+        w.write<RecordType::inet_file>(image::InetFileRecord{5678, 1, 0}, 31);
+        image::InetSocketRecord is{};
+        is.id = 5678;
+        is.family = 10;  // AF_INET6
+        is.local_port = 8080;
+        is.nr_messages = 1;
+        w.write<RecordType::inet_socket>(is, 31);
+        image::InetMessageRecord im{};
+        im.len = 9;
+        im.queue = image::inet_queue_recv;
+        w.write<RecordType::inet_message>(im, 31);
     }
     // --- cr/net (end) ---
     w.finish();
@@ -211,6 +227,10 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     seen.insert(hdr.type);
     EXPECT_EQ(r.expect<RecordType::ipc_mq_msg>(&hdr).prio, 3u);
     seen.insert(hdr.type);
+    auto sysctl = r.expect<RecordType::ipc_sysctl>(&hdr);
+    EXPECT_EQ(sysctl.msgmax, 9000u);
+    EXPECT_EQ(sysctl.sem[3], 128);
+    seen.insert(hdr.type);
     // --- cr/ipc (end) ---
     // --- cr/tty (begin) ---
     EXPECT_EQ(r.expect<RecordType::pty>(&hdr).master_file_objref, 21u);
@@ -233,10 +253,23 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     EXPECT_EQ(r.expect<RecordType::unix_message>(&hdr).sender_id, 99u);
     EXPECT_EQ(hdr.objref, 30u);
     seen.insert(hdr.type);
+    auto usf = r.expect<RecordType::unix_socket_file>(&hdr);
+    EXPECT_EQ(usf.mode, 0646u);
+    EXPECT_EQ(usf.gid, 4321u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::inet_file>(&hdr).sock_id, 5678u);
+    seen.insert(hdr.type);
+    auto is = r.expect<RecordType::inet_socket>(&hdr);
+    EXPECT_EQ(is.family, 10u);
+    EXPECT_EQ(is.local_port, 8080u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::inet_message>(&hdr).len, 9u);
+    EXPECT_EQ(hdr.objref, 31u);
+    seen.insert(hdr.type);
     // --- cr/net (end) ---
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 34u);  // 12 + the objects area's 9 + cr/ipc's 7 + cr/tty's 3 + cr/net's 3
+    EXPECT_EQ(r.tail().record_count, 39u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 7
     seen.insert(uint32_t(RecordType::tail));
 }
 

@@ -285,6 +285,31 @@ void Cgroup::add_process(pid_t pid) {
     if (!unified_.dir.empty()) join_one(unified_.dir);
 }
 
+void Cgroup::add_process_below(pid_t pid, const std::map<std::string, std::string>& below) {
+    if (below.empty()) return add_process(pid);
+    if (pid <= 0) fail("cannot add pid {} to cgroup {}: not a process id", pid, path_);
+    for (auto& [controller, sub] : below) {
+        if (sub.empty() || sub.front() == '/' || ("/" + sub + "/").find("/../") != std::string::npos)
+            fail("exec --cgroup {}: the path must be relative to the container's cgroup and stay below it", sub);
+        if (!controller.empty() && !v1_for(controller))
+            fail("exec --cgroup {}:{}: the container has no cgroup v1 hierarchy with controller {}", controller, sub,
+                 controller);
+    }
+    auto sub_of = [&](const std::vector<std::string>& controllers) -> std::string {
+        for (auto& c : controllers)
+            if (auto it = below.find(c); it != below.end()) return it->second;
+        auto all = below.find("");
+        return all == below.end() ? "" : all->second;
+    };
+    auto join_one = [&](const std::string& dir, const std::string& sub) {
+        std::string target = sub.empty() ? dir : dir + "/" + sub;
+        if (!fs::dir_exists(target)) fail("exec --cgroup: {} does not exist (create the sub-cgroup first)", target);
+        fs::write(target, "cgroup.procs", std::to_string(pid));
+    };
+    for (auto& h : v1_) join_one(h.dir, sub_of(h.controllers));
+    if (!unified_.dir.empty()) join_one(unified_.dir, sub_of({}));
+}
+
 // The hierarchy whose membership matters for freezing and listing: the one the freezer uses.
 std::string Cgroup::procs_dir() const {
     if (auto* h = v1_for("freezer")) return h->dir;

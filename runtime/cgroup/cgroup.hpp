@@ -53,6 +53,9 @@ public:
     bool has_hierarchies() const { return !v1_.empty() || !unified_.dir.empty(); }
     void apply(const spec::Resources& r);  // write limits (create and `update`)
     void add_process(pid_t pid);           // cgroup.procs in every hierarchy
+    // exec --cgroup: `below` maps a v1 controller (or "" for every hierarchy,
+    // the unified one included) to an existing sub-cgroup of the container's.
+    void add_process_below(pid_t pid, const std::map<std::string, std::string>& below);
     // Waits until the state reads FROZEN (bounded: 5 s, then thaws back and throws).
     void freeze(FreezerChoice which = FreezerChoice::preferred);
     void thaw();                         // whichever freezer is holding the cgroup, or both
