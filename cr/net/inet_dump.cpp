@@ -3,6 +3,7 @@
 #include "cr/net/inet_diag.hpp"
 #include "cr/net/net_lock.hpp"
 #include "cr/net/proc_sockets.hpp"
+#include "cr/net/socket_dump_common.hpp"
 #include "cr/net/tcp_repair.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -43,19 +44,6 @@ int get_int(int sock, int level, int name, const std::string& who, const char* w
     socklen_t len = sizeof v;
     if (::getsockopt(sock, level, name, &v, &len) < 0) throw_errno("getsockopt {} on {}", what, who);
     return v;
-}
-
-int64_t get_timeout_us(int sock, int opt, const std::string& who, const char* what) {
-    timeval tv{};
-    socklen_t len = sizeof tv;
-    if (::getsockopt(sock, SOL_SOCKET, opt, &tv, &len) < 0) throw_errno("getsockopt {} on {}", what, who);
-    return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
-}
-
-bool is_inherited_stdio(const files::DumpContext& ctx, pid_t pid, int fd, uint64_t ino) {
-    if (fd > 2) return false;
-    if (ctx.inherited_stdio) return ctx.inherited_stdio(pid, fd);
-    return std::find(ctx.outside_inodes.begin(), ctx.outside_inodes.end(), ino) != ctx.outside_inodes.end();
 }
 
 std::vector<img::InetOption> read_options(int sock, const InetSocket& s, const std::string& who) {
@@ -224,8 +212,8 @@ void build_inet_table(files::DumpContext& ctx, InetDumpState& st) {
         s.options = read_options(sock.get(), s, who);
         s.sndbuf = static_cast<uint32_t>(get_int(sock.get(), SOL_SOCKET, SO_SNDBUF, who, "SO_SNDBUF"));
         s.rcvbuf = static_cast<uint32_t>(get_int(sock.get(), SOL_SOCKET, SO_RCVBUF, who, "SO_RCVBUF"));
-        s.rcvtimeo_us = get_timeout_us(sock.get(), SO_RCVTIMEO_OLD, who, "SO_RCVTIMEO");
-        s.sndtimeo_us = get_timeout_us(sock.get(), SO_SNDTIMEO_OLD, who, "SO_SNDTIMEO");
+        s.rcvtimeo_us = socket_timeout_us(sock.get(), SO_RCVTIMEO_OLD, who, "SO_RCVTIMEO");
+        s.sndtimeo_us = socket_timeout_us(sock.get(), SO_SNDTIMEO_OLD, who, "SO_SNDTIMEO");
         if (!s.tcp_socket()) {
             int pending = 0;
             if (::ioctl(sock.get(), SIOCOUTQ, &pending) == 0 && pending > 0 &&

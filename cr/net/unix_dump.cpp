@@ -1,9 +1,11 @@
 #include "cr/net/unix_dump.hpp"
 
+#include "cr/net/proc_sockets.hpp"
+#include "cr/net/socket_dump_common.hpp"
+
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -26,57 +28,10 @@ constexpr uint32_t kind = img::file_kind_unix_socket;
 constexpr size_t peek_buffer = 4u << 20;   // bigger than any datagram the default limits allow
 constexpr size_t stream_chunk = 1u << 20;  // one UNIX_MESSAGE per this many stream bytes
 
-std::string read_link(const std::string& path) {
-    char buf[256];
-    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-}
-
-uint64_t socket_ino(const std::string& link) {
-    if (!link.starts_with("socket:[") || !link.ends_with("]")) return 0;
-    return std::strtoull(link.c_str() + 8, nullptr, 10);
-}
-
-std::vector<int> numeric_entries(const std::string& dir) {
-    std::vector<int> out;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) return out;
-    while (dirent* e = ::readdir(d))
-        if (e->d_name[0] >= '0' && e->d_name[0] <= '9') out.push_back(std::atoi(e->d_name));
-    ::closedir(d);
-    return out;
-}
-
-// The container's processes: every process in the init's pid namespace.
-std::vector<pid_t> container_pids(pid_t init_pid) {
-    std::string ns = read_link(fmt::format("/proc/{}/ns/pid", init_pid));
-    if (ns.empty()) throw_errno("reading the pid namespace of the container's init {}", init_pid);
-    std::vector<pid_t> out;
-    for (int p : numeric_entries("/proc"))
-        if (read_link(fmt::format("/proc/{}/ns/pid", p)) == ns) out.push_back(p);
-    return out;
-}
-
 // Outside processes holding socket `ino`, for the leak message.
-std::string outside_holders(uint64_t ino, const std::set<pid_t>& inside) {
-    std::string want = fmt::format("socket:[{}]", ino), out;
-    for (int p : numeric_entries("/proc")) {
-        if (inside.count(p)) continue;
-        for (int fd : numeric_entries(fmt::format("/proc/{}/fd", p)))
-            if (read_link(fmt::format("/proc/{}/fd/{}", p, fd)) == want) {
-                out += fmt::format("{}fd {} of pid {}", out.empty() ? "" : ", ", fd, p);
-                break;
-            }
-    }
-    return out.empty() ? "no process found holding it" : "held by " + out;
-}
-
-UniqueFd grab_fd(pid_t pid, int fd) {
-    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    if (!pidfd) throw_errno("pidfd_open of pid {}", pid);
-    UniqueFd got(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
-    if (!got) throw_errno("pidfd_getfd of fd {} of pid {}", fd, pid);
-    return got;
+std::string holders_message(uint64_t ino, const std::set<pid_t>& inside) {
+    auto found = outside_holders({ino}, inside);
+    return found.empty() ? "no process found holding it" : "held by " + found.begin()->second;
 }
 
 int get_int(int sock, int opt, const std::string& who, const char* what) {
@@ -84,13 +39,6 @@ int get_int(int sock, int opt, const std::string& who, const char* what) {
     socklen_t len = sizeof v;
     if (::getsockopt(sock, SOL_SOCKET, opt, &v, &len) < 0) throw_errno("getsockopt {} on {}", what, who);
     return v;
-}
-
-int64_t get_timeout_us(int sock, int opt, const std::string& who, const char* what) {
-    timeval tv{};
-    socklen_t len = sizeof tv;
-    if (::getsockopt(sock, SOL_SOCKET, opt, &tv, &len) < 0) throw_errno("getsockopt {} on {}", what, who);
-    return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
 }
 
 std::string address_name(const sockaddr_un& a, socklen_t len) {
@@ -168,12 +116,6 @@ std::vector<UnixMessage> peek_queue(int sock, const UnixSocket& s, const std::st
     return out;
 }
 
-bool is_inherited_stdio(const files::DumpContext& ctx, pid_t pid, int fd, uint64_t ino) {
-    if (fd > 2) return false;
-    if (ctx.inherited_stdio) return ctx.inherited_stdio(pid, fd);
-    return std::find(ctx.outside_inodes.begin(), ctx.outside_inodes.end(), ino) != ctx.outside_inodes.end();
-}
-
 }  // namespace
 
 UnixDumpState& unix_dump_state(files::DumpContext& ctx) {
@@ -189,9 +131,8 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
     auto pids = container_pids(ctx.init_pid);
     std::set<pid_t> inside(pids.begin(), pids.end());
     for (pid_t p : pids)
-        for (int fd : numeric_entries(fmt::format("/proc/{}/fd", p))) {
-            uint64_t ino = socket_ino(read_link(fmt::format("/proc/{}/fd/{}", p, fd)));
-            if (!ino || !st.diag.count(ino) || st.holders.count(ino) || is_inherited_stdio(ctx, p, fd, ino)) continue;
+        for (auto [fd, ino] : socket_fds_of(p)) {
+            if (!st.diag.count(ino) || st.holders.count(ino) || is_inherited_stdio(ctx, p, fd, ino)) continue;
             st.holders[ino] = {p, fd};
         }
 
@@ -294,8 +235,8 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
         s.rcvbuf = static_cast<uint32_t>(get_int(sock.get(), SO_RCVBUF, who, "SO_RCVBUF"));
         if (get_int(sock.get(), SO_PASSCRED, who, "SO_PASSCRED")) s.flags |= img::unix_flag_passcred;
         s.peek_off = get_int(sock.get(), SO_PEEK_OFF, who, "SO_PEEK_OFF");
-        s.rcvtimeo_us = get_timeout_us(sock.get(), SO_RCVTIMEO_OLD, who, "SO_RCVTIMEO");
-        s.sndtimeo_us = get_timeout_us(sock.get(), SO_SNDTIMEO_OLD, who, "SO_SNDTIMEO");
+        s.rcvtimeo_us = socket_timeout_us(sock.get(), SO_RCVTIMEO_OLD, who, "SO_RCVTIMEO");
+        s.sndtimeo_us = socket_timeout_us(sock.get(), SO_SNDTIMEO_OLD, who, "SO_SNDTIMEO");
 
         uint64_t peer = d.peer;
         if (!peer && connector_embryo.count(ino)) peer = connector_embryo[ino];
@@ -308,7 +249,7 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
                 if (!st.allow_external)
                     fail("{} is connected to {} outside the container ({}): an external unix socket; "
                          "pass --ext-unix-sk to checkpoint it anyway",
-                         who, peer_desc, outside_holders(peer, inside));
+                         who, peer_desc, holders_message(peer, inside));
                 s.flags |= img::unix_flag_external_peer;
                 s.peer_name = peer_address(sock.get());
             }
@@ -346,7 +287,7 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
             if (!c || !st.holders.count(c)) {
                 if (st.allow_external) continue;  // the outside client's connection is dropped (docs/cr-net.md)
                 fail("{} comes from socket:[{}] outside the container ({}); pass --ext-unix-sk to drop it", who, c,
-                     outside_holders(c, inside));
+                     holders_message(c, inside));
             }
             const UnixDiag& cd = st.diag[c];
             // Bytes the client sent before accept() sit in the embryo's queue, out of reach.
