@@ -42,6 +42,7 @@ Runner add_features(CLI::App& app, GlobalOptions& g);
 Runner add_checkpoint(CLI::App& app, GlobalOptions& g);
 Runner add_restore(CLI::App& app, GlobalOptions& g);
 Runner add_image(CLI::App& app, GlobalOptions& g);
+Runner add_events(CLI::App& app, GlobalOptions& g);
 
 // runc accepts Go-style single-dash long options (containerd sends
 // `-no-subreaper`): rewrite `-name[=v]` to `--name[=v]` when `name` is a long

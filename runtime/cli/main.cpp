@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
         {"list", cli::add_list},         {"exec", cli::add_exec},     {"ps", cli::add_ps},
         {"pause", cli::add_pause},       {"resume", cli::add_resume}, {"update", cli::add_update},
         {"spec", cli::add_spec},         {"features", cli::add_features},
-        {"checkpoint", cli::add_checkpoint}, {"restore", cli::add_restore}, {"image", cli::add_image}};
+        {"checkpoint", cli::add_checkpoint}, {"restore", cli::add_restore}, {"image", cli::add_image}, {"events", cli::add_events}};
     std::string wanted = command_name(argc, argv);
     bool known = std::any_of(std::begin(commands), std::end(commands), [&](auto& c) { return wanted == c.first; });
     std::map<std::string, cli::Runner> runners;
