@@ -275,18 +275,9 @@ std::map<std::string, std::string> Cgroup::create_where_permitted() {
     return left_out;
 }
 
-void Cgroup::add_process(pid_t pid) {
-    if (pid <= 0) fail("cannot add pid {} to cgroup {}: not a process id", pid, path_);
-    auto join_one = [&](const std::string& dir) {
-        if (!fs::dir_exists(dir)) fail("cannot add pid {} to cgroup {}: it does not exist (create it first)", pid, dir);
-        fs::write(dir, "cgroup.procs", std::to_string(pid));
-    };
-    for (auto& h : v1_) join_one(h.dir);
-    if (!unified_.dir.empty()) join_one(unified_.dir);
-}
+void Cgroup::add_process(pid_t pid) { add_process_below(pid, {}); }
 
 void Cgroup::add_process_below(pid_t pid, const std::map<std::string, std::string>& below) {
-    if (below.empty()) return add_process(pid);
     if (pid <= 0) fail("cannot add pid {} to cgroup {}: not a process id", pid, path_);
     for (auto& [controller, sub] : below) {
         if (sub.empty() || sub.front() == '/' || ("/" + sub + "/").find("/../") != std::string::npos)
@@ -303,7 +294,9 @@ void Cgroup::add_process_below(pid_t pid, const std::map<std::string, std::strin
     };
     auto join_one = [&](const std::string& dir, const std::string& sub) {
         std::string target = sub.empty() ? dir : dir + "/" + sub;
-        if (!fs::dir_exists(target)) fail("exec --cgroup: {} does not exist (create the sub-cgroup first)", target);
+        if (!fs::dir_exists(target))
+            fail("cannot add pid {} to cgroup {}: it does not exist (create {} first)", pid, target,
+                 sub.empty() ? "it" : "the sub-cgroup");
         fs::write(target, "cgroup.procs", std::to_string(pid));
     };
     for (auto& h : v1_) join_one(h.dir, sub_of(h.controllers));

@@ -1,3 +1,4 @@
+#include "runtime/cgroup/cgroupfs.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/exec.hpp"
 #include "runtime/fs_util.hpp"
@@ -31,14 +32,9 @@ std::map<std::string, std::string> parse_cgroup_options(const std::vector<std::s
             below[""] = path;
             continue;
         }
-        size_t start = 0;
-        while (start <= controllers.size()) {
-            size_t comma = controllers.find(',', start);
-            std::string c = controllers.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        for (auto& c : cgroup::fs::split(controllers, ',')) {
             if (c.empty()) fail("exec --cgroup {}: an empty controller name", opt);
             if (!below.emplace(c, path).second) fail("exec --cgroup: controller {} given twice", c);
-            if (comma == std::string::npos) break;
-            start = comma + 1;
         }
     }
     return below;
