@@ -132,7 +132,10 @@ void run_container_init(InitContext& ctx) {
         ep.personality = c.linux.personality;
         ep.preserve_fds = ctx.preserve_fds;
         ep.listen_fds = ctx.listen_fds;
-        ep.state_json = state_json;
+        ep.hand_over_listener = [&](UniqueFd listener) {
+            ctx.channel->send_with_fd(SyncMsg::seccomp_listener, listener.get());
+            ctx.channel->expect(SyncMsg::seccomp_listener_sent, "the runtime to deliver the seccomp listener");
+        };
         setup_and_exec(ep, [&] {
             ctx.channel->send(SyncMsg::created);
             if (ctx.exec_fifo >= 0) {  // none for `run`: it starts at once

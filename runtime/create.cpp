@@ -22,6 +22,7 @@
 #include "runtime/process_info.hpp"
 #include "runtime/rootless.hpp"
 #include "runtime/state_json.hpp"
+#include "runtime/seccomp_delivery.hpp"
 #include "runtime/sync_channel.hpp"
 #include "spec/config.hpp"
 #include "util/error.hpp"
@@ -193,6 +194,8 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
             hooks::run(hooks::Kind::create_runtime, config.hooks.create_runtime, sj);
             // createContainer hooks run before pivot_root, still "creating".
             parent_end.send(SyncMsg::prestart_done, sj);
+        } else if (msg == SyncMsg::seccomp_listener && config.linux.seccomp) {
+            deliver_seccomp_listener(parent_end, *config.linux.seccomp, state, Status::creating, pid);
         } else if (msg == SyncMsg::created) {
             break;
         } else if (msg == SyncMsg::parked) {

@@ -18,6 +18,7 @@
 #include "runtime/process_info.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/state_json.hpp"
+#include "runtime/seccomp_delivery.hpp"
 #include "runtime/sync_channel.hpp"
 #include "util/error.hpp"
 
@@ -107,6 +108,10 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
             ep.personality = config.linux.personality;
             ep.preserve_fds = opts.preserve_fds;
             ep.listen_fds = listen_fds;
+            ep.hand_over_listener = [&](UniqueFd listener) {
+                child_end.send_with_fd(SyncMsg::seccomp_listener, listener.get());
+                child_end.expect(SyncMsg::seccomp_listener_sent, "the runtime to deliver the seccomp listener");
+            };
             setup_and_exec(ep, nullptr);
         } catch (const std::exception& e) {
             try {
@@ -125,7 +130,11 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
         cg.add_process_below(pid, opts.cgroup_below);
         parent_end.send(SyncMsg::go);
         // The channel is close-on-exec: end of file means execve succeeded.
-        if (auto m = parent_end.recv_or_eof()) fail("exec: unexpected message {} from the process", static_cast<int>(m->first));
+        while (auto m = parent_end.recv_or_eof()) {
+            if (m->first != SyncMsg::seccomp_listener || !config.linux.seccomp)
+                fail("exec: unexpected message {} from the process", static_cast<int>(m->first));
+            deliver_seccomp_listener(parent_end, *config.linux.seccomp, st, Status::running, pid);
+        }
     } catch (...) {
         if (pid > 0) ::kill(pid, SIGKILL);
         ::waitpid(mid, nullptr, WNOHANG);

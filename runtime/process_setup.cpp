@@ -162,9 +162,12 @@ void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_ex
     // before the capabilities are dropped; with it, as late as possible.
     auto load_filter = [&] {
         UniqueFd listener = filter->load();
-        if (listener) security::send_seccomp_listener(plan.seccomp->listener_path, listener.get(), plan.state_json);
+        if (!listener) return;
+        if (!plan.hand_over_listener) fail("linux.seccomp: the filter made a notify listener but nothing can deliver it");
+        plan.hand_over_listener(std::move(listener));
     };
     if (filter && !p.no_new_privileges) load_filter();
+    bool listener_early = filter && p.no_new_privileges && filter->uses_notify();
 
     if (p.capabilities) {
         security::drop_bounding_set(*p.capabilities);
@@ -180,8 +183,9 @@ void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_ex
         throw_errno("process.cwd: chdir to {}", p.cwd);
     }
 
+    if (listener_early) load_filter();
     if (before_exec) before_exec();
-    if (filter && p.no_new_privileges) load_filter();
+    if (filter && p.no_new_privileges && !listener_early) load_filter();
 
     std::vector<char*> argv, envp;
     for (auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "spec/config.hpp"
+#include "util/fd.hpp"
 
 namespace myrt::runtime {
 
@@ -17,7 +18,9 @@ struct ExecPlan {
     std::optional<spec::Personality> personality;
     int preserve_fds = 0;                       // kept after the listen fds
     int listen_fds = 0;                         // socket activation: fds 3..3+N-1, see listen_fds_of
-    std::string state_json;                     // sent with a seccomp notify listener
+    // Gets the seccomp notify fd when the filter makes one; it passes it to the
+    // runtime, which delivers it to linux.seccomp.listenerPath on the host side.
+    std::function<void(UniqueFd)> hand_over_listener;
 };
 
 // Finds the program as execve will see it (PATH from the process env); errors
@@ -26,6 +29,8 @@ std::string resolve_executable(const spec::Process& p);
 
 // Applies everything and execs; `before_exec` runs after credentials are set
 // and before seccomp's final load (the init waits on the exec fifo there).
+// A filter with a notify listener is loaded before `before_exec`, so the
+// listener is delivered while the container is created, as runc does.
 [[noreturn]] void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_exec);
 
 // Socket activation: N from LISTEN_FDS in the process env, else from the

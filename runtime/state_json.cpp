@@ -29,4 +29,14 @@ nlohmann::ordered_json hook_state(const ContainerState& st, Status status) {
     return j;
 }
 
+nlohmann::ordered_json seccomp_process_state(const ContainerState& st, Status status, int pid, const std::string& metadata) {
+    nlohmann::ordered_json j;
+    j["ociVersion"] = MYRT_OCI_VERSION;
+    j["fds"] = {"seccompFd"};
+    j["pid"] = pid;
+    if (!metadata.empty()) j["metadata"] = metadata;
+    j["state"] = hook_state(st, status);
+    return j;
+}
+
 }  // namespace myrt::runtime

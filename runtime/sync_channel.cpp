@@ -15,12 +15,30 @@ std::pair<SyncChannel, SyncChannel> SyncChannel::make_pair() {
     return {SyncChannel(UniqueFd(sv[0])), SyncChannel(UniqueFd(sv[1]))};
 }
 
-void SyncChannel::send(SyncMsg m, const std::string& payload) {
+void SyncChannel::send(SyncMsg m, const std::string& payload) { send_message(m, payload, -1); }
+
+void SyncChannel::send_with_fd(SyncMsg m, int fd) { send_message(m, {}, fd); }
+
+void SyncChannel::send_message(SyncMsg m, const std::string& payload, int fd) {
     std::vector<char> buf(sizeof(int) + payload.size());
     int v = static_cast<int>(m);
     std::memcpy(buf.data(), &v, sizeof v);
     std::memcpy(buf.data() + sizeof v, payload.data(), payload.size());
-    while (::send(fd_.get(), buf.data(), buf.size(), MSG_NOSIGNAL) < 0) {
+    iovec iov{buf.data(), buf.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    if (fd >= 0) {
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    }
+    while (::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL) < 0) {
         if (errno != EINTR) throw_errno("sync channel send");
     }
 }
@@ -33,10 +51,26 @@ std::pair<SyncMsg, std::string> SyncChannel::recv() {
 
 std::optional<std::pair<SyncMsg, std::string>> SyncChannel::recv_or_eof() {
     std::vector<char> buf(64 * 1024);
+    iovec iov{buf.data(), buf.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
     ssize_t n;
-    while ((n = ::recv(fd_.get(), buf.data(), buf.size(), 0)) < 0) {
+    while ((n = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC)) < 0) {
         if (errno != EINTR) throw_errno("sync channel receive");
     }
+    received_fd_.reset();
+    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int))) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+            received_fd_ = UniqueFd(fd);
+        }
+    }
+    if (msg.msg_flags & MSG_CTRUNC) fail("sync channel: more file descriptors than expected");
     if (n == 0) return std::nullopt;
     if (static_cast<size_t>(n) < sizeof(int)) fail("sync channel: short message");
     int v;
