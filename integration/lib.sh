@@ -406,6 +406,9 @@ TOML
     CTD_PID=$!
     on_exit "kill -TERM $CTD_PID; for wait_round in \$(seq 50); do kill -0 $CTD_PID 2>/dev/null || break; sleep 0.1; done; kill -KILL $CTD_PID"
     on_exit "rm -rf /run/containerd/runc/$CTR_NS"   # the runc shim's default --root for the namespace
+    # containerd names each container's cgroup parent after the namespace:
+    # the runtime removes the leaves, the parents are the test's (after the tasks go).
+    on_exit "find /sys/fs/cgroup -maxdepth 3 -depth -type d -name '$CTR_NS' -exec rmdir {} + 2>/dev/null"
     on_exit "containerd_cleanup_tasks"
     local i
     for i in $(seq 100); do

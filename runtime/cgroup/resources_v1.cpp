@@ -1,6 +1,10 @@
 // Writing linux.resources: dispatch by where each controller lives, and the v1 files.
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/cgroup/cgroupfs.hpp"
@@ -64,6 +68,51 @@ void apply_memory_v1(const std::string& dir, const spec::MemoryResources& m) {
     if (m.disable_oom_killer && *m.disable_oom_killer) fs::write(dir, "memory.oom_control", "1");
 }
 
+// A v1 cpu cgroup can hold realtime runtime only within its parent's share
+// (runtime/period, summed over siblings), and a new cgroup starts with none:
+// the intermediate cgroups between the hierarchy's root and the container's
+// (myrt's own parent, a cgroupsPath's directories) are raised to what the
+// container's request and their other children need, no more, so
+// realtimeRuntime works under any cgroupsPath and leaves the rest to the host.
+long double rt_share(const std::string& d) {
+    int64_t runtime = fs::read_int(d, "cpu.rt_runtime_us");
+    return runtime < 0 ? 1.0L : static_cast<long double>(runtime) / fs::read_int(d, "cpu.rt_period_us");
+}
+
+void grant_rt_budget_to_ancestors(const std::string& dir, int64_t runtime, uint64_t period) {
+    struct Need {
+        std::string dir;
+        long double share;
+    };
+    std::vector<Need> needs;  // nearest ancestor first, the hierarchy's root (release_agent) excluded
+    long double share = static_cast<long double>(runtime) / period;
+    std::string child = dir;
+    for (;;) {
+        auto slash = child.rfind('/');
+        if (slash == std::string::npos || slash == 0) break;
+        std::string a = child.substr(0, slash);
+        if (fs::exists(a, "release_agent") || !fs::exists(a, "cpu.rt_runtime_us")) break;
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(a, ec))
+            if (e.is_directory() && e.path() != child && fs::exists(e.path(), "cpu.rt_runtime_us")) share += rt_share(e.path());
+        needs.push_back({a, share});
+        child = a;
+    }
+    for (auto it = needs.rbegin(); it != needs.rend(); ++it) {
+        int64_t have = fs::read_int(it->dir, "cpu.rt_runtime_us");
+        int64_t a_period = fs::read_int(it->dir, "cpu.rt_period_us");
+        auto want = static_cast<int64_t>(std::ceil(it->share * a_period));
+        if (have < 0 || have >= want) continue;
+        try {
+            fs::write(it->dir, "cpu.rt_runtime_us", std::to_string(want));
+        } catch (const SystemError& e) {
+            fail("linux.resources.cpu.realtimeRuntime {}: the ancestor cgroup {} needs {} us of realtime runtime per {} us "
+                 "for it and its other children, and its parent cannot give it: {}",
+                 runtime, it->dir, want, a_period, e.what());
+        }
+    }
+}
+
 void apply_cpu_v1(const std::string& dir, const spec::CpuResources& c) {
     if (c.shares && *c.shares != 0) {
         fs::write(dir, "cpu.shares", std::to_string(*c.shares));
@@ -84,8 +133,16 @@ void apply_cpu_v1(const std::string& dir, const spec::CpuResources& c) {
     }
     if (c.quota && *c.quota != 0) fs::write(dir, "cpu.cfs_quota_us", v1_int(*c.quota));
     if (c.burst) fs::write(dir, "cpu.cfs_burst_us", std::to_string(*c.burst));
+    bool new_period = c.realtime_period && *c.realtime_period != 0;
+    if (new_period || (c.realtime_runtime && *c.realtime_runtime > 0)) {
+        // The ancestors first, for the larger share this cgroup holds on the
+        // way: the old runtime in the new period, then the new runtime.
+        uint64_t period = new_period ? *c.realtime_period : static_cast<uint64_t>(fs::read_int(dir, "cpu.rt_period_us"));
+        int64_t runtime = std::max<int64_t>(fs::read_int(dir, "cpu.rt_runtime_us"), c.realtime_runtime.value_or(0));
+        if (runtime > 0) grant_rt_budget_to_ancestors(dir, runtime, period);
+    }
     // rt_period before rt_runtime: the runtime must fit in the period.
-    if (c.realtime_period && *c.realtime_period != 0) fs::write(dir, "cpu.rt_period_us", std::to_string(*c.realtime_period));
+    if (new_period) fs::write(dir, "cpu.rt_period_us", std::to_string(*c.realtime_period));
     if (c.realtime_runtime && *c.realtime_runtime != 0) fs::write(dir, "cpu.rt_runtime_us", v1_int(*c.realtime_runtime));
     if (c.idle) fs::write(dir, "cpu.idle", v1_int(*c.idle));
 }
