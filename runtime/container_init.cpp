@@ -108,6 +108,7 @@ void run_container_init(InitContext& ctx) {
         plan.new_cgroup_ns = ns.has(CLONE_NEWCGROUP);
         plan.no_pivot = ctx.no_pivot;
         plan.cgroup = ctx.cgroup;
+        plan.bind_sources = ctx.bind_sources;
         prepare_rootfs(plan);
 
         ctx.channel->send(SyncMsg::run_prestart_hooks);

@@ -12,6 +12,8 @@ class Cgroup;
 
 namespace myrt::runtime {
 
+class BindSources;
+
 struct InitContext {
     const spec::Config* config = nullptr;
     std::string id;
@@ -26,6 +28,7 @@ struct InitContext {
     int listen_fds = 0;        // socket activation (listen_fds_of), before the preserved fds
     bool restore_placeholder = false;
     const cgroup::Cgroup* cgroup = nullptr;
+    const BindSources* bind_sources = nullptr;  // bind sources opened on the host side, or null
 };
 
 // Never returns: execs the container's program or exits after reporting an

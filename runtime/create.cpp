@@ -22,6 +22,7 @@
 #include "runtime/process_info.hpp"
 #include "runtime/rootless.hpp"
 #include "runtime/state_json.hpp"
+#include "runtime/bind_sources.hpp"
 #include "runtime/seccomp_delivery.hpp"
 #include "runtime/sync_channel.hpp"
 #include "spec/config.hpp"
@@ -150,6 +151,10 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     int listen_fds = listen_fds_of(proc.env);  // reads our pid: before the clone
     auto [parent_end, child_end] = SyncChannel::make_pair();
     check(::chdir(bundle.c_str()), "chdir {}", bundle);  // relative mount sources are bundle-relative
+    // A user namespace's root may not reach a bind source that host root can:
+    // the sources are opened here, on the host side, as runc does.
+    BindSources bind_sources;
+    if (ns.has(CLONE_NEWUSER) && !rootless_caller()) bind_sources = BindSources::open_for(config);
     pid_t pid = clone_child(clone_flags);
     if (pid == 0) {
         parent_end.close();
@@ -169,6 +174,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
         ctx.listen_fds = listen_fds;
         ctx.restore_placeholder = opts.restore_placeholder;
         ctx.cgroup = &*rollback.cg;
+        ctx.bind_sources = &bind_sources;
         run_container_init(ctx);
     }
     rollback.child = pid;

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/bind_sources.hpp"
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/devices.hpp"
 #include "runtime/fs_util.hpp"
@@ -60,21 +61,28 @@ void create_mount_point(const std::string& dst, bool as_file) {
     }
 }
 
-void bind_mount(const std::string& src, const std::string& dst, const spec::MountFlags& o) {
+// `tree`: the source as a detached mount the runtime opened on the host side
+// (BindSources), attached here; -1: bind the path itself.
+void bind_mount(const std::string& src, const std::string& dst, const spec::MountFlags& o, int tree = -1) {
     struct stat st;
-    if (::stat(src.c_str(), &st) != 0) throw_errno("bind-mount source {}", src);
+    if (tree >= 0 ? ::fstat(tree, &st) != 0 : ::stat(src.c_str(), &st) != 0) throw_errno("bind-mount source {}", src);
     create_mount_point(dst, !S_ISDIR(st.st_mode));
-    do_mount(src, dst, "", MS_BIND | (o.flags & MS_REC), "");
+    if (tree >= 0) {
+        if (::syscall(SYS_move_mount, tree, "", AT_FDCWD, dst.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+            throw_errno("bind-mount {} on {} (attach the tree opened on the host)", src, dst);
+    } else {
+        do_mount(src, dst, "", MS_BIND | (o.flags & MS_REC), "");
+    }
     unsigned long extra = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     if (extra != 0) do_mount("", dst, "", MS_BIND | MS_REMOUNT | extra | kept_flags(dst), "");
 }
 
-void mount_one(const RootfsPlan& plan, const spec::Mount& m) {
+void mount_one(const RootfsPlan& plan, const spec::Mount& m, size_t index) {
     std::string dst = resolve_in_root(plan.rootfs, m.destination);
     spec::MountFlags o = spec::parse_mount_flags(m.options);
     std::string type = m.type;
     if (type == "bind" || (o.bind() && type != "cgroup")) {
-        bind_mount(m.source, dst, o);
+        bind_mount(m.source, dst, o, plan.bind_sources ? plan.bind_sources->tree_for(index) : -1);
     } else if (type == "cgroup" || type == "cgroup2") {
         create_mount_point(dst, false);
         if (!plan.cgroup) fail("mounts: a cgroup mount at {} needs the container's cgroup", m.destination);
@@ -200,7 +208,7 @@ void create_cwd(const RootfsPlan& plan) {
 void prepare_rootfs(const RootfsPlan& plan) {
     const auto& c = *plan.config;
     if (plan.own_mount_ns) prepare_root_mount(plan);
-    for (const auto& m : c.mounts) mount_one(plan, m);
+    for (size_t i = 0; i < c.mounts.size(); ++i) mount_one(plan, c.mounts[i], i);
     // Nodes cannot be made without the host's root (a new user namespace, or the runtime in one).
     if (!dev_is_bind_mounted(c)) create_devices(plan.rootfs, c.linux.devices, plan.new_user_ns || rootless_caller());
     create_dev_symlinks(plan.rootfs);

@@ -12,6 +12,8 @@ class Cgroup;
 
 namespace myrt::runtime {
 
+class BindSources;
+
 struct RootfsPlan {
     const spec::Config* config = nullptr;
     std::string rootfs;          // absolute host path
@@ -22,6 +24,7 @@ struct RootfsPlan {
     bool new_cgroup_ns = false;
     bool no_pivot = false;
     const cgroup::Cgroup* cgroup = nullptr;
+    const BindSources* bind_sources = nullptr;  // opened on the host side (user-namespace containers), or null
 };
 
 // Before pivot_root: root propagation, the rootfs bind, every mount, devices.
