@@ -145,7 +145,9 @@ void run_container_init(InitContext& ctx) {
             }
             if (!c.hooks.start_container.empty()) {
                 auto started = nlohmann::ordered_json::parse(state_json);
+                // As runc: the pid as the container sees it (the hook runs in its namespaces).
                 started["status"] = "created";
+                started["pid"] = ::getpid();
                 hooks::run(hooks::Kind::start_container, c.hooks.start_container, started.dump());
             }
         });

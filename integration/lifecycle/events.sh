@@ -25,6 +25,15 @@ assert_eq "$limit" "$(jq -r .data.memory.usage.limit <<<"$out")" "memory.usage.l
 [ "$(jq -r .data.pids.current <<<"$out")" -ge 1 ] || fail "pids.current: $out"
 [ "$(jq -r '.data.cpu.usage.total' <<<"$out")" -gt 0 ] || fail "cpu usage total: $out"
 pass "usage figures are the container's"
+# The container's own network namespace: its interfaces with runc's fields;
+# a refused connection to 127.0.0.1 puts packets through lo.
+rt exec "$ID" sh -c 'nc 127.0.0.1 9 </dev/null; true' >/dev/null 2>&1
+out=$(rtc events --stats "$ID") || fail "events --stats: $out"
+assert_eq '["name","rx_bytes","rx_dropped","rx_errors","rx_packets","tx_bytes","tx_dropped","tx_errors","tx_packets"]' \
+    "$(jq -c '.data.network_interfaces[] | select(.name == "lo") | keys' <<<"$out")" "network_interfaces: lo with runc's fields"
+[ "$(jq -r '.data.network_interfaces[] | select(.name == "lo") | .rx_packets' <<<"$out")" -ge 1 ] ||
+    fail "lo counted no packets: $out"
+pass "network interfaces of the container's namespace"
 
 rt events --interval 50x "$ID" >/dev/null 2>"$TEST_TMP/err" && fail "a bad --interval was accepted"
 assert_contains "$(cat "$TEST_TMP/err")" "50x" "a bad --interval is named"

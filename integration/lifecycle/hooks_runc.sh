@@ -51,6 +51,7 @@ for n in prestart createRuntime createContainer; do
     assert_eq "$pid" "$(jq -r .pid "$S/state.$n")" "$n sees the init's pid"
 done
 assert_eq created "$(jq -r .status "$S/state.startContainer")" "startContainer sees status created (runc)"
+assert_eq 1 "$(jq -r .pid "$S/state.startContainer")" "startContainer sees the pid inside the container (runc)"
 assert_eq running "$(jq -r .status "$S/state.poststart")" "poststart sees status running"
 assert_eq "$pid" "$(jq -r .pid "$S/state.poststart")" "poststart sees the init's pid"
 assert_eq stopped "$(jq -r .status "$S/state.poststop")" "poststop sees status stopped"

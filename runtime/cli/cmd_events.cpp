@@ -10,6 +10,7 @@
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/cgroup/oom_watch.hpp"
 #include "runtime/cli/cli.hpp"
+#include "runtime/network_stats.hpp"
 #include "runtime/process_info.hpp"
 #include "util/error.hpp"
 
@@ -32,6 +33,15 @@ std::chrono::milliseconds parse_events_interval(const std::string& text) {
     fail("events --interval {}: not a positive duration such as 5s or 250ms", text);
 }
 
+// runc's stats data: the cgroup's figures, plus the interfaces of the
+// container's network namespace (left out when it has none of its own).
+nlohmann::json container_stats(const cgroup::Cgroup& cg, pid_t pid) {
+    nlohmann::json data = cg.stats();
+    nlohmann::json interfaces = runtime::network_interfaces(pid);
+    if (!interfaces.empty()) data["network_interfaces"] = std::move(interfaces);
+    return data;
+}
+
 void print_event(const char* type, const std::string& id, const nlohmann::json* data) {
     nlohmann::ordered_json e = {{"type", type}, {"id", id}};
     if (data) e["data"] = *data;
@@ -52,7 +62,7 @@ Runner add_events(CLI::App& app, GlobalOptions& g) {
         auto interval = parse_events_interval(a->interval);
         if (!runtime::process_is_alive(st.pid, st.pid_start_time)) fail("events: container \"{}\" is not running", a->id);
         if (a->stats_once) {
-            auto data = cg.stats();
+            auto data = container_stats(cg, st.pid);
             print_event("stats", a->id, &data);
             return 0;
         }
@@ -61,7 +71,7 @@ Runner add_events(CLI::App& app, GlobalOptions& g) {
         while (runtime::process_is_alive(st.pid, st.pid_start_time)) {
             auto now = std::chrono::steady_clock::now();
             if (now >= next_stats) {
-                auto data = cg.stats();
+                auto data = container_stats(cg, st.pid);
                 print_event("stats", a->id, &data);
                 next_stats = now + interval;
             }
