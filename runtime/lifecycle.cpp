@@ -124,7 +124,14 @@ void kill_container(const StateStore& store, const std::string& id, int sig, boo
     if (s == Status::stopped && !all) fail("cannot kill container \"{}\": container not running", id);
     if (all && sig != 0) {
         auto cg = cgroup_of(st);
-        cg.kill_all(sig);
+        if (cg.has_hierarchies()) {
+            cg.kill_all(sig);
+            return;
+        }
+        // A rootless container in no cgroup of its own: its process tree.
+        if (s == Status::stopped) return;
+        for (pid_t pid : process_and_descendants(st.pid))
+            if (::kill(pid, sig) != 0 && errno != ESRCH) throw_errno("send signal {} to pid {} of container {}", sig, pid, id);
         return;
     }
     UniqueFd pfd = open_pidfd(st.pid);
@@ -194,7 +201,11 @@ void resume_container(const StateStore& store, const std::string& id) {
 
 std::vector<pid_t> container_pids(const StateStore& store, const std::string& id) {
     ContainerState st = store.load(id);
-    return cgroup_of(st).pids();
+    auto cg = cgroup_of(st);
+    if (cg.has_hierarchies()) return cg.pids();
+    // A rootless container in no cgroup of its own: its process tree.
+    if (!process_is_alive(st.pid, st.pid_start_time)) return {};
+    return process_and_descendants(st.pid);
 }
 
 void update_container(const StateStore& store, const std::string& id, const spec::Resources& r,

@@ -1,11 +1,14 @@
 #include "runtime/process_info.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <set>
 
 #include "util/fd.hpp"
 
@@ -47,6 +50,32 @@ bool process_is_alive(pid_t pid, unsigned long long start_time) {
     if (!st) return false;
     if (st->state == 'Z' || st->state == 'X') return false;
     return start_time == 0 || st->start_time == start_time;
+}
+
+namespace {
+std::vector<pid_t> children_of(pid_t pid) {
+    std::vector<pid_t> kids;
+    std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
+    DIR* d = ::opendir(task_dir.c_str());
+    if (!d) return kids;  // it exited
+    while (dirent* e = ::readdir(d)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        std::ifstream in(task_dir + "/" + e->d_name + "/children");
+        pid_t c;
+        while (in >> c) kids.push_back(c);
+    }
+    ::closedir(d);
+    return kids;
+}
+}  // namespace
+
+std::vector<pid_t> process_and_descendants(pid_t root) {
+    std::vector<pid_t> out{root};
+    std::set<pid_t> seen{root};
+    for (size_t i = 0; i < out.size(); ++i)
+        for (pid_t c : children_of(out[i]))
+            if (seen.insert(c).second) out.push_back(c);
+    return out;
 }
 
 }  // namespace myrt::runtime

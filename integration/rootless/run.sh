@@ -39,7 +39,7 @@ assert_match "$(echo "$out" | sed -n 3p)" "^crw-rw-rw- .* /dev/null$" "/dev/null
 pass "state root made at \$XDG_RUNTIME_DIR/myrt"
 
 # create/start/state/list/kill/delete, all as nobody with the default root.
-edit_config "$B" '.process.args = ["sleep", "300"]'
+edit_config "$B" '.process.args = ["sh", "-c", "sleep 301 & sleep 302 & wait"]'
 as_user "$MYRT" create --bundle "$B" rl-bg </dev/null >/dev/null 2>"$TEST_TMP/create.err" ||
     fail "create as nobody: $(cat "$TEST_TMP/create.err")"
 on_exit "setpriv --reuid=$RL_UID --regid=$RL_GID --clear-groups env XDG_RUNTIME_DIR='$XDG' '$MYRT' delete --force rl-bg"
@@ -51,8 +51,13 @@ assert_eq running "$(as_user "$MYRT" state rl-bg | jq -r .status)" "state after 
 pid=$(as_user "$MYRT" state rl-bg | jq -r .pid)
 assert_eq "$RL_UID" "$(stat -c %u "/proc/$pid")" "the container's init is owned by nobody on the host"
 assert_eq rl-bg "$(as_user "$MYRT" list -q)" "list shows the container"
-as_user "$MYRT" kill rl-bg KILL || fail "kill as nobody"
-wait_gone "$pid"
+# In no cgroup of its own, the container's processes are its process tree.
+for _ in $(seq 50); do [ "$(as_user "$MYRT" ps --format json rl-bg | jq length)" = 3 ] && break; sleep 0.1; done
+procs=$(as_user "$MYRT" ps --format json rl-bg) || fail "ps as nobody"
+assert_eq 3 "$(jq length <<<"$procs")" "ps lists the init and its two children without a cgroup ($procs)"
+as_user "$MYRT" kill --all rl-bg TERM || fail "kill --all as nobody"
+for p in $(jq -r '.[]' <<<"$procs"); do wait_gone "$p"; done
+pass "kill --all reached every process of a container in no cgroup"
 assert_eq stopped "$(as_user "$MYRT" state rl-bg | jq -r .status)" "state after kill"
 as_user "$MYRT" delete rl-bg || fail "delete as nobody"
 assert_eq "" "$(as_user "$MYRT" list -q)" "nothing listed after delete"
