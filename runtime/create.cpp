@@ -181,6 +181,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     child_end.close();
     console.reset();
 
+    log::debug("create: init of {} cloned as pid {}", opts.id, pid);
     rollback.cg->add_process(pid);
     if (ns.has(CLONE_NEWUSER)) write_id_maps(pid, config.linux);
     parent_end.send(SyncMsg::go);

@@ -21,6 +21,7 @@
 #include "runtime/seccomp_delivery.hpp"
 #include "runtime/sync_channel.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace myrt::runtime {
 namespace {
@@ -127,7 +128,9 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
     try {
         pid = std::stoi(parent_end.expect(SyncMsg::created, "the exec process"));
         ::waitpid(mid, nullptr, 0);
+        log::debug("exec: process {} forked in the namespaces of container {} (init {})", pid, opts.id, st.pid);
         cg.add_process_below(pid, opts.cgroup_below);
+        log::debug("exec: process {} joined the cgroup of container {}", pid, opts.id);
         parent_end.send(SyncMsg::go);
         // The channel is close-on-exec: end of file means execve succeeded.
         while (auto m = parent_end.recv_or_eof()) {

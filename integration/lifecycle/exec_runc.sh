@@ -1,7 +1,8 @@
 #!/bin/bash
 # exec as runc's: any failure of its own exits 255; the process gets its own
 # session; --cap reaches bounding, effective and permitted only; --cgroup puts
-# it in a sub-cgroup (PATH for every hierarchy, CONTROLLER:PATH for one).
+# it in a sub-cgroup (PATH for every hierarchy, CONTROLLER:PATH for one); --debug
+# writes debug lines.
 # And a --log file that cannot be opened is an error.
 source "$(dirname "$0")/../lib.sh"
 
@@ -18,6 +19,9 @@ rt exec no-such-container true </dev/null >/dev/null 2>&1
 assert_eq 255 "$?" "exec into a missing container exits 255"
 rt exec "$ID" sh -c 'exit 3' </dev/null
 assert_eq 3 "$?" "the process's own exit status still comes through"
+out=$(rt --debug exec "$ID" echo hi </dev/null 2>"$TEST_TMP/debug.err") || fail "--debug exec: $(cat "$TEST_TMP/debug.err")"
+assert_eq hi "$out" "--debug exec: the process's output unchanged"
+assert_contains "$(cat "$TEST_TMP/debug.err")" "joined the cgroup of container $ID" "--debug exec writes debug lines"
 
 # /proc/self/stat fields 5 and 6: process group and session, as the container sees them
 stat=$(rtc exec "$ID" cat /proc/self/stat </dev/null) || fail "exec cat: $stat"
