@@ -118,7 +118,10 @@ void apply_capabilities(const spec::Capabilities& c) {
         if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
             int e = errno;
             if (e != EPERM) throw SystemError(e, fmt::format("raise ambient capability {}", cap_label(cap)));
-            log::warn("capabilities.ambient: cannot raise {}: it must be both permitted and inheritable",
+            // runc's default spec lists ambient caps that are not inheritable, and
+            // runc passes over them silently: a warning here would break callers
+            // that read the container's first line of output.
+            log::debug("capabilities.ambient: cannot raise {}: it must be both permitted and inheritable",
                       cap_label(cap));
         }
     }
