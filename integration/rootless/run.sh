@@ -3,17 +3,7 @@
 # state under $XDG_RUNTIME_DIR/myrt, the container root in its own user namespace, cgroups
 # skipped where not delegated, and a clear error for limits that cannot be set.
 source "$(dirname "$0")/../lib.sh"
-require_cmd setpriv
-RL_UID=$(id -u nobody 2>/dev/null) || skip "needs the user nobody"
-RL_GID=$(id -g nobody)
-# as_user CMD...: CMD as nobody, with a private XDG_RUNTIME_DIR and no --root.
-XDG=$TEST_TMP/xdg
-mkdir -p "$XDG" && chown "$RL_UID:$RL_GID" "$XDG" && chmod 700 "$XDG"
-as_user() {
-    timeout -k 5 60 setpriv --reuid="$RL_UID" --regid="$RL_GID" --clear-groups \
-        env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin XDG_RUNTIME_DIR="$XDG" HOME=/ "$@"
-}
-as_user sh -c 'unshare -U true' 2>/dev/null || skip "unprivileged user namespaces are disabled on this host"
+source "$(dirname "$0")/as_nobody.sh"
 
 B=$TEST_TMP/bundle
 mkdir -p "$B"

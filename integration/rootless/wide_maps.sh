@@ -9,17 +9,9 @@ if [ -z "${MYRT_WIDE_MAPS_MNTNS:-}" ] && command -v unshare >/dev/null; then
     exec unshare -m --propagation private env MYRT_WIDE_MAPS_MNTNS=1 bash "$0" "$@"
 fi
 source "$(dirname "$0")/../lib.sh"
-require_cmd setpriv newuidmap newgidmap unshare
+require_cmd newuidmap newgidmap unshare
 [ -n "${MYRT_WIDE_MAPS_MNTNS:-}" ] || skip "needs a private mount namespace (unshare -m)"
-RL_UID=$(id -u nobody 2>/dev/null) || skip "needs the user nobody"
-RL_GID=$(id -g nobody)
-XDG=$TEST_TMP/xdg
-mkdir -p "$XDG" && chown "$RL_UID:$RL_GID" "$XDG" && chmod 700 "$XDG"
-as_user() {
-    timeout -k 5 60 setpriv --reuid="$RL_UID" --regid="$RL_GID" --clear-groups \
-        env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin XDG_RUNTIME_DIR="$XDG" HOME=/ "$@"
-}
-as_user sh -c 'unshare -U true' 2>/dev/null || skip "unprivileged user namespaces are disabled on this host"
+source "$(dirname "$0")/as_nobody.sh"
 
 echo "nobody:200000:65536" >"$TEST_TMP/subuid"
 echo "nobody:300000:65536" >"$TEST_TMP/subgid"
