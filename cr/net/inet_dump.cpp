@@ -196,13 +196,16 @@ void build_inet_table(files::DumpContext& ctx, InetDumpState& st) {
             len = sizeof info;
             if (::getsockopt(sock.get(), IPPROTO_TCP, TCP_INFO, &info, &len) < 0) throw_errno("getsockopt TCP_INFO on {}", who);
             s.state = info.tcpi_state;
-            if (s.state != TCP_ESTABLISHED && s.state != TCP_LISTEN && s.state != TCP_CLOSE)
-                fail("{} is in TCP state {} (a connect in progress, or a half-closed connection): not supported", who,
-                     tcp_state_name(s.state));
+            if (!tcp_connection_state(s.state) && s.state != TCP_LISTEN && s.state != TCP_CLOSE)
+                fail("{} is in TCP state {} (a connect or a handshake in progress): not supported", who, tcp_state_name(s.state));
+            // Closed after both FINs (or a reset) with bytes still unread: they would be lost.
+            int inq = 0;
+            if (s.state == TCP_CLOSE && connected && ::ioctl(sock.get(), SIOCINQ, &inq) == 0 && inq > 0)
+                fail("{} is a closed connection with {} bytes not yet read: not supported", who, inq);
         } else {
             s.state = connected ? TCP_ESTABLISHED : TCP_CLOSE;
         }
-        if (s.state == TCP_ESTABLISHED) s.flags |= img::inet_flag_connected;
+        if (s.tcp_socket() ? tcp_connection_state(s.state) : s.state == TCP_ESTABLISHED) s.flags |= img::inet_flag_connected;
         for (const InetDiag& d : diag)
             if (d.ino == ino) {
                 s.shutdown = d.shutdown;
@@ -241,7 +244,7 @@ void build_inet_table(files::DumpContext& ctx, InetDumpState& st) {
         if (!l) continue;  // not in a container listener's queue
         std::string who = fmt::format("a connection from {} waiting in the accept queue of {}", to_string(d.remote), describe(*l));
         InetSocket* c = find_socket([&](const InetSocket& s) {
-            return s.tcp_socket() && s.state == TCP_ESTABLISHED && s.local == d.remote && s.remote == d.local;
+            return s.tcp_socket() && tcp_connection_state(s.state) && s.local == d.remote && s.remote == d.local;
         });
         if (!c)
             fail("{}: its client is outside the container, and a connection not yet accepted cannot be moved; not "
@@ -260,11 +263,11 @@ void build_inet_table(files::DumpContext& ctx, InetDumpState& st) {
     // Established connections: TCP_REPAIR, after the lock that keeps the
     // peer's segments out from now until the restore.
     for (InetSocket& s : st.table) {
-        if (!s.tcp_socket() || s.state != TCP_ESTABLISHED || s.has(img::inet_flag_reconnect)) continue;
+        if (!s.tcp_socket() || !tcp_connection_state(s.state) || s.has(img::inet_flag_reconnect)) continue;
         auto [pid, fd] = st.holders[s.id];
         std::string who = describe(s) + fmt::format(" (fd {} of pid {})", fd, pid);
         if (!st.tcp_established)
-            fail("{} is an established TCP connection: pass --tcp-established to checkpoint it", who);
+            fail("{} is an established TCP connection ({}): pass --tcp-established to checkpoint it", who, tcp_state_name(s.state));
         if (st.netns_external) {
             lock_connection(ctx.init_pid, s);
             st.locked.push_back(s);
@@ -273,7 +276,7 @@ void build_inet_table(files::DumpContext& ctx, InetDumpState& st) {
         UniqueFd& sock = socks[s.id];
         tcp_repair_on(sock.get(), who);
         st.repaired.push_back(UniqueFd(::dup(sock.get())));
-        s.tcp = dump_tcp_connection(sock.get(), who);
+        s.tcp = dump_tcp_connection(sock.get(), s.state, who);
         s.flags |= img::inet_flag_repair;
         if (s.tcp.timestamps) s.flags |= img::inet_flag_timestamps;
         if (s.tcp.sack) s.flags |= img::inet_flag_sack;

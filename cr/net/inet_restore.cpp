@@ -171,6 +171,8 @@ std::map<uint64_t, UniqueFd> recreate_inet_sockets(const InetTable& table, pid_t
                 std::string why;
                 if (!unlock_connection(init_pid, s, why)) log::warn("unlocking {} after the restore: {}", describe(s), why);
             }
+        for (const InetSocket& s : table)
+            if (repaired(s) && s.state != TCP_ESTABLISHED) finish_half_close(fds[s.id].get(), s);
         // 6. The rest of the options, buffer sizes (getsockopt reported twice what was set), shutdown.
         for (const InetSocket& s : table) {
             int fd = fds[s.id].get();

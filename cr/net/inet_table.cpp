@@ -148,6 +148,15 @@ const char* tcp_state_name(uint32_t state) {
     return state < std::size(names) ? names[state] : "?";
 }
 
+bool tcp_connection_state(uint32_t state) {
+    return state == TCP_ESTABLISHED || tcp_fin_sent(state) || tcp_fin_received(state);
+}
+bool tcp_fin_sent(uint32_t state) {
+    return state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_CLOSING || state == TCP_LAST_ACK;
+}
+bool tcp_fin_acked(uint32_t state) { return state == TCP_FIN_WAIT2; }
+bool tcp_fin_received(uint32_t state) { return state == TCP_CLOSE_WAIT || state == TCP_CLOSING || state == TCP_LAST_ACK; }
+
 std::string describe(const InetSocket& s) {
     std::string proto = s.tcp_socket() ? "TCP" : "UDP";
     if (s.family == AF_INET6) proto += "v6";
@@ -278,8 +287,8 @@ InetTable read_inet_table(img::RecordReader& r, uint64_t objref, uint32_t count)
             s.options.push_back(opt);
         }
         if (tcp) {
-            if (s.state != TCP_ESTABLISHED && s.state != TCP_LISTEN && s.state != TCP_CLOSE)
-                r.fail_at("{}: TCP state {} is not ESTABLISHED, LISTEN or CLOSE", describe(s), s.state);
+            if (!tcp_connection_state(s.state) && s.state != TCP_LISTEN && s.state != TCP_CLOSE)
+                r.fail_at("{}: TCP state {} is not ESTABLISHED, half-closed, LISTEN or CLOSE", describe(s), s.state);
         } else if (s.state != TCP_ESTABLISHED && s.state != TCP_CLOSE) {
             r.fail_at("{}: UDP state {}", describe(s), s.state);
         }
@@ -343,18 +352,22 @@ InetTable read_inet_table(img::RecordReader& r, uint64_t objref, uint32_t count)
     for (const auto& s : table) by_id[s.id] = &s;
     for (const InetSocket& s : table) {
         bool tcp = s.tcp_socket();
-        if (s.has(img::inet_flag_connected) != (s.state == TCP_ESTABLISHED))
+        if (s.has(img::inet_flag_connected) != (tcp ? tcp_connection_state(s.state) : s.state == TCP_ESTABLISHED))
             r.fail_at("{}: connected flag and state {} disagree", describe(s), s.state);
         if (s.has(img::inet_flag_connected) && (!s.has(img::inet_flag_bound) || s.remote.port == 0 || s.remote.any()))
             r.fail_at("{}: connected without both addresses", describe(s));
         if (s.state == TCP_LISTEN && (!s.has(img::inet_flag_bound) || s.local.port == 0))
             r.fail_at("{}: listening without a port", describe(s));
         if (s.has(img::inet_flag_bound) && s.local.port == 0) r.fail_at("{}: bound to port 0", describe(s));
-        if (s.has(img::inet_flag_repair) && (!tcp || s.state != TCP_ESTABLISHED))
+        if (s.has(img::inet_flag_repair) && (!tcp || !tcp_connection_state(s.state)))
             r.fail_at("{}: TCP_REPAIR state for a socket that is not an established TCP connection", describe(s));
+        if (tcp && s.state != TCP_ESTABLISHED && tcp_connection_state(s.state) && !s.has(img::inet_flag_repair))
+            r.fail_at("{}: a half-closed connection ({}) without TCP_REPAIR state", describe(s), tcp_state_name(s.state));
+        if (s.has(img::inet_flag_repair) && tcp_fin_acked(s.state) && !s.tcp.send_queue.empty())
+            r.fail_at("{}: FIN_WAIT2 with {} bytes in its send queue", describe(s), s.tcp.send_queue.size());
         if (!s.has(img::inet_flag_repair) && (!s.tcp.send_queue.empty() || !s.tcp.recv_queue.empty()))
             r.fail_at("{}: TCP queues without TCP_REPAIR state", describe(s));
-        if (tcp && s.state == TCP_ESTABLISHED && s.has(img::inet_flag_repair) == s.has(img::inet_flag_reconnect))
+        if (tcp && tcp_connection_state(s.state) && s.has(img::inet_flag_repair) == s.has(img::inet_flag_reconnect))
             r.fail_at("{}: a TCP connection must be either repaired or reconnected", describe(s));
         if (s.has(img::inet_flag_reconnect)) {
             auto l = by_id.find(s.listener_id);

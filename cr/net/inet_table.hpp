@@ -68,6 +68,15 @@ using InetTable = std::vector<InetSocket>;
 std::string describe(const InetSocket& s);
 const char* tcp_state_name(uint32_t state);
 
+// TCP states of a connection a process can hold that TCP_REPAIR can rebuild:
+// established, and half-closed. Our FIN is in FIN_WAIT1/2, CLOSING and
+// LAST_ACK (acknowledged in FIN_WAIT2 only); the peer's in CLOSE_WAIT,
+// CLOSING and LAST_ACK. Each FIN took one sequence number.
+bool tcp_connection_state(uint32_t state);
+bool tcp_fin_sent(uint32_t state);
+bool tcp_fin_acked(uint32_t state);
+bool tcp_fin_received(uint32_t state);
+
 // The options saved and restored, per level; `before_bind` ones are set
 // before bind (they change what bind allows), `after_data` ones once the
 // queues are refilled (corking would hold the refill back).

@@ -1,5 +1,6 @@
 #include "cr/net/tcp_repair.hpp"
 
+#include "cr/net/tcp_fin.hpp"
 #include "util/error.hpp"
 
 #include <linux/sockios.h>
@@ -73,11 +74,12 @@ void tcp_repair_off(int sock) noexcept {
     ::setsockopt(sock, IPPROTO_TCP, TCP_REPAIR, &off, sizeof off);
 }
 
-TcpRepairState dump_tcp_connection(int sock, const std::string& who) {
+TcpRepairState dump_tcp_connection(int sock, uint32_t state, const std::string& who) {
     TcpRepairState t;
     // The receive side can still take segments in repair mode: read it until
     // the sequence number holds still around the peek (the network lock of an
-    // external namespace makes the first try the last).
+    // external namespace makes the first try the last). SIOCINQ leaves out a
+    // received FIN; TCP_QUEUE_SEQ counts it.
     for (int attempt = 0;; ++attempt) {
         uint32_t before = queue_seq(sock, TCP_RECV_QUEUE, who);
         size_t inq = static_cast<size_t>(ioctl_int(sock, SIOCINQ, who, "SIOCINQ"));
@@ -86,8 +88,16 @@ TcpRepairState dump_tcp_connection(int sock, const std::string& who) {
         if (t.rcv_seq == before) break;
         if (attempt == 10) fail("{}: data kept arriving while its receive queue was read", who);
     }
+    // SIOCOUTQ and SIOCOUTQNSD count our FIN while it is not acknowledged
+    // (resp. not sent); it is always the queue's last, and holds no data.
     size_t outq = static_cast<size_t>(ioctl_int(sock, SIOCOUTQ, who, "SIOCOUTQ"));
-    t.unsent_len = static_cast<uint32_t>(ioctl_int(sock, SIOCOUTQNSD, who, "SIOCOUTQNSD"));
+    size_t unsent = static_cast<size_t>(ioctl_int(sock, SIOCOUTQNSD, who, "SIOCOUTQNSD"));
+    if (tcp_fin_sent(state) && !tcp_fin_acked(state)) {
+        if (outq == 0) fail("{}: in {} with an empty send queue (no FIN in it)", who, tcp_state_name(state));
+        --outq;
+        if (unsent > 0) --unsent;
+    }
+    t.unsent_len = static_cast<uint32_t>(unsent);
     t.send_queue = peek_queue(sock, TCP_SEND_QUEUE, outq, who, "send");
     t.snd_seq = queue_seq(sock, TCP_SEND_QUEUE, who);
     if (t.unsent_len > t.send_queue.size()) fail("{}: {} unsent bytes in a send queue of {}", who, t.unsent_len, t.send_queue.size());
@@ -117,12 +127,17 @@ TcpRepairState dump_tcp_connection(int sock, const std::string& who) {
 void restore_tcp_connection(int sock, const InetSocket& s) {
     const std::string who = describe(s);
     const TcpRepairState& t = s.tcp;
+    // A half-closed connection is rebuilt established, its FINs not yet in
+    // the sequence space: finish_tcp_connection sends ours again and hands
+    // the socket the peer's.
+    uint32_t snd_end = t.snd_seq - (tcp_fin_sent(s.state) ? 1 : 0);
+    uint32_t rcv_end = t.rcv_seq - (tcp_fin_received(s.state) ? 1 : 0);
     tcp_repair_on(sock, who);
     set_int(sock, IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE, who, "TCP_REPAIR_QUEUE");
-    set_int(sock, IPPROTO_TCP, TCP_QUEUE_SEQ, static_cast<int>(t.snd_seq - static_cast<uint32_t>(t.send_queue.size())), who,
+    set_int(sock, IPPROTO_TCP, TCP_QUEUE_SEQ, static_cast<int>(snd_end - static_cast<uint32_t>(t.send_queue.size())), who,
             "TCP_QUEUE_SEQ (send)");
     set_int(sock, IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE, who, "TCP_REPAIR_QUEUE");
-    set_int(sock, IPPROTO_TCP, TCP_QUEUE_SEQ, static_cast<int>(t.rcv_seq - static_cast<uint32_t>(t.recv_queue.size())), who,
+    set_int(sock, IPPROTO_TCP, TCP_QUEUE_SEQ, static_cast<int>(rcv_end - static_cast<uint32_t>(t.recv_queue.size())), who,
             "TCP_QUEUE_SEQ (receive)");
     sockaddr_storage ss{};
     socklen_t len = to_sockaddr(s.local, ss);
@@ -150,6 +165,10 @@ void restore_tcp_connection(int sock, const InetSocket& s) {
     send_all(sock, std::span(t.send_queue).first(t.send_queue.size() - t.unsent_len), who, "send queue");
     set_int(sock, IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_NO_QUEUE, who, "TCP_REPAIR_QUEUE");
     tcp_repair_window w{t.snd_wl1, t.snd_wnd, t.max_window, t.rcv_wnd, t.rcv_wup};
+    // Numbers past the peer's FIN (not received yet, here) are refused: at it.
+    auto after = [](uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) > 0; };
+    if (after(w.rcv_wup, rcv_end)) w.rcv_wup = rcv_end;
+    if (after(w.snd_wl1, rcv_end)) w.snd_wl1 = rcv_end;
     if (::setsockopt(sock, IPPROTO_TCP, TCP_REPAIR_WINDOW, &w, sizeof w) < 0) throw_errno("setsockopt TCP_REPAIR_WINDOW on {}", who);
 }
 
@@ -158,6 +177,14 @@ void finish_tcp_connection(int sock, const InetSocket& s) {
     if (::setsockopt(sock, IPPROTO_TCP, TCP_REPAIR, &off, sizeof off) < 0) throw_errno("leaving repair mode on {}", describe(s));
     const TcpRepairState& t = s.tcp;
     send_all(sock, std::span(t.send_queue).last(t.unsent_len), describe(s), "unsent part of the send queue");
+}
+
+void finish_half_close(int sock, const InetSocket& s) {
+    // The peer's FIN first (ESTABLISHED becomes CLOSE_WAIT), then ours
+    // (FIN_WAIT1, or LAST_ACK after CLOSE_WAIT), with the sequence number it
+    // had: a peer that had it takes it for a retransmission and acknowledges it.
+    if (tcp_fin_received(s.state)) deliver_peer_fin(sock, s);
+    if (tcp_fin_sent(s.state) && ::shutdown(sock, SHUT_WR) < 0) throw_errno("shutdown(SHUT_WR) of {} (its FIN)", describe(s));
 }
 
 }  // namespace myrt::cr::net

@@ -12,8 +12,9 @@ namespace myrt::cr::net {
 void tcp_repair_on(int sock, const std::string& who);
 void tcp_repair_off(int sock) noexcept;  // the kernel sends a window probe: the peer learns the window again
 
-// Reads the connection's state; the socket must be in repair mode. Nothing is consumed.
-TcpRepairState dump_tcp_connection(int sock, const std::string& who);
+// Reads the connection's state (`state`: its TCP state, established or
+// half-closed); the socket must be in repair mode. Nothing is consumed.
+TcpRepairState dump_tcp_connection(int sock, uint32_t state, const std::string& who);
 
 // A new socket (in repair mode, options before bind already set) becomes
 // `s`'s connection: sequence numbers, bind, connect, options, timestamps,
@@ -22,5 +23,8 @@ TcpRepairState dump_tcp_connection(int sock, const std::string& who);
 void restore_tcp_connection(int sock, const InetSocket& s);
 // Out of repair mode, then the part of the send queue never sent goes out as new data.
 void finish_tcp_connection(int sock, const InetSocket& s);
+// A half-closed connection, once out of repair mode and unlocked: the peer's
+// FIN is delivered (tcp_fin.hpp), ours sent again behind the data.
+void finish_half_close(int sock, const InetSocket& s);
 
 }  // namespace myrt::cr::net

@@ -14,6 +14,13 @@
  *   pending  a listener with two connections from container clients not yet
  *            accepted; after restore both are accepted, oldest first, and talk
  *   early    the same, one client having sent data before accept() (refused)
+ *   halfclosed  v4: the client sent data then shutdown(SHUT_WR) (FIN_WAIT2;
+ *            the server CLOSE_WAIT, the data unread, and data of its own
+ *            unread by the client); v6: the server filled the client's
+ *            window, then shutdown(SHUT_WR) (FIN_WAIT1, its FIN not yet sent),
+ *            the client's data unread; after restore: the states, every byte
+ *            then EOF where a FIN was, EPIPE on the shut side, and the rest of
+ *            the close both ways
  *   server   answers each line "N" on 0.0.0.0:7400 with the same line
  *   client ADDR STOPFILE OUT  (run outside the container) one connection to
  *            ADDR:7400, a request every 10 ms, each answer checked; at STOPFILE
@@ -428,6 +435,95 @@ static int check_pending(void) {
     return 0;
 }
 
+/* ---------------- halfclosed: shutdown either way ---------------- */
+static struct conn hc[2];
+
+static int tcp_state(int s) {
+    struct tcp_info ti;
+    socklen_t l = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0) return -1;
+    return ti.tcpi_state;
+}
+
+static const char *state_text(int st) {
+    static const char *n[] = {"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+                              "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"};
+    return st >= 0 && st < 12 ? n[st] : "?";
+}
+
+/* The state within 3 s (an ACK may still be on its way just after restore). */
+static int expect_state(int s, int want, const char *what) {
+    for (int i = 0; i < 300 && tcp_state(s) != want; i++) usleep(10000);
+    CHECK(tcp_state(s) == want, "%s is %s, expected %s", what, state_text(tcp_state(s)), state_text(want));
+    return 0;
+}
+
+/* n bytes of the pattern, then end of file. */
+static int read_to_eof(int s, long n, int dir, const char *what) {
+    unsigned char buf[4096];
+    long got = 0;
+    for (;;) {
+        struct pollfd p = {s, POLLIN, 0};
+        CHECK(poll(&p, 1, 10000) == 1, "%s: %ld of %ld bytes, then neither data nor EOF for 10 s", what, got, n);
+        ssize_t r = recv(s, buf, sizeof buf, 0);
+        CHECK(r >= 0, "%s: read after %ld of %ld bytes: %s", what, got, n, strerror(errno));
+        if (r == 0) break;
+        for (ssize_t i = 0; i < r; i++)
+            CHECK(got + i < n && buf[i] == pattern(got + i, dir), "%s: byte %ld is %u, expected %s", what, got + i, buf[i],
+                  got + i < n ? "the pattern" : "EOF");
+        got += r;
+    }
+    CHECK(got == n, "%s: EOF after %ld of %ld bytes", what, got, n);
+    return 0;
+}
+
+static void setup_halfclosed(void) {
+    make_conn(&hc[0], AF_INET, "127.0.0.1", 7601, 3000, 2000, 0);
+    if (shutdown(hc[0].client, SHUT_WR) < 0) die("shutdown v4 client");
+    make_conn(&hc[1], AF_INET6, "::1", 7602, 1000, 0, 0);
+    close(hc[1].listener);
+    write_pattern(hc[1].server, &hc[1].s_sent, 0, 1, 1);
+    usleep(200000);
+    write_pattern(hc[1].server, &hc[1].s_sent, 0, 1, 1); /* fill what the ack freed */
+    if (shutdown(hc[1].server, SHUT_WR) < 0) die("shutdown v6 server");
+    usleep(100000);
+    char b[300];
+    snprintf(b, sizeof b, "v4 client %s server %s; v6 server %s (sent %ld) client %s\n", state_text(tcp_state(hc[0].client)),
+             state_text(tcp_state(hc[0].server)), state_text(tcp_state(hc[1].server)), hc[1].s_sent,
+             state_text(tcp_state(hc[1].client)));
+    put_file("/shared/states", b);
+}
+
+static int check_halfclosed(void) {
+    struct conn *a = &hc[0], *b = &hc[1];
+    if (expect_state(a->client, TCP_FIN_WAIT2, "v4 client (shut for writing)") ||
+        expect_state(a->server, TCP_CLOSE_WAIT, "v4 server (its peer shut)") ||
+        expect_state(b->server, TCP_FIN_WAIT1, "v6 server (shut, its FIN behind a full window)") ||
+        expect_state(b->client, TCP_ESTABLISHED, "v6 client"))
+        return -1;
+    /* v4: the client's bytes then EOF; the server still talks; the client cannot. */
+    if (read_to_eof(a->server, a->c_sent, 0, "v4 client->server")) return -1;
+    if (read_pattern(a->client, a->s_sent, 1, "v4 server->client")) return -1;
+    CHECK(send(a->client, "x", 1, MSG_NOSIGNAL) < 0 && errno == EPIPE, "v4 client could write after its shutdown");
+    CHECK(write(a->server, "bye", 3) == 3, "v4 server write after restore: %s", strerror(errno));
+    char buf[8] = {0};
+    CHECK(recv(a->client, buf, 3, MSG_WAITALL) == 3 && !memcmp(buf, "bye", 3), "v4 server's data after restore");
+    CHECK(shutdown(a->server, SHUT_WR) == 0, "v4 server shutdown: %s", strerror(errno));
+    struct pollfd p = {a->client, POLLIN, 0};
+    CHECK(poll(&p, 1, 5000) == 1 && recv(a->client, buf, 1, 0) == 0, "v4 client sees no EOF after the server's shutdown");
+    /* v6: the client reads the full window and the FIN behind it; its own data still flows. */
+    if (read_to_eof(b->client, b->s_sent, 1, "v6 server->client")) return -1;
+    if (expect_state(b->server, TCP_FIN_WAIT2, "v6 server once its FIN is acknowledged")) return -1;
+    if (read_pattern(b->server, b->c_sent, 0, "v6 client->server")) return -1;
+    CHECK(write(b->client, "more", 4) == 4, "v6 client write after restore: %s", strerror(errno));
+    CHECK(recv(b->server, buf, 4, MSG_WAITALL) == 4 && !memcmp(buf, "more", 4), "v6 client's data after restore");
+    CHECK(shutdown(b->client, SHUT_WR) == 0, "v6 client shutdown");
+    p.fd = b->server;
+    CHECK(poll(&p, 1, 5000) == 1 && recv(b->server, buf, 1, 0) == 0, "v6 server sees no EOF after the client's shutdown");
+    return 0;
+}
+
 /* ---------------- server / client across a veth ---------------- */
 static void run_server(void) {
     int l = sock_at(AF_INET, SOCK_STREAM, NULL, 0);
@@ -515,6 +611,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "pending")) setup_pending(0), verify = check_pending;
     else if (!strcmp(mode, "early")) setup_pending(1), verify = check_pending;
     else if (!strcmp(mode, "closed")) setup_estab(), verify = check_closed;
+    else if (!strcmp(mode, "halfclosed")) setup_halfclosed(), verify = check_halfclosed;
     else return 2;
     put_file("/shared/ready", "READY\n");
     for (;;) {
