@@ -321,7 +321,10 @@ void check_unix_fd(pid_t pid, const files::OpenFd& fd, files::DumpContext& ctx, 
     const char* names[] = {"AF_UNSPEC", "AF_UNIX", "AF_INET"};
     std::string fam = family == AF_INET6 ? "AF_INET6" : family == AF_NETLINK ? "AF_NETLINK" : family == AF_PACKET ? "AF_PACKET"
                       : family >= 0 && family < 3 ? names[family] : fmt::format("family {}", family);
-    fail("fd {} of pid {} is a socket of family {} ({}): only AF_UNIX sockets can be checkpointed", fd.fd, pid, fam, fd.link);
+    // The protocol the socket layer names (UDPLITE, PACKET, NETLINK, RAW...) says which kind it is.
+    std::string what = fd.sock_proto.empty() ? fd.link : fmt::format("{} {}", fd.sock_proto, fd.link);
+    fail("fd {} of pid {} is a socket of family {} ({}): not supported (unix, TCP and UDP sockets can be checkpointed)", fd.fd,
+         pid, fam, what);
 }
 
 }  // namespace myrt::cr::net

@@ -21,6 +21,9 @@
  *            the client's data unread; after restore: the states, every byte
  *            then EOF where a FIN was, EPIPE on the shut side, and the rest of
  *            the close both ways
+ *   other KIND  one socket the checkpoint refuses by name: packet (AF_PACKET
+ *            SOCK_RAW), netlink (NETLINK_ROUTE, bound), udplite (bound UDP-Lite),
+ *            raw (SOCK_RAW ICMP); after the refusal it still works
  *   server   answers each line "N" on 0.0.0.0:7400 with the same line
  *   client ADDR STOPFILE OUT  (run outside the container) one connection to
  *            ADDR:7400, a request every 10 ms, each answer checked; at STOPFILE
@@ -30,6 +33,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -524,6 +530,55 @@ static int check_halfclosed(void) {
     return 0;
 }
 
+/* ---------------- other: sockets the checkpoint refuses ---------------- */
+static int other_sock;
+static const char *other_kind;
+
+static void setup_other(const char *kind) {
+    other_kind = kind;
+    if (!strcmp(kind, "packet")) {
+        other_sock = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+    } else if (!strcmp(kind, "netlink")) {
+        other_sock = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+        struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+        if (other_sock >= 0 && bind(other_sock, (struct sockaddr *)&nl, sizeof nl) < 0) die("bind netlink");
+    } else if (!strcmp(kind, "udplite")) {
+        other_sock = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE);
+        struct sockaddr_storage ss;
+        socklen_t l = addr_of(&ss, AF_INET, "127.0.0.1", 7701);
+        if (other_sock >= 0 && bind(other_sock, (struct sockaddr *)&ss, l) < 0) die("bind udplite");
+    } else if (!strcmp(kind, "raw")) {
+        other_sock = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    } else {
+        errno = EINVAL;
+        die(kind);
+    }
+    if (other_sock < 0) die("socket");
+}
+
+static int check_other(void) {
+    if (!strcmp(other_kind, "netlink")) {
+        /* A route request still answered. */
+        struct {
+            struct nlmsghdr h;
+            struct rtgenmsg g;
+        } req = {{sizeof req, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 1, 0}, {AF_UNSPEC}};
+        CHECK(send(other_sock, &req, sizeof req, 0) == sizeof req, "netlink send: %s", strerror(errno));
+        char buf[8192];
+        CHECK(recv(other_sock, buf, sizeof buf, 0) > 0, "netlink recv: %s", strerror(errno));
+    } else if (!strcmp(other_kind, "udplite")) {
+        struct sockaddr_storage ss;
+        socklen_t l = addr_of(&ss, AF_INET, "127.0.0.1", 7701);
+        CHECK(sendto(other_sock, "lite", 4, 0, (struct sockaddr *)&ss, l) == 4, "udplite sendto: %s", strerror(errno));
+        char buf[8] = {0};
+        struct pollfd p = {other_sock, POLLIN, 0};
+        CHECK(poll(&p, 1, 2000) == 1 && recv(other_sock, buf, 4, 0) == 4 && !memcmp(buf, "lite", 4), "udplite datagram to itself");
+    } else {
+        CHECK(get_opt(other_sock, SOL_SOCKET, SO_TYPE) == SOCK_RAW, "the %s socket is no longer SOCK_RAW", other_kind);
+    }
+    return 0;
+}
+
 /* ---------------- server / client across a veth ---------------- */
 static void run_server(void) {
     int l = sock_at(AF_INET, SOCK_STREAM, NULL, 0);
@@ -612,6 +667,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "early")) setup_pending(1), verify = check_pending;
     else if (!strcmp(mode, "closed")) setup_estab(), verify = check_closed;
     else if (!strcmp(mode, "halfclosed")) setup_halfclosed(), verify = check_halfclosed;
+    else if (!strcmp(mode, "other") && argc == 3) setup_other(argv[2]), verify = check_other;
     else return 2;
     put_file("/shared/ready", "READY\n");
     for (;;) {
