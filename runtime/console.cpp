@@ -77,7 +77,7 @@ UniqueFd receive_fd(int sock) {
     return UniqueFd(fd);
 }
 
-void setup_container_console(int sock, const std::optional<spec::ConsoleSize>& size) {
+void setup_container_console(int sock, const std::optional<spec::ConsoleSize>& size, bool proxied) {
     UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master) throw_errno("open /dev/ptmx in the container");
     int unlock = 0;
@@ -91,6 +91,12 @@ void setup_container_console(int sock, const std::optional<spec::ConsoleSize>& s
         ws.ws_row = static_cast<unsigned short>(size->height);
         ws.ws_col = static_cast<unsigned short>(size->width);
         check(::ioctl(slave.get(), TIOCSWINSZ, &ws), "set the terminal size");
+    }
+    if (proxied) {  // before the master leaves: nothing is written yet
+        termios t{};
+        check(::tcgetattr(slave.get(), &t), "read the terminal attributes");
+        t.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+        check(::tcsetattr(slave.get(), TCSANOW, &t), "clear ONLCR on the terminal");
     }
     send_fd(sock, master.get(), "/dev/ptmx");
     master.reset();

@@ -24,8 +24,10 @@ UniqueFd receive_fd(int sock);
 
 // Inside the container (after pivot_root, after setsid): opens a pty from the
 // container's /dev/ptmx, sends the master over `sock`, and makes the slave the
-// controlling terminal and stdio.
-void setup_container_console(int sock, const std::optional<spec::ConsoleSize>& size);
+// controlling terminal and stdio. With `proxied` (the runtime copies the pty to
+// its own stdio) ONLCR is cleared first, as runc does: output piped through the
+// runtime keeps the container's "\n" instead of "\r\n".
+void setup_container_console(int sock, const std::optional<spec::ConsoleSize>& size, bool proxied);
 
 // Foreground `run -t` / `exec -t` without a console socket: copies between our
 // stdio and the pty master until `pid` exits; returns its exit status code.

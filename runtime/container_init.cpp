@@ -119,7 +119,7 @@ void run_container_init(InitContext& ctx) {
         if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
         if (proc.terminal) {
             if (ctx.console_socket < 0) fail("process.terminal is true but there is no console socket");
-            setup_container_console(ctx.console_socket, proc.console_size);
+            setup_container_console(ctx.console_socket, proc.console_size, ctx.proxied_terminal);
             ::close(ctx.console_socket);
         }
         write_sysctls(c.linux.sysctl);
@@ -156,8 +156,9 @@ void run_container_init(InitContext& ctx) {
             ctx.channel->send(SyncMsg::error, e.what());
         } catch (...) {
             // The runtime already returned from create: the container's
-            // stderr is the only place left to say why it could not start.
-            std::string line = std::string("myrt init: ") + e.what() + "\n";
+            // stderr is the only place left to say why it could not start
+            // (the bare error, one line, as runc writes it).
+            std::string line = std::string(e.what()) + "\n";
             (void)!::write(2, line.data(), line.size());
         }
         ::_exit(1);

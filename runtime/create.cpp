@@ -168,6 +168,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
         ctx.channel = &child_end;
         ctx.exec_fifo = fifo_fd.get();
         ctx.console_socket = console ? console.get() : -1;
+        ctx.proxied_terminal = opts.console_socket.empty();
         ctx.no_pivot = opts.no_pivot;
         ctx.no_new_keyring = opts.no_new_keyring;
         ctx.preserve_fds = opts.preserve_fds;

@@ -100,7 +100,7 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
             // Its own session, as runc's exec'd processes: getpgrp() is not 0 inside.
             check(::setsid(), "setsid");
             if (proc.terminal) {
-                setup_container_console(console.get(), proc.console_size);
+                setup_container_console(console.get(), proc.console_size, opts.console_socket.empty());
                 console.reset();
             }
             ExecPlan ep;

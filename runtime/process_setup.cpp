@@ -9,8 +9,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 
 #include "runtime/fs_util.hpp"
@@ -194,7 +196,10 @@ void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_ex
     envp.push_back(nullptr);
     ::syscall(SYS_close_range, 3 + plan.listen_fds + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
     ::execve(exe.c_str(), argv.data(), envp.data());
-    throw_errno("exec: \"{}\"", p.args[0]);
+    // runc's wording (Go's PathError), which callers match: "exec PATH: no such file or directory".
+    std::string why = std::strerror(errno);
+    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    fail("exec {}: {}", exe, why);
 }
 
 }  // namespace myrt::runtime
