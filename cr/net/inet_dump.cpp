@@ -1,6 +1,7 @@
 #include "cr/net/inet_dump.hpp"
 
 #include "cr/net/inet_diag.hpp"
+#include "cr/net/inet_pending.hpp"
 #include "cr/net/net_lock.hpp"
 #include "cr/net/proc_sockets.hpp"
 #include "cr/net/socket_dump_common.hpp"
@@ -121,6 +122,14 @@ uint64_t netns_inode_of_socket(int sock, const std::string& who) {
 void InetDumpState::undo() noexcept {
     for (UniqueFd& fd : repaired) tcp_repair_off(fd.get());
     repaired.clear();
+    // Accepted pending connections back in their listener's queue, oldest first.
+    for (Accepted& a : accepted) {
+        a.child.reset();  // in repair mode: gone without a FIN or RST
+        std::string why;
+        if (!requeue_pending_connection(a.client.get(), a.saved, why))
+            log::warn("putting back the pending connection of {}: {}", describe(a.saved), why);
+    }
+    accepted.clear();
     for (const InetSocket& s : locked) {
         std::string why;
         if (!unlock_connection(init_pid, s, why)) log::warn("unlocking {}: {}", describe(s), why);
@@ -235,8 +244,10 @@ void build_inet_table(files::DumpContext& ctx, InetDumpState& st) {
 
     // Connections waiting in a listener's accept queue have no fd (inode 0):
     // their client, when it is the container's, connects again on restore.
+    std::map<uint64_t, std::vector<InetSocket*>> queued;  // listener id -> its queue's clients
+    std::set<uint64_t> with_data;                          // listeners one of whose clients already sent data
     for (const InetDiag& d : diag) {
-        if (d.protocol != IPPROTO_TCP || d.ino != 0 || d.state != TCP_ESTABLISHED) continue;
+        if (d.protocol != IPPROTO_TCP || d.ino != 0 || (d.state != TCP_ESTABLISHED && d.state != TCP_CLOSE_WAIT)) continue;
         InetSocket* l = find_socket([&](const InetSocket& s) {
             return s.state == TCP_LISTEN && s.local.family == d.local.family && s.local.port == d.local.port &&
                    (s.local.any() || s.local.addr == d.local.addr);
@@ -250,14 +261,45 @@ void build_inet_table(files::DumpContext& ctx, InetDumpState& st) {
             fail("{}: its client is outside the container, and a connection not yet accepted cannot be moved; not "
                  "supported",
                  who);
-        if (d.rqueue != 0)
-            fail("{}: its client {} already sent {} bytes on it before accept(); not supported", who, describe(*c), d.rqueue);
+        if (d.state != TCP_ESTABLISHED || c->state != TCP_ESTABLISHED)
+            fail("{}: its client {} has shut it down ({}) before accept(); not supported", who, describe(*c),
+                 tcp_state_name(c->state));
         int inq = 0, outq = 0;
         ::ioctl(socks[c->id].get(), SIOCINQ, &inq);
         ::ioctl(socks[c->id].get(), SIOCOUTQ, &outq);
         if (inq != 0 || outq != 0) fail("{}: its client {} has {} bytes queued; not supported", who, describe(*c), inq + outq);
+        if (d.rqueue != 0) with_data.insert(l->id);
         c->flags |= img::inet_flag_reconnect;
         c->listener_id = l->id;
+        queued[l->id].push_back(c);
+    }
+    // The data clients sent before accept() sits in a socket no process holds:
+    // the listener's whole queue is accepted (a copy of the listener: the
+    // task's file), read, and, unless the container is killed, put back in
+    // the same order by its clients connecting again (undo).
+    for (uint64_t lid : with_data) {
+        auto [lpid, lfd] = st.holders[lid];
+        UniqueFd listener = grab_fd(lpid, lfd);
+        InetSocket* l = find_socket([&](const InetSocket& s) { return s.id == lid; });
+        for (size_t i = 0; i < queued[lid].size(); ++i) {
+            UniqueFd child = accept_pending(listener.get(), describe(*l));
+            sockaddr_storage ss{};
+            socklen_t len = sizeof ss;
+            if (::getpeername(child.get(), reinterpret_cast<sockaddr*>(&ss), &len) < 0)
+                throw_errno("getpeername of a connection accepted on {}", describe(*l));
+            InetAddress peer = from_sockaddr(ss);
+            InetSocket* c = find_socket([&](const InetSocket& s) { return s.has(img::inet_flag_reconnect) && s.local == peer; });
+            if (!c) {
+                tcp_repair_on(child.get(), describe(*l));
+                fail("{}: accepted a connection from {}, which is not a client of its queue", describe(*l), to_string(peer));
+            }
+            std::string who = fmt::format("the connection of {} accepted on {}", describe(*c), describe(*l));
+            tcp_repair_on(child.get(), who);  // from now on closing it sends nothing
+            InetDumpState::Accepted a{std::move(child), UniqueFd(::dup(socks[c->id].get())), *c};
+            c->tcp.send_queue = peek_early_data(a.child.get(), who);
+            a.saved.tcp.send_queue = c->tcp.send_queue;
+            st.accepted.push_back(std::move(a));
+        }
     }
 
     // Established connections: TCP_REPAIR, after the lock that keeps the

@@ -26,6 +26,15 @@ struct InetDumpState {
     InetTable table;
     std::vector<UniqueFd> repaired;  // copies of the sockets put in repair mode
     std::vector<InetSocket> locked;  // connections with a DROP rule in the namespace
+    // Pending connections accepted to read the data their clients sent
+    // before accept(), in queue order: the accepted end (ours, in repair
+    // mode: closing it sends nothing), a copy of the container's client, and
+    // the client as saved. undo() re-makes them in the listener's queue.
+    struct Accepted {
+        UniqueFd child, client;
+        InetSocket saved;
+    };
+    std::vector<Accepted> accepted;
 
     void undo() noexcept;            // repair mode off, rules removed
     ~InetDumpState();
@@ -35,8 +44,8 @@ InetDumpState& inet_dump_state(files::DumpContext& ctx);
 
 // Builds ctx's table once. Throws naming socket, fd and pid for what cannot
 // be restored: an established connection without --tcp-established, a
-// half-closed or connecting TCP socket, a connection waiting in an accept
-// queue whose client is outside or which already carries data, a corked UDP
+// connecting TCP socket, a connection waiting in an accept queue whose
+// client is outside or has shut down, a corked UDP
 // socket holding data, a socket of another network namespace, a socket
 // also held by a process outside the container.
 void build_inet_table(files::DumpContext& ctx, InetDumpState& st);

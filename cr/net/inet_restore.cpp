@@ -1,6 +1,7 @@
 #include "cr/net/inet_restore.hpp"
 
 #include "cr/net/in_container_ns.hpp"
+#include "cr/net/inet_pending.hpp"
 #include "cr/net/net_lock.hpp"
 #include "cr/net/tcp_repair.hpp"
 #include "util/error.hpp"
@@ -157,7 +158,7 @@ std::map<uint64_t, UniqueFd> recreate_inet_sockets(const InetTable& table, pid_t
             if (repaired(s)) restore_tcp_connection(fds[s.id].get(), s);
         // Clients of connections not yet accepted connect again.
         for (const InetSocket& s : table)
-            if (s.has(img::inet_flag_reconnect)) connect_to(fds[s.id].get(), s.remote, s);
+            if (s.has(img::inet_flag_reconnect)) reconnect_pending(fds[s.id].get(), s, false);
         // 4. Datagrams, then UDP peers: a connected socket would take only its peer's.
         for (const InetSocket& s : table)
             if (!s.tcp_socket()) refill_datagrams(table, fds, s);

@@ -365,7 +365,9 @@ InetTable read_inet_table(img::RecordReader& r, uint64_t objref, uint32_t count)
             r.fail_at("{}: a half-closed connection ({}) without TCP_REPAIR state", describe(s), tcp_state_name(s.state));
         if (s.has(img::inet_flag_repair) && tcp_fin_acked(s.state) && !s.tcp.send_queue.empty())
             r.fail_at("{}: FIN_WAIT2 with {} bytes in its send queue", describe(s), s.tcp.send_queue.size());
-        if (!s.has(img::inet_flag_repair) && (!s.tcp.send_queue.empty() || !s.tcp.recv_queue.empty()))
+        // A reconnecting client carries in its send queue what it had sent before accept().
+        if (!s.has(img::inet_flag_repair) &&
+            (!s.tcp.recv_queue.empty() || s.tcp.unsent_len != 0 || (!s.tcp.send_queue.empty() && !s.has(img::inet_flag_reconnect))))
             r.fail_at("{}: TCP queues without TCP_REPAIR state", describe(s));
         if (tcp && tcp_connection_state(s.state) && s.has(img::inet_flag_repair) == s.has(img::inet_flag_reconnect))
             r.fail_at("{}: a TCP connection must be either repaired or reconnected", describe(s));
