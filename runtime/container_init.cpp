@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "hooks/hooks.hpp"
 #include "runtime/console.hpp"
@@ -74,6 +75,7 @@ void wait_for_start(int fifo_path_fd) {
 }  // namespace
 
 void run_container_init(InitContext& ctx) {
+    bool runtime_reads = true;  // is the runtime still reading the channel?
     try {
         const spec::Config& c = *ctx.config;
         const spec::Process& proc = *c.process;
@@ -139,6 +141,7 @@ void run_container_init(InitContext& ctx) {
         };
         setup_and_exec(ep, [&] {
             ctx.channel->send(SyncMsg::created);
+            runtime_reads = ctx.channel_read_after_created;
             if (ctx.exec_fifo >= 0) {  // none for `run`: it starts at once
                 wait_for_start(ctx.exec_fifo);
                 ::close(ctx.exec_fifo);
@@ -153,6 +156,8 @@ void run_container_init(InitContext& ctx) {
         });
     } catch (const std::exception& e) {
         try {
+            // A message the runtime would never read is lost: stderr then.
+            if (!runtime_reads) throw std::runtime_error("the runtime no longer reads the channel");
             ctx.channel->send(SyncMsg::error, e.what());
         } catch (...) {
             // The runtime already returned from create: the container's

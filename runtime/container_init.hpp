@@ -22,6 +22,7 @@ struct InitContext {
     SyncChannel* channel = nullptr;
     int exec_fifo = -1;        // O_PATH fd of the fifo, reopened for writing after pivot_root
     int console_socket = -1;
+    bool channel_read_after_created = false;  // `run` with poststart hooks watches the exec
     bool proxied_terminal = false;  // the runtime copies the pty to its own stdio (no --console-socket)
     bool no_pivot = false;
     bool no_new_keyring = false;

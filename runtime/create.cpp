@@ -16,6 +16,7 @@
 #include "runtime/console.hpp"
 #include "runtime/container_init.hpp"
 #include "runtime/fs_util.hpp"
+#include "runtime/inherited_fds.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/pid_file.hpp"
 #include "runtime/process_setup.hpp"
@@ -149,6 +150,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     }
 
     int listen_fds = listen_fds_of(proc.env);  // reads our pid: before the clone
+    close_inherited_fds(3 + listen_fds + opts.preserve_fds);
     auto [parent_end, child_end] = SyncChannel::make_pair();
     check(::chdir(bundle.c_str()), "chdir {}", bundle);  // relative mount sources are bundle-relative
     // A user namespace's root may not reach a bind source that host root can:
@@ -169,6 +171,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
         ctx.exec_fifo = fifo_fd.get();
         ctx.console_socket = console ? console.get() : -1;
         ctx.proxied_terminal = opts.console_socket.empty();
+        ctx.channel_read_after_created = opts.start_immediately && !config.hooks.poststart.empty();
         ctx.no_pivot = opts.no_pivot;
         ctx.no_new_keyring = opts.no_new_keyring;
         ctx.preserve_fds = opts.preserve_fds;

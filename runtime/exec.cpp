@@ -13,6 +13,7 @@
 
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/console.hpp"
+#include "runtime/inherited_fds.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/pid_file.hpp"
 #include "runtime/process_info.hpp"
@@ -82,6 +83,7 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
     if (!opts.detach) ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
     int listen_fds = listen_fds_of(proc.env);  // reads our pid: before the fork
+    close_inherited_fds(3 + listen_fds + opts.preserve_fds);
     auto [parent_end, child_end] = SyncChannel::make_pair();
     pid_t mid = fork_plain();
     if (mid == 0) {

@@ -120,7 +120,19 @@ void finish_immediate_start(const ContainerState& st, int exec_watch) {
 void kill_container(const StateStore& store, const std::string& id, int sig, bool all) {
     auto lock = store.lock(id);
     ContainerState st = store.load(id);
+    // As runc: without a pid namespace of its own, the init is not special to the
+    // kernel and SIGKILL to it leaves the rest running: KILL goes to the whole cgroup,
+    // even after the init is gone.
+    if (sig == SIGKILL && !st.own_pid_namespace) {
+        auto cg = cgroup_of(st);
+        if (cg.has_hierarchies()) {
+            cg.kill_all(SIGKILL);
+            return;
+        }
+    }
     Status s = current_status(store, st);
+    // runc: --all (obsolete there) makes a stopped container no error.
+    if (s == Status::stopped && all && sig == 0) return;
     if (s == Status::stopped && !all) fail("cannot kill container \"{}\": container not running", id);
     if (all && sig != 0) {
         auto cg = cgroup_of(st);

@@ -4,6 +4,7 @@ source "$(dirname "$0")/../lib.sh"
 
 B=$TEST_TMP/bundle
 make_bundle "$B" sleep 600
+mkdir -p "$STATE"   # a missing --root is an error, as runc's (integration.lifecycle.runc_compat)
 out=$(rtc list 2>&1) || fail "list on an empty root: $out"
 assert_contains "$out" ID "empty list prints the header"
 assert_eq "" "$(rtc list -q)" "empty list -q prints nothing"

@@ -12,6 +12,7 @@ namespace myrt::cli {
 
 struct GlobalOptions {
     std::string root;          // --root (default from the site config, else /run/myrt)
+    bool root_given = false;   // --root on the command line: it must exist for `list`
     std::string log;
     std::string log_format;
     bool debug = false;

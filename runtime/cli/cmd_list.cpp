@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include <fmt/format.h>
@@ -5,6 +7,7 @@
 #include "runtime/cli/cli.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/state_json.hpp"
+#include "util/error.hpp"
 
 namespace myrt::cli {
 Runner add_list(CLI::App& app, GlobalOptions& g) {
@@ -14,6 +17,9 @@ Runner add_list(CLI::App& app, GlobalOptions& g) {
     c->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
     c->add_flag("-q,--quiet", *quiet, "print only the ids");
     return [&g, format, quiet] {
+        // As runc: a missing default root is an empty list, a missing --root an error.
+        struct stat rs;
+        if (g.root_given && ::stat(g.root.c_str(), &rs) != 0) throw_errno("list: --root {}", g.root);
         auto store = g.store();
         nlohmann::ordered_json all = nlohmann::ordered_json::array();
         std::vector<std::array<std::string, 6>> rows;

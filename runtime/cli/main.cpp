@@ -9,6 +9,7 @@
 #include "myrt_version.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/fs_util.hpp"
+#include "runtime/inherited_fds.hpp"
 #include "runtime/rootless.hpp"
 #include "spec/site_config.hpp"
 #include "util/error.hpp"
@@ -51,6 +52,11 @@ std::string command_name(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    {
+        // Before myrt opens anything of its own (the --log file).
+        std::string cmd = command_name(argc, argv);
+        if (cmd == "create" || cmd == "run" || cmd == "exec") runtime::note_inherited_fds();
+    }
     CLI::App app{"myrt: an OCI container runtime with built-in checkpoint and restore", "myrt"};
     app.require_subcommand(0, 1);
     app.set_version_flag("-v,--version",
@@ -98,6 +104,7 @@ int main(int argc, char** argv) {
         bool explicit_config = !g.config_file.empty();
         spec::SiteConfig site = spec::load_site_config(explicit_config ? g.config_file : "/etc/myrt/myrt.yaml", explicit_config);
         // An unprivileged caller cannot write the system's state root: its own, as runc's.
+        g.root_given = !g.root.empty();
         if (g.root.empty()) g.root = runtime::rootless_state_root();
         if (g.root.empty()) g.root = site.root.empty() ? "/run/myrt" : site.root;
         if (g.log_format.empty()) g.log_format = site.log_format.empty() ? "text" : site.log_format;
