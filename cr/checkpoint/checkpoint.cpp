@@ -169,6 +169,25 @@ void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, pid_t i
     log.line(fmt::format("collect pass and leak check in {:.1f} ms", ms_since(start)));
 }
 
+// /proc shows a user-namespace container's ids as host ids; the image keeps
+// them as the container saw them, which is what the bundle's process.user and
+// the restore's checks speak of (the restore maps them back through the new
+// namespace's maps).
+void creds_to_inside(ProcessState& ps, const ns::NamespaceState& nss) {
+    const int32_t pid = ps.core.ids.ns_pid[ps.core.ids.ns_depth - 1];
+    auto inside = [&](const ns::IdMap& map, uint32_t host, const char* what) {
+        auto id = ns::id_to_inside(map, host);
+        if (!id) fail("process {} has {} {}, which its user namespace does not map", pid, what, host);
+        return *id;
+    };
+    auto& c = ps.core.creds;
+    for (int i = 0; i < 4; ++i) {
+        c.uid[i] = inside(nss.uid_map, c.uid[i], "uid");
+        c.gid[i] = inside(nss.gid_map, c.gid[i], "gid");
+    }
+    for (auto& g : ps.groups) g = inside(nss.gid_map, g, "supplementary group");
+}
+
 }  // namespace
 
 CheckpointReport checkpoint_container(const runtime::StateStore& store, const CheckpointOptions& opts) {
@@ -208,7 +227,8 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         if (!(nsstate.flags & ns::ns_pid))
             fail("not supported yet: checkpoint of container \"{}\" that shares the host's pid namespace", opts.id);
         if (nsstate.flags & ns::ns_user)
-            fail("not supported yet: checkpoint of container \"{}\" with a user namespace", opts.id);
+            log.line(fmt::format("user namespace: uid map {}, gid map {}", ns::describe_id_map(nsstate.uid_map),
+                                 ns::describe_id_map(nsstate.gid_map)));
 
         auto cg = cgroup::Cgroup::from_json(st.cgroup);
         // A file image goes to NAME.partial and becomes myrt.img only at
@@ -322,6 +342,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         std::vector<ProcessState> states;
         for (auto& p : tree.processes()) {
             states.push_back(dump_process_state(p));
+            if (nsstate.flags & ns::ns_user) creds_to_inside(states.back(), nsstate);
             // task: file locks, refused by name unless --file-locks
             states.back().file_locks = dump_file_locks(p.live_tid(), opts.file_locks);
             dump_tuning(p.pid(), states.back());

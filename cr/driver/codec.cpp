@@ -213,6 +213,14 @@ std::vector<std::byte> encode_namespaces(const ns::NamespaceState& st) {
     e.str(st.domainname);
     e.u32(st.loopback_up ? 1 : 0);
     e.str(st.time_offsets);
+    for (const auto* map : {&st.uid_map, &st.gid_map}) {
+        e.u32(static_cast<uint32_t>(map->size()));
+        for (const auto& r : *map) {
+            e.u32(r.inside);
+            e.u32(r.outside);
+            e.u32(r.count);
+        }
+    }
     return std::move(e.out);
 }
 
@@ -227,6 +235,22 @@ ns::NamespaceState decode_namespaces(std::span<const std::byte> data) {
     st.time_offsets = d.str("time namespace offsets", 256);
     if (!(st.flags & ns::ns_time) && !st.time_offsets.empty())
         fail("namespaces section: time offsets without a time namespace");
+    for (auto [map, name] : {std::pair{&st.uid_map, "uid map"}, std::pair{&st.gid_map, "gid map"}}) {
+        uint32_t n = d.raw<uint32_t>(name);
+        if (n > ns::max_id_map_ranges)
+            fail("namespaces section: the {} has {} ranges, over the kernel's {}", name, n, ns::max_id_map_ranges);
+        for (uint32_t i = 0; i < n; ++i) {
+            ns::IdMapRange r;
+            r.inside = d.raw<uint32_t>(name);
+            r.outside = d.raw<uint32_t>(name);
+            r.count = d.raw<uint32_t>(name);
+            map->push_back(r);
+        }
+        if (!(st.flags & ns::ns_user) && !map->empty())
+            fail("namespaces section: a {} without a user namespace", name);
+        if (st.flags & ns::ns_user)
+            if (auto why = ns::id_map_problem(*map); !why.empty()) fail("namespaces section: the {} is not valid: {}", name, why);
+    }
     d.done();
     return st;
 }

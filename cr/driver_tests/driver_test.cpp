@@ -171,6 +171,41 @@ TEST(Codec, ZombiesAndTuningRoundTripAndRefuseJunk) {
     EXPECT_THROW(driver::decode_process(driver::encode_process(bad)), Error);
 }
 
+TEST(Codec, UserNamespaceMapsRoundTripAndRefuseJunk) {
+    ns::NamespaceState n;
+    n.flags = ns::ns_pid | ns::ns_user;
+    n.uid_map = {{0, 100000, 65536}};
+    n.gid_map = {{0, 100000, 1000}, {1000, 300000, 10}};
+    auto back = driver::decode_namespaces(driver::encode_namespaces(n));
+    EXPECT_EQ(back.uid_map, n.uid_map);
+    EXPECT_EQ(back.gid_map, n.gid_map);
+    EXPECT_TRUE(ns::same_id_map(back.gid_map, {{1000, 300000, 10}, {0, 100000, 1000}}));
+    EXPECT_EQ(ns::id_to_host(back.gid_map, 1005), 300005u);
+    EXPECT_EQ(ns::id_to_inside(back.gid_map, 100999), 999u);
+    EXPECT_FALSE(ns::id_to_inside(back.uid_map, 0).has_value());
+    auto refused = [](ns::NamespaceState bad) {
+        EXPECT_THROW(driver::decode_namespaces(driver::encode_namespaces(bad)), Error);
+    };
+    auto bad = n;
+    bad.uid_map.clear();  // a user namespace without a map
+    refused(bad);
+    bad = n;
+    bad.gid_map = {{0, 100000, 1000}, {500, 200000, 10}};  // inside ranges overlap
+    refused(bad);
+    bad = n;
+    bad.gid_map = {{0, 100000, 1000}, {2000, 100500, 10}};  // outside ranges overlap
+    refused(bad);
+    bad = n;
+    bad.uid_map = {{0, 100000, 0}};
+    refused(bad);
+    bad = n;
+    bad.uid_map = {{0xfffffff0u, 100000, 0x100}};  // past the largest id
+    refused(bad);
+    bad = n;
+    bad.flags = ns::ns_pid;  // maps without a user namespace
+    refused(bad);
+}
+
 TEST(Codec, NamespacesAndTmpfsEntriesRoundTripAndRefuseJunk) {
     ns::NamespaceState n;
     n.flags = ns::ns_pid | ns::ns_uts;

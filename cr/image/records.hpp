@@ -26,7 +26,7 @@ inline constexpr uint64_t tail_magic = 0x4c4941547472796dULL;
 // 3: that checksum hashes each PAGES record's digest (PagesChecksum), so records
 //    can be hashed apart, on several threads.
 // 4: the thread core record carries the clear_child_tid pointer.
-inline constexpr uint32_t format_version = 5;
+inline constexpr uint32_t format_version = 6;
 
 // Architecture ids are ELF e_machine values.
 inline constexpr uint32_t arch_x86_64 = 62;

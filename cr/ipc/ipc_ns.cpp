@@ -89,11 +89,31 @@ std::array<uint64_t*, 12> u64_fields(image::IpcSysctlRecord& r) {
 // the namespace of the thread that opens them.
 void write_sysctl(const char* name, const std::string& value) {
     auto path = fmt::format("/proc/sys/{}", name);
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd) throw_errno("open {} to restore the IPC namespace's {}", path, name);
     auto text = value + "\n";
-    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-        throw_errno("restore the IPC namespace's sysctl {} = {}", name, value);
+    auto write_once = [&] {
+        UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+        if (!fd) return false;
+        return ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    };
+    if (write_once()) return;
+    // A namespace owned by a user namespace lets only that namespace's root
+    // (the file's owner) write its mqueue sysctls, not even host root; the
+    // kernel checks at open and at write. This thread alone (raw syscall)
+    // becomes that uid for both; root comes back.
+    struct stat st {};
+    if ((errno == EACCES || errno == EPERM) && ::stat(path.c_str(), &st) == 0 && st.st_uid != 0) {
+        if (::syscall(SYS_setresuid, -1, st.st_uid, -1) != 0)
+            throw_errno("become uid {}, the owner of {}, to restore the IPC namespace's {}", st.st_uid, path, name);
+        bool ok = write_once();
+        int e = errno;
+        if (::syscall(SYS_setresuid, -1, 0, -1) != 0) {
+            log::error("could not become root again after writing {}: {}", path, std::strerror(errno));
+            std::abort();
+        }
+        if (ok) return;
+        errno = e;
+    }
+    throw_errno("restore the IPC namespace's sysctl {} = {} ({})", name, value, path);
 }
 
 }  // namespace

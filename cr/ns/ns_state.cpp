@@ -143,6 +143,11 @@ NamespaceState dump_namespaces(pid_t pid, pid_t reference) {
     // Offsets are fixed once a task is in the namespace: the restore creates
     // the namespace from the bundle and checks it has these.
     if (st.flags & ns_time) st.time_offsets = read_text(fmt::format("/proc/{}/timens_offsets", pid));
+    // The ids of the image are the container's own; the maps say what they were on this host.
+    if (st.flags & ns_user) {
+        st.uid_map = read_id_map(pid, "uid_map");
+        st.gid_map = read_id_map(pid, "gid_map");
+    }
     // One helper joins both namespaces: a fork is the expensive part.
     std::vector<const char*> join;
     if (st.flags & ns_uts) join.push_back("uts");

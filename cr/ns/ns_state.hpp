@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "cr/ns/id_map.hpp"
+
 namespace myrt::cr::ns {
 
 enum NsFlag : uint32_t {
@@ -29,6 +31,7 @@ struct NamespaceState {
     std::string domainname;
     bool loopback_up = false;     // when ns_net
     std::string time_offsets;     // when ns_time: /proc/PID/timens_offsets ("monotonic S NS\nboottime S NS\n")
+    IdMap uid_map, gid_map;       // when ns_user: the maps as the host sees them (outside = host ids)
 };
 
 // "pid,mnt,uts" for messages.

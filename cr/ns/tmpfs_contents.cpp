@@ -17,6 +17,33 @@
 namespace myrt::cr::ns {
 namespace {
 
+// A tmpfs mounted in a user namespace refuses new inodes whose creator's
+// fsuid/fsgid it does not map (EOVERFLOW): host root is not mapped there. So
+// each entry is created with its own (checked, mapped) owner as fsuid/fsgid,
+// on this thread only (raw syscalls). A non-zero fsuid drops the file-system
+// capabilities from the effective set; they are raised again from the
+// permitted set for the create, and a zero fsuid brings them back after.
+class AsFsOwner {
+public:
+    AsFsOwner(uint32_t uid, uint32_t gid) {
+        ::syscall(SYS_setfsgid, gid);
+        ::syscall(SYS_setfsuid, uid);
+        __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+        __user_cap_data_struct d[2]{};
+        if (::syscall(SYS_capget, &h, d) == 0) {
+            for (auto& x : d) x.effective = x.permitted;
+            ::syscall(SYS_capset, &h, d);
+        }
+    }
+    ~AsFsOwner() {
+        ::syscall(SYS_setfsuid, 0);
+        ::syscall(SYS_setfsgid, 0);
+    }
+    AsFsOwner(const AsFsOwner&) = delete;
+    AsFsOwner& operator=(const AsFsOwner&) = delete;
+};
+
+
 int openat2_in_root(int dirfd, const std::string& path, int flags) {
     open_how how{};
     how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC;
@@ -175,6 +202,7 @@ void TmpfsRestorer::begin(const TmpfsEntry& e) {
     current_ = e.mount + "/" + e.path;
     check_maker(e, pdir.get());
     const mode_t mode = e.mode & 07777;
+    AsFsOwner as_owner(e.uid, e.gid);
     switch (e.kind) {
         case TmpfsKind::dir:
             if (::mkdirat(pdir.get(), name.c_str(), 0700) != 0) throw_errno("mkdir {}", current_);

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -213,14 +214,24 @@ void check_image_against_bundle(const ImageIndex& idx, const spec::Config& confi
         fail("the bundle does not match the image: the image's container had its own {} namespaces, the bundle "
              "creates {}",
              ns::describe_flags(idx.ns.flags & compared), ns::describe_flags(bundle_ns & compared));
-    // The ids of the image are checked as the container saw them; with a user
-    // namespace they mean something only under the same maps, and the image
-    // does not record them (a checkpoint refuses such containers today), so
-    // which host ids its uid 0 was cannot be told.
-    if (idx.ns.flags & ns::ns_user)
-        fail("the image's container had its own user namespace, but the image does not record its uid and gid maps: "
-             "it cannot be checked that the bundle's linux.uidMappings and linux.gidMappings are the same, so it is "
-             "not restored");
+    // The ids of the image are the container's own (its tasks' credentials are
+    // checked as the container saw them, below); the owners of what it made
+    // (tmpfs files, socket files, IPC objects) are host ids under its maps.
+    // Both mean the same only under the same maps.
+    if (idx.ns.flags & ns::ns_user) {
+        auto bundle_map = [](const std::vector<spec::IdMapping>& m) {
+            ns::IdMap out;
+            for (const auto& r : m) out.push_back({r.container_id, r.host_id, r.size});
+            return out;
+        };
+        for (auto [image_map, bundle, field] :
+             {std::tuple{&idx.ns.uid_map, bundle_map(config.linux.uid_mappings), "linux.uidMappings"},
+              std::tuple{&idx.ns.gid_map, bundle_map(config.linux.gid_mappings), "linux.gidMappings"}})
+            if (!ns::same_id_map(*image_map, bundle))
+                fail("the bundle does not match the image: the image's container had the user namespace map {}, the "
+                     "bundle's {} is {}",
+                     ns::describe_id_map(*image_map), field, ns::describe_id_map(bundle));
+    }
     if (!config.process) fail("the bundle's config.json has no process: it cannot be a checkpointed container's");
     if (g.pids_limit > 0) {
         uint64_t tasks = 0;

@@ -9,6 +9,7 @@
 
 #include "cr/files/path_in_root.hpp"
 #include "cr/memory/vma.hpp"
+#include "cr/ns/id_map.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -17,23 +18,8 @@ namespace {
 
 int32_t inner_pid(const ProcessState& s) { return s.core.ids.ns_pid[s.core.ids.ns_depth - 1]; }
 
-struct IdRange {
-    uint32_t inside, outside, count;
-};
-
-std::vector<IdRange> read_id_map(pid_t pid, const char* which) {
-    std::string path = fmt::format("/proc/{}/{}", pid, which);
-    std::ifstream f(path);
-    if (!f) throw_errno("reading {}", path);
-    std::vector<IdRange> out;
-    IdRange r{};
-    while (f >> r.inside >> r.outside >> r.count) out.push_back(r);
-    return out;
-}
-
-uint32_t to_host(const std::vector<IdRange>& map, uint32_t id, const char* what, const ProcessState& p) {
-    for (const auto& r : map)
-        if (id >= r.inside && id - r.inside < r.count) return r.outside + (id - r.inside);
+uint32_t to_host(const ns::IdMap& map, uint32_t id, const char* what, const ProcessState& p) {
+    if (auto host = ns::id_to_host(map, id)) return *host;
     fail("process {} of the image has {} {}, which the container's user namespace does not map", inner_pid(p), what, id);
 }
 
@@ -50,7 +36,7 @@ files::TaskCredentials host_credentials(const ProcessState& p, pid_t userns_of) 
     out.cap_effective = c.cap_effective;
     out.cap_permitted = c.cap_permitted;
     if (userns_of > 0) {
-        auto uids = read_id_map(userns_of, "uid_map"), gids = read_id_map(userns_of, "gid_map");
+        auto uids = ns::read_id_map(userns_of, "uid_map"), gids = ns::read_id_map(userns_of, "gid_map");
         for (int i = 0; i < 4; ++i) {
             out.uid[i] = to_host(uids, c.uid[i], "uid", p);
             out.gid[i] = to_host(gids, c.gid[i], "gid", p);
