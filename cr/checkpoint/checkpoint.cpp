@@ -21,6 +21,7 @@
 #include "cr/image/host_info.hpp"
 #include "cr/image/record_writer.hpp"
 #include "cr/ipc/dump_ipc.hpp"  // cr/ipc
+#include "cr/net/netns_config.hpp"  // cr/net
 #include "cr/memory/dump_memory.hpp"
 #include "cr/net/inet_socket.hpp"  // cr/net
 #include "cr/net/unix_socket.hpp"  // cr/net
@@ -224,6 +225,13 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             nsstate.flags &= ~ns::ns_net;
             log.line("network namespace joined by path: external, not saved");
         }
+        // cr/net: the container's own network namespace, read (and refused by
+        // link name) before any task is touched.
+        std::optional<net::NetnsConfig> netns_config;
+        if (nsstate.flags & ns::ns_net) {
+            netns_config = net::dump_netns_config(st.pid);
+            log.line(fmt::format("network namespace: {}", net::describe(*netns_config)));
+        }
         if (!(nsstate.flags & ns::ns_pid))
             fail("not supported yet: checkpoint of container \"{}\" that shares the host's pid namespace", opts.id);
         if (nsstate.flags & ns::ns_user)
@@ -311,6 +319,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         writer.write_head(image::make_head(opts.leave_running ? image::head_flag_leave_running : 0));
         auto ns_bytes = driver::encode_namespaces(nsstate);
         writer.write_buffer(ns_bytes, driver::section::ns);
+        if (netns_config) writer.write_buffer(net::encode_netns_config(*netns_config), driver::section::netns);  // cr/net
         if (nsstate.flags & ns::ns_mnt) {
             std::vector<std::pair<std::string, std::string>> mounts;
             for (auto& m : st.config.value("mounts", nlohmann::json::array()))

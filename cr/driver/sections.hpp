@@ -3,6 +3,8 @@
 // stream (myrt.img):
 //   HEAD
 //   BUFFER section::ns              namespaces (NamespaceState)
+//   BUFFER section::netns           when the network namespace is the container's own: its links,
+//                                   addresses, routes and net.* sysctls (cr/net/netns_config.hpp, JSON)
 //   for each entry of the container's tmpfs mounts (cr/ns/tmpfs_contents.hpp):
 //     BUFFER section::tmpfs_entry   TmpfsEntry
 //     BUFFER section::tmpfs_data .. a file's contents, entry.size bytes in all
@@ -26,6 +28,7 @@ inline constexpr uint64_t process = 0x6d79727400000002ull;
 inline constexpr uint64_t memory_end = 0x6d79727400000003ull;
 inline constexpr uint64_t tmpfs_entry = 0x6d79727400000004ull;
 inline constexpr uint64_t tmpfs_data = 0x6d79727400000005ull;
+inline constexpr uint64_t netns = 0x6d79727400000020ull;       // cr/net (issue 19 range 0x20-0x2f)
 }  // namespace section
 
 // BUFFERs with these objrefs belong to the driver; others to the files layer.

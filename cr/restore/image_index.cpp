@@ -109,7 +109,12 @@ ImageIndex read_image_index(transport::Source& source, const std::string& image_
             if (have_ns || !idx.processes.empty()) reader.fail_at("a namespaces section out of place");
             idx.ns = driver::decode_namespaces(reader.read_buffer());
             have_ns = true;
-        } else if (type == image::RecordType::buffer && h->objref == driver::section::tmpfs_entry) {
+        } else if (type == image::RecordType::buffer && h->objref == driver::section::netns) {  // cr/net
+            if (!have_ns || !(idx.ns.flags & ns::ns_net) || idx.netns || idx.tmpfs_entries > 0 || ipc_parser.seen() ||
+                !idx.processes.empty())
+                reader.fail_at("a network namespace section out of place");
+            idx.netns = net::decode_netns_config(reader.read_buffer());
+      } else if (type == image::RecordType::buffer && h->objref == driver::section::tmpfs_entry) {
             if (!have_ns || !idx.processes.empty() || tmpfs_left > 0 || ipc_parser.seen())  // cr/ipc: IPC after tmpfs
                 reader.fail_at("a tmpfs entry out of place");
             auto e = driver::decode_tmpfs_entry(reader.read_buffer());

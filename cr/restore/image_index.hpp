@@ -4,11 +4,13 @@
 // anything is created. What the second pass needs is kept: the namespaces,
 // every process's state, and where each process has dumped pages.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cr/image/records.hpp"
 #include "cr/ipc/ipc_parser.hpp"  // cr/ipc
+#include "cr/net/netns_config.hpp"  // cr/net
 #include "cr/ns/ns_state.hpp"
 #include "cr/task/task_state.hpp"
 #include "cr/transport/source.hpp"
@@ -28,6 +30,7 @@ struct ImageIndex {
     uint64_t total_pages = 0;
     uint64_t tmpfs_entries = 0;                     // restored by the second pass
     ipc::IpcIndex ipc;                              // cr/ipc: the IPC section's objects, checked
+    std::optional<net::NetnsConfig> netns;          // cr/net: the container's own network namespace, checked
 };
 
 // Limits checked while the image is read, so that the index, which the

@@ -22,6 +22,7 @@
 #include "cr/image/record_reader.hpp"
 #include "cr/ipc/restore_ipc.hpp"  // cr/ipc
 #include "cr/net/inet_socket.hpp"  // cr/net
+#include "cr/net/netns_config.hpp"  // cr/net
 #include "cr/objhash/deferred_queue.hpp"
 #include "cr/objhash/objhash.hpp"
 #include "cr/ptrace/inject.hpp"
@@ -148,6 +149,10 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
 
         wait_parked(res.state.pid);
         ns::restore_namespaces(res.state.pid, idx.ns);
+        if (idx.netns) {  // cr/net: before any socket binds to one of its addresses
+            net::restore_netns_config(res.state.pid, *idx.netns);
+            log.line(fmt::format("network namespace restored: {}", net::describe(*idx.netns)));
+        }
 
         // Second pass: everything but page contents was checked by the first;
         // now read it again for real, files sections creating their objects,
@@ -172,6 +177,8 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
                 if (ipc::is_ipc_record(*h)) {  // cr/ipc: checked against the namespace before the first object
                     if (!ipc_restorer) ipc_restorer.emplace(res.state.pid, idx.ipc, deferred);
                     ipc_restorer->feed(reader, *h);
+                } else if (h->objref == driver::section::netns) {  // cr/net: applied above
+                    reader.skip_payload();
                 } else if (h->objref == driver::section::tmpfs_entry) {
                     tmpfs.end();
                     tmpfs.begin(driver::decode_tmpfs_entry(reader.read_buffer()));

@@ -24,6 +24,10 @@
  *   other KIND  one socket the checkpoint refuses by name: packet (AF_PACKET
  *            SOCK_RAW), netlink (NETLINK_ROUTE, bound), udplite (bound UDP-Lite),
  *            raw (SOCK_RAW ICMP); after the refusal it still works
+ *   netcfg   waits for /shared/go (the test configures the namespace), then a
+ *            TCP listener on 10.99.0.1:7801 and a UDP socket on [fd00:99::1]:7802,
+ *            addresses the test added to lo; after restore: both names, and a
+ *            client talks to the listener
  *   server   answers each line "N" on 0.0.0.0:7400 with the same line
  *   client ADDR STOPFILE OUT  (run outside the container) one connection to
  *            ADDR:7400, a request every 10 ms, each answer checked; at STOPFILE
@@ -267,6 +271,12 @@ static int expect_dgram(int s, const char *text, const char *from) {
     CHECK(r == (ssize_t)strlen(text) && !memcmp(buf, text, r), "datagram \"%s\", expected \"%s\"", buf, text);
     CHECK(!strcmp(n, from), "datagram \"%s\" from %s, expected from %s", text, n, from);
     return 0;
+}
+
+static int expect_dgram_wait(int s, const char *text, const char *from) {
+    struct pollfd p = {s, POLLIN, 0};
+    poll(&p, 1, 2000);
+    return expect_dgram(s, text, from);
 }
 
 static int check_udp(void) {
@@ -579,6 +589,25 @@ static int check_other(void) {
     return 0;
 }
 
+/* ---------------- netcfg: sockets on addresses of the namespace's config ---------------- */
+static int nc_l, nc_u;
+static void setup_netcfg(void) {
+    while (access("/shared/go", F_OK) != 0) usleep(20000);
+    nc_l = sock_at(AF_INET, SOCK_STREAM, "10.99.0.1", 7801);
+    if (listen(nc_l, 4) < 0) die("listen");
+    nc_u = sock_at(AF_INET6, SOCK_DGRAM, "fd00:99::1", 7802);
+}
+static int check_netcfg(void) {
+    char n[80];
+    name_of(nc_l, 0, n, sizeof n);
+    CHECK(!strcmp(n, "10.99.0.1:7801"), "listener is %s", n);
+    name_of(nc_u, 0, n, sizeof n);
+    CHECK(!strcmp(n, "[fd00:99::1]:7802"), "UDP socket is %s", n);
+    if (talk_to_listener(nc_l, AF_INET, "10.99.0.1", 7801)) return -1;
+    send_to(nc_u, AF_INET6, "fd00:99::1", 7802, "self");
+    return expect_dgram_wait(nc_u, "self", "[fd00:99::1]:7802");
+}
+
 /* ---------------- server / client across a veth ---------------- */
 static void run_server(void) {
     int l = sock_at(AF_INET, SOCK_STREAM, NULL, 0);
@@ -666,6 +695,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "pending")) setup_pending(0), verify = check_pending;
     else if (!strcmp(mode, "early")) setup_pending(1), verify = check_pending;
     else if (!strcmp(mode, "closed")) setup_estab(), verify = check_closed;
+    else if (!strcmp(mode, "netcfg")) setup_netcfg(), verify = check_netcfg;
     else if (!strcmp(mode, "halfclosed")) setup_halfclosed(), verify = check_halfclosed;
     else if (!strcmp(mode, "other") && argc == 3) setup_other(argv[2]), verify = check_other;
     else return 2;
