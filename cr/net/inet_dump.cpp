@@ -310,6 +310,12 @@ void build_inet_table(files::DumpContext& ctx, InetDumpState& st) {
         std::string who = describe(s) + fmt::format(" (fd {} of pid {})", fd, pid);
         if (!st.tcp_established)
             fail("{} is an established TCP connection ({}): pass --tcp-established to checkpoint it", who, tcp_state_name(s.state));
+        // The peer's FIN is re-delivered through a raw socket; that works for
+        // peers in the container, not yet through an external namespace.
+        if (st.netns_external && tcp_fin_received(s.state))
+            fail("{} was shut down by its peer outside the container ({}): restoring a half-closed connection with an "
+                 "outside peer is not supported",
+                 who, tcp_state_name(s.state));
         if (st.netns_external) {
             lock_connection(ctx.init_pid, s);
             st.locked.push_back(s);

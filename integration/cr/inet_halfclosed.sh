@@ -4,7 +4,12 @@
 # CLOSE_WAIT holding the data and the FIN) and a server that shut down behind
 # a full window (FIN_WAIT1, its FIN not yet sent). ss shows the same states
 # and queues after restore; the workload reads every byte then EOF, gets EPIPE
-# on the shut side, and the closes complete; no RST is sent.
+# on the shut side, and the closes complete; no RST is sent. Then a peer
+# outside (a netns joined by path, a veth to the test's second namespace)
+# sends 1000 bytes and shuts down its side: the server's CLOSE_WAIT is refused
+# by name (re-delivering an outside peer's FIN is not done yet), and the
+# container runs on: it reads the bytes then EOF, answers 5000 bytes and
+# closes; the peer reads them all then EOF.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/cr_lib.sh"
 source "$(dirname "$0")/inet_lib.sh"
@@ -53,3 +58,44 @@ cr_verify "$ID" "$B.shared"
 pass "every byte then EOF, EPIPE on the shut side, the closes complete"
 assert_eq 0 "$(out_rsts "$pid")" "RSTs sent in the restored namespace"
 pass "no reset sent"
+rt delete --force "$ID"
+
+require_cmd ip
+require_cmd iptables
+W=$(inet_workload)
+SRV=$TEST_TMP/netns.srv CLI=$TEST_TMP/netns.cli
+touch "$SRV" "$CLI"
+unshare --net="$SRV" true || skip "cannot make a persistent network namespace (unshare --net=FILE)"
+on_exit "umount '$SRV' 2>/dev/null"
+unshare --net="$CLI" true || fail "second namespace"
+on_exit "umount '$CLI' 2>/dev/null"
+nsenter --net="$CLI" sleep 600 &
+HOLDER=$!
+track_pid $HOLDER
+nsenter --net="$SRV" ip link add veth-hsrv type veth peer name veth-hcli netns $HOLDER || skip "no veth support"
+nsenter --net="$SRV" ip addr add 10.77.3.2/24 dev veth-hsrv
+nsenter --net="$SRV" ip link set veth-hsrv up
+nsenter --net="$CLI" ip addr add 10.77.3.1/24 dev veth-hcli
+nsenter --net="$CLI" ip link set veth-hcli up
+B=$TEST_TMP/bundle-ext
+cr_bundle_bin "$B" "$W" hcserver
+edit_config "$B" '(.linux.namespaces[] | select(.type == "network")) |= (.path = $p)' --arg p "$SRV"
+new_id ID
+run_detached "$ID" "$B"
+wait_file "$B.shared/listening" 20
+nsenter --net="$CLI" "$W" hcclient 10.77.3.2 "$TEST_TMP/hcclient.out" &
+CLIENT=$!
+track_pid $CLIENT
+wait_file "$B.shared/ready" 20
+assert_contains "$(nsenter --net="$SRV" ss -tnH state close-wait)" "10.77.3.2:7410" "the server's connection is CLOSE-WAIT"
+assert_contains "$(nsenter --net="$CLI" ss -tnH state fin-wait-2)" "10.77.3.1:" "the outside peer is FIN-WAIT-2"
+if cr_checkpoint "$ID" "$TEST_TMP/img.ext" --tcp-established; then fail "checkpoint of a connection half-closed by an outside peer succeeded"; fi
+grep -Eq "TCP socket:\[[0-9]+\] 10\.77\.3\.2:7410 -> 10\.77\.3\.1:[0-9]+ .*shut down by its peer outside the container \(CLOSE_WAIT\)" \
+    "$TEST_TMP/ckpt.err" || fail "error does not name the connection: $(cat "$TEST_TMP/ckpt.err")"
+pass "refused: $(head -c 300 "$TEST_TMP/ckpt.err")"
+assert_eq running "$(state_of "$ID" status)" "status after the refused checkpoint"
+assert_not_contains "$(nsenter --net="$SRV" iptables -w -S INPUT)" "DROP" "a lock rule after the refused checkpoint"
+cr_verify "$ID" "$B.shared"
+wait $CLIENT
+assert_eq "answer 5000 EOF" "$(cat "$TEST_TMP/hcclient.out")" "what the outside peer read"
+pass "the container runs on: the server read the bytes and FIN, answered and closed; the outside peer read it all"

@@ -28,6 +28,12 @@
  *            TCP listener on 10.99.0.1:7801 and a UDP socket on [fd00:99::1]:7802,
  *            addresses the test added to lo; after restore: both names, and a
  *            client talks to the listener
+ *   hcserver listens on 0.0.0.0:7410 (/shared/listening), accepts one client and
+ *            leaves its data and FIN unread (CLOSE_WAIT); at SIGUSR1 reads 1000
+ *            bytes of the pattern then EOF, answers 5000 bytes and closes
+ *   hcclient ADDR OUT  (run outside) connects to ADDR:7410, sends the 1000 bytes,
+ *            shuts down its sending side, then reads the answer to EOF:
+ *            "answer 5000 EOF" or "FAIL: ..." (a reset names ECONNRESET) to OUT
  *   server   answers each line "N" on 0.0.0.0:7400 with the same line
  *   client ADDR STOPFILE OUT  (run outside the container) one connection to
  *            ADDR:7400, a request every 10 ms, each answer checked; at STOPFILE
@@ -608,6 +614,56 @@ static int check_netcfg(void) {
     return expect_dgram_wait(nc_u, "self", "[fd00:99::1]:7802");
 }
 
+/* ---------------- hcserver / hcclient: a peer outside half-closes ---------------- */
+static int hc_conn;
+static void setup_hcserver(void) {
+    int l = sock_at(AF_INET, SOCK_STREAM, NULL, 0);
+    set_opt(l, SOL_SOCKET, SO_REUSEADDR, 1);
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_of(&ss, AF_INET, "0.0.0.0", 7410);
+    if (bind(l, (struct sockaddr *)&ss, sl) < 0) die("bind 7410");
+    if (listen(l, 1) < 0) die("listen");
+    put_file("/shared/listening", "1\n");
+    hc_conn = accept(l, NULL, NULL);
+    if (hc_conn < 0) die("accept");
+    close(l);
+    for (int i = 0; i < 500 && tcp_state(hc_conn) != TCP_CLOSE_WAIT; i++) usleep(10000);
+}
+static int check_hcserver(void) {
+    CHECK(tcp_state(hc_conn) == TCP_CLOSE_WAIT, "server connection is %s, expected CLOSE_WAIT", state_text(tcp_state(hc_conn)));
+    if (read_to_eof(hc_conn, 1000, 0, "client->server")) return -1;
+    long sent = 0;
+    write_pattern(hc_conn, &sent, 5000, 1, 0);
+    CHECK(close(hc_conn) == 0, "close");
+    return 0;
+}
+static int hcclient(const char *addr, const char *out) {
+    char res[200];
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_of(&ss, AF_INET, addr, 7410);
+    if (connect(s, (struct sockaddr *)&ss, sl) < 0) { perror("connect"); return 1; }
+    long sent = 0;
+    write_pattern(s, &sent, 1000, 0, 0);
+    if (shutdown(s, SHUT_WR) < 0) { perror("shutdown"); return 1; }
+    unsigned char buf[4096];
+    long got = 0;
+    for (;;) {
+        struct pollfd p = {s, POLLIN, 0};
+        if (poll(&p, 1, 120000) != 1) { snprintf(res, sizeof res, "FAIL: no answer for 120 s after %ld bytes\n", got); break; }
+        ssize_t r = recv(s, buf, sizeof buf, 0);
+        if (r < 0) { snprintf(res, sizeof res, "FAIL: after %ld bytes: %s\n", got, strerror(errno)); break; }
+        if (r == 0) { snprintf(res, sizeof res, "answer %ld EOF\n", got); break; }
+        for (ssize_t i = 0; i < r; i++)
+            if (buf[i] != pattern(got + i, 1)) { snprintf(res, sizeof res, "FAIL: byte %ld of the answer\n", got + i); goto done; }
+        got += r;
+    }
+done:;
+    FILE *f = fopen(out, "w");
+    if (f) fputs(res, f), fclose(f);
+    return 0;
+}
+
 /* ---------------- server / client across a veth ---------------- */
 static void run_server(void) {
     int l = sock_at(AF_INET, SOCK_STREAM, NULL, 0);
@@ -684,6 +740,7 @@ int main(int argc, char **argv) {
     if (argc < 2) return 2;
     if (!strcmp(argv[1], "client") && argc == 5) return client(argv[2], argv[3], argv[4]);
     if (!strcmp(argv[1], "server")) run_server();
+    if (!strcmp(argv[1], "hcclient") && argc == 4) return hcclient(argv[2], argv[3]);
     install_usr1();
     signal(SIGPIPE, SIG_IGN);
     const char *mode = argv[1];
@@ -695,6 +752,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "pending")) setup_pending(0), verify = check_pending;
     else if (!strcmp(mode, "early")) setup_pending(1), verify = check_pending;
     else if (!strcmp(mode, "closed")) setup_estab(), verify = check_closed;
+    else if (!strcmp(mode, "hcserver")) setup_hcserver(), verify = check_hcserver;
     else if (!strcmp(mode, "netcfg")) setup_netcfg(), verify = check_netcfg;
     else if (!strcmp(mode, "halfclosed")) setup_halfclosed(), verify = check_halfclosed;
     else if (!strcmp(mode, "other") && argc == 3) setup_other(argv[2]), verify = check_other;
