@@ -1,5 +1,7 @@
 #include "runtime/console.hpp"
 
+#include "util/scm.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -42,39 +44,18 @@ ConsoleChannel open_console_channel(const std::string& console_socket) {
 }
 
 void send_fd(int sock, int fd, const std::string& name) {
-    msghdr msg{};
-    iovec iov{const_cast<char*>(name.data()), name.size()};
-    char ctrl[CMSG_SPACE(sizeof(int))]{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctrl;
-    msg.msg_controllen = sizeof ctrl;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_errno("send the terminal over the console socket");
+    try {
+        myrt::send_fd(sock, fd, std::as_bytes(std::span(name.data(), name.size())));
+    } catch (const SystemError& e) {
+        throw SystemError(e.code(), "send the terminal over the console socket");
+    }
 }
 
 UniqueFd receive_fd(int sock) {
-    char name[4096];
-    iovec iov{name, sizeof name};
-    char ctrl[CMSG_SPACE(sizeof(int))]{};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctrl;
-    msg.msg_controllen = sizeof ctrl;
-    ssize_t n;
-    while ((n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
-    }
-    if (n < 0) throw_errno("receive the terminal");
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) fail("no terminal received from the container");
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return UniqueFd(fd);
+    std::byte name[4096];
+    auto [n, fd] = myrt::receive_fd(sock, name);
+    if (!fd) fail("no terminal received from the container");
+    return std::move(fd);
 }
 
 void setup_container_console(int sock, const std::optional<spec::ConsoleSize>& size, bool proxied) {

@@ -1,5 +1,7 @@
 #include "runtime/sync_channel.hpp"
 
+#include "util/scm.hpp"
+
 #include <sys/socket.h>
 
 #include <cstring>
@@ -28,16 +30,8 @@ void SyncChannel::send_message(SyncMsg m, const std::string& payload, int fd) {
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (fd >= 0) {
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-    }
+    ScmControl control(fd >= 0 ? std::span(&fd, 1) : std::span<const int>());
+    control.attach(msg);
     while (::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL) < 0) {
         if (errno != EINTR) throw_errno("sync channel send");
     }
@@ -52,25 +46,19 @@ std::pair<SyncMsg, std::string> SyncChannel::recv() {
 std::optional<std::pair<SyncMsg, std::string>> SyncChannel::recv_or_eof() {
     std::vector<char> buf(64 * 1024);
     iovec iov{buf.data(), buf.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    ScmReceiveBuffer control(1);
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    control.attach(msg);
     ssize_t n;
     while ((n = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC)) < 0) {
         if (errno != EINTR) throw_errno("sync channel receive");
     }
     received_fd_.reset();
-    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int))) {
-            int fd;
-            std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-            received_fd_ = UniqueFd(fd);
-        }
-    }
-    if (msg.msg_flags & MSG_CTRUNC) fail("sync channel: more file descriptors than expected");
+    ScmReceived got = take_scm(msg);
+    if (got.truncated || got.fds.size() > 1) fail("sync channel: more file descriptors than expected");
+    if (!got.fds.empty()) received_fd_ = std::move(got.fds.front());
     if (n == 0) return std::nullopt;
     if (static_cast<size_t>(n) < sizeof(int)) fail("sync channel: short message");
     int v;

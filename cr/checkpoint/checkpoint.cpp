@@ -147,10 +147,12 @@ std::set<std::pair<uint64_t, uint64_t>> stdio_objects(const std::vector<pid_t>& 
 
 // Collect pass and leak check; on return `hash` is in its dump phase with
 // reverse-leak checks on, ready for the files layer.
-void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, pid_t init, WorkLog& log) {
+void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, pid_t init, WorkLog& log,
+                 const std::vector<int>& in_flight) {
     const auto start = Clock::now();
     objhash::LeakDetector detector(hash);
     detector.collect(pids);
+    detector.collect_in_flight(::getpid(), in_flight);  // cr/net: fds in flight in the container's sockets
     objhash::LeakOptions opts;
     opts.ignore_pids.insert(::getpid());
     opts.declare_namespaces_of(::getpid());
@@ -287,12 +289,6 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                  opts.id, terminal.fd, st.pid, terminal.link);
         // --- cr/tty (end) ---
         objhash::ObjHash objs;
-        {
-            // Zombies have left the cgroup but still hold their namespaces.
-            auto with_zombies = cg_pids;
-            for (auto& z : tree.zombies()) with_zombies.push_back(z.pid);
-            check_leaks(objs, with_zombies, st.pid, log);
-        }
         // The container's stdio is what create handed its init: the same
         // objects at fd 0-2 of any task are re-attached to the restorer's.
         auto init_stdio = stdio_objects({st.pid});
@@ -307,6 +303,15 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         fctx.init_pid = st.pid;
         net::allow_external_unix_peers(fctx, opts.ext_unix_sk);  // cr/net
         net::configure_inet_dump(fctx, opts.tcp_established, netns_external);  // cr/net
+        {
+            // cr/net: the unix socket table is read before the collect pass, so
+            // the descriptions in flight in its queues count as the container's.
+            auto in_flight = net::unix_descriptions_in_flight(fctx);
+            // Zombies have left the cgroup but still hold their namespaces.
+            auto with_zombies = cg_pids;
+            for (auto& z : tree.zombies()) with_zombies.push_back(z.pid);
+            check_leaks(objs, with_zombies, st.pid, log, in_flight);
+        }
         std::vector<pid_t> tgids;
         for (auto& p : tree.processes()) {
             files::check_fds(p.live_tid(), fctx);

@@ -263,6 +263,38 @@ void check_fd_tables_unshared(std::span<const pid_t> pids) {
         }
 }
 
+void check_in_flight(int fd, const std::string& where, DumpContext& ctx) {
+    OpenFd o = scan_fd(::getpid(), fd);
+    switch (o.kind) {
+    case FdKind::regular:
+    case FdKind::directory:
+    case FdKind::deleted:
+    case FdKind::pipe:
+    case FdKind::fifo: return;
+    case FdKind::chardev:
+        if (!is_controlling_tty(o.st.st_rdev)) return;
+        fail("{}: /dev/tty in flight: only a task can open its controlling terminal, not supported", where);
+    case FdKind::extension:
+        if (o.ops->name() == "eventfd") {
+            o.ops->check(::getpid(), o, ctx);
+            return;
+        }
+        fail("{}: a {} ({}) in flight: only files, pipes, FIFOs, eventfds and unix sockets can be checkpointed in flight", where,
+             o.ops->name(), o.link);
+    default:
+        fail("{}: a {} ({}) in flight: checkpoint of this kind of file is not supported", where, o.what, o.link);
+    }
+}
+
+uint64_t dump_in_flight(int fd, DumpContext& ctx, img::RecordWriter& w) {
+    const pid_t self = ::getpid();
+    OpenFd o = scan_fd(self, fd);
+    if (o.kind == FdKind::pipe) return dump_pipe(self, o, ctx, w);
+    UniqueFd root_fd(::open(ctx.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd) throw_errno("open the container root {}", ctx.root);
+    return dump_file(self, o, ctx, root_fd.get(), root_prefix(ctx.root), w);
+}
+
 void dump_fds(pid_t pid, DumpContext& ctx, img::RecordWriter& w) {
     auto fds = scan_fds(pid);
     std::vector<int> mounts;

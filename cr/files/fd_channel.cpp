@@ -1,6 +1,7 @@
 #include "cr/files/fd_channel.hpp"
 
 #include "util/error.hpp"
+#include "util/scm.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -58,20 +59,12 @@ void FdChannel::close() {
 }
 
 int FdChannel::send(int local_fd, bool cloexec) {
-    char byte = 'F';
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[control_len] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &local_fd, sizeof(int));
-    if (::sendmsg(local_.get(), &msg, MSG_NOSIGNAL) != 1) throw_errno("sending fd {} to pid {}", local_fd, pid_);
+    const std::byte byte{'F'};
+    try {
+        send_fd(local_.get(), local_fd, std::span(&byte, 1));
+    } catch (const SystemError& e) {
+        throw SystemError(e.code(), fmt::format("sending fd {} to pid {}", local_fd, pid_));
+    }
 
     // The same message header again, with the task's addresses.
     msghdr remote{};

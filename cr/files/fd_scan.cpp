@@ -107,6 +107,36 @@ bool restorable_chardev(dev_t rdev) {
 
 bool is_controlling_tty(dev_t rdev) { return major(rdev) == 5 && minor(rdev) == 0; }
 
+OpenFd scan_fd(pid_t pid, int fdnum) {
+    OpenFd fd;
+    fd.fd = fdnum;
+    std::string path = fmt::format("/proc/{}/fd/{}", pid, fdnum);
+    // The tasks are stopped: an fd cannot vanish under us, so any failure is real.
+    if (::stat(path.c_str(), &fd.st) < 0) throw_errno("stat fd {} of pid {} ({})", fd.fd, pid, path);
+    fd.link = read_link(path);
+    read_fdinfo(pid, fd);
+    classify(fd);
+    // cr/net: the socket's protocol, so the unix and inet kinds can each claim theirs.
+    if (fd.link.starts_with("socket:[")) {
+        char proto[64] = {};
+        ssize_t n = ::getxattr(path.c_str(), "system.sockprotoname", proto, sizeof proto - 1);
+        if (n > 0) fd.sock_proto.assign(proto, ::strnlen(proto, static_cast<size_t>(n)));
+    }
+    // cr/ipc: a POSIX queue descriptor looks like a regular file "/NAME";
+    // it belongs to the mqueue fd kind (cr/ipc/mqueue_fd.cpp).
+    if (struct statfs sfs {}; (fd.kind == FdKind::regular || fd.kind == FdKind::deleted) &&
+                              ::statfs(path.c_str(), &sfs) == 0 &&
+                              sfs.f_type == 0x19800202 /* MQUEUE_MAGIC */) {
+        fd.kind = FdKind::unsupported;
+        fd.what = "POSIX message queue";
+    }
+    if (fd.kind == FdKind::unsupported) {
+        fd.ops = FdKindRegistry::global().claim(fd);
+        if (fd.ops) fd.kind = FdKind::extension;
+    }
+    return fd;
+}
+
 std::vector<OpenFd> scan_fds(pid_t pid) {
     std::string dir = fmt::format("/proc/{}/fd", pid);
     std::unique_ptr<DIR, DirCloser> d(::opendir(dir.c_str()));
@@ -114,33 +144,7 @@ std::vector<OpenFd> scan_fds(pid_t pid) {
     std::vector<OpenFd> out;
     while (dirent* e = ::readdir(d.get())) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        OpenFd fd;
-        fd.fd = std::stoi(e->d_name);
-        std::string path = dir + "/" + e->d_name;
-        // The tasks are stopped: an fd cannot vanish under us, so any failure is real.
-        if (::stat(path.c_str(), &fd.st) < 0) throw_errno("stat fd {} of pid {} ({})", fd.fd, pid, path);
-        fd.link = read_link(path);
-        read_fdinfo(pid, fd);
-        classify(fd);
-        // cr/net: the socket's protocol, so the unix and inet kinds can each claim theirs.
-        if (fd.link.starts_with("socket:[")) {
-            char proto[64] = {};
-            ssize_t n = ::getxattr(path.c_str(), "system.sockprotoname", proto, sizeof proto - 1);
-            if (n > 0) fd.sock_proto.assign(proto, ::strnlen(proto, static_cast<size_t>(n)));
-        }
-        // cr/ipc: a POSIX queue descriptor looks like a regular file "/NAME";
-        // it belongs to the mqueue fd kind (cr/ipc/mqueue_fd.cpp).
-        if (struct statfs sfs {}; (fd.kind == FdKind::regular || fd.kind == FdKind::deleted) &&
-                                  ::statfs(path.c_str(), &sfs) == 0 &&
-                                  sfs.f_type == 0x19800202 /* MQUEUE_MAGIC */) {
-            fd.kind = FdKind::unsupported;
-            fd.what = "POSIX message queue";
-        }
-        if (fd.kind == FdKind::unsupported) {
-            fd.ops = FdKindRegistry::global().claim(fd);
-            if (fd.ops) fd.kind = FdKind::extension;
-        }
-        out.push_back(std::move(fd));
+        out.push_back(scan_fd(pid, std::stoi(e->d_name)));
     }
     std::sort(out.begin(), out.end(), [](const OpenFd& a, const OpenFd& b) { return a.fd < b.fd; });
     return out;

@@ -31,6 +31,8 @@ struct OpenFd {
 // Reads /proc/PID/fd and /proc/PID/fdinfo; fds in ascending order. An fd no
 // built-in kind takes is offered to the registered kinds (FdKindRegistry::global()).
 std::vector<OpenFd> scan_fds(pid_t pid);
+// One fd of `pid`, as scan_fds sees it.
+OpenFd scan_fd(pid_t pid, int fd);
 
 // The error text for an unsupported fd, naming fd, pid and kind.
 std::string unsupported_message(pid_t pid, const OpenFd& fd);

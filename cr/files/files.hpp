@@ -95,6 +95,15 @@ void check_fd_tables_unshared(std::span<const pid_t> pids);
 // PIPE, keyed in ctx.objs), then FD_TABLE and one FD record per fd.
 void dump_fds(pid_t pid, DumpContext& ctx, image::RecordWriter& w);
 
+// fds in flight (cr/net): descriptions myrt itself received by peeking at a
+// container socket's queue; fd `fd` of this process. check_in_flight throws
+// naming `where` when the description is of a kind that cannot be saved in
+// flight (only files, directories, devices, pipes, FIFOs and eventfds can);
+// dump_in_flight writes it as any fd's description (once, shared with the
+// tasks' fds to it) and returns its objref.
+void check_in_flight(int fd, const std::string& where, DumpContext& ctx);
+uint64_t dump_in_flight(int fd, DumpContext& ctx, image::RecordWriter& w);
+
 struct RestoreContext {
     objhash::ObjHash& objs;
     // The container's root as seen from the restorer (the rootfs path, or
@@ -148,5 +157,11 @@ FdTable read_fds(image::RecordReader& r, RestoreContext& ctx);
 // not in the table are closed, every listed fd ends up at its number with its
 // close-on-exec flag, sharing the restorer's open file descriptions.
 void restore_fds(pid_t pid, Injector& inj, RestoreContext& ctx, const FdTable& table);
+
+// One object of a files section, whose OBJREF header `h` r.next() just
+// returned (cr/net reads the descriptions in flight before its table).
+void read_object(image::RecordReader& r, RestoreContext& ctx, const image::RecordHeader& h);
+// The restorer's fd of description `objref`, read before (cr/net sends it again).
+int description_fd(RestoreContext& ctx, uint64_t objref);
 
 }  // namespace myrt::cr::files

@@ -343,19 +343,25 @@ std::vector<int> open_fd_numbers(pid_t pid) {
 
 }  // namespace
 
+void read_object(img::RecordReader& r, RestoreContext& ctx, const img::RecordHeader& h) {
+    if (h.type != static_cast<uint32_t>(img::RecordType::objref)) r.fail_at("expected an OBJREF, found {}", img::record_type_name(h.type));
+    auto obj = r.read_fixed<img::RecordType::objref>();
+    if (obj.reserved != 0) r.fail_at("OBJREF {}: reserved field is not zero", h.objref);
+    if (obj.kind == objhash::kind::file) read_file_object(r, ctx, h.objref);
+    else if (obj.kind == objhash::kind::pipe) read_pipe_object(r, ctx, h.objref);
+    else r.fail_at("OBJREF {} of kind {} in a files section", h.objref, objhash::kind_name(obj.kind));
+}
+
+int description_fd(RestoreContext& ctx, uint64_t objref) {
+    return ctx.objs.fetch<OpenDescription>(objref, objhash::kind::file).fd.get();
+}
+
 FdTable read_fds(img::RecordReader& r, RestoreContext& ctx) {
     for (;;) {
         auto h = r.next();
         if (!h) r.fail_at("the image ended inside a files section (no FD_TABLE)");
         switch (static_cast<img::RecordType>(h->type)) {
-        case img::RecordType::objref: {
-            auto obj = r.read_fixed<img::RecordType::objref>();
-            if (obj.reserved != 0) r.fail_at("OBJREF {}: reserved field is not zero", h->objref);
-            if (obj.kind == objhash::kind::file) read_file_object(r, ctx, h->objref);
-            else if (obj.kind == objhash::kind::pipe) read_pipe_object(r, ctx, h->objref);
-            else r.fail_at("OBJREF {} of kind {} in a files section", h->objref, objhash::kind_name(obj.kind));
-            break;
-        }
+        case img::RecordType::objref: read_object(r, ctx, *h); break;
         case img::RecordType::fd_table: {
             if (h->objref != 0) r.fail_at("FD_TABLE with objref {}", h->objref);
             auto t = r.read_fixed<img::RecordType::fd_table>();

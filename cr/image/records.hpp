@@ -88,6 +88,8 @@ enum class RecordType : uint32_t {
     unix_socket = 701,   // UnixSocketRecord: one AF_UNIX socket of the container's table
     unix_message = 702,  // UnixMessageRecord: one message (or stream chunk) in a receive queue; a BUFFER follows
     unix_socket_file = 703,  // UnixSocketFileRecord: the bound socket file's mode and owner (unix_flag_file_attrs)
+    unix_scm = 704,      // UnixScmRecord: a message's SCM_RIGHTS and SCM_CREDENTIALS (unix_msg_flag_scm), after its BUFFER
+    unix_scm_fd = 705,   // UnixScmFdRecord: one fd in flight of the UNIX_SCM before it (nr_fds of them)
     inet_file = 710,     // InetFileRecord (header.objref: the description): which socket of the inet table it is
     inet_socket = 711,   // InetSocketRecord: one AF_INET/AF_INET6 TCP or UDP socket of the container
     inet_message = 712,  // InetMessageRecord: a datagram or a TCP queue chunk; a BUFFER follows
@@ -195,7 +197,8 @@ inline constexpr uint32_t unix_flag_embryo = 1u << 4;        // a connection not
 inline constexpr uint32_t unix_flag_passcred = 1u << 5;      // SO_PASSCRED
 inline constexpr uint32_t unix_flag_orphan = 1u << 6;        // connected stream whose peer was closed
 inline constexpr uint32_t unix_flag_file_attrs = 1u << 7;   // a UNIX_SOCKET_FILE follows the UNIX_SOCKET
-inline constexpr uint32_t known_unix_flags = (1u << 8) - 1;
+inline constexpr uint32_t unix_flag_in_flight = 1u << 8;    // held by no task: only in flight in a queue of the table
+inline constexpr uint32_t known_unix_flags = (1u << 9) - 1;
 inline constexpr uint32_t unix_name_max = 108;               // sizeof(sockaddr_un::sun_path)
 
 struct UnixSocketRecord {
@@ -226,9 +229,35 @@ struct UnixMessageRecord {
     uint64_t sender_id;        // dgram: the table socket that sent it, 0 = its peer or an unbound/closed sender
     uint32_t sender_name_len;  // dgram: the address recvfrom() reports, 0 = unnamed sender
     char sender_name[unix_name_max];
-    uint32_t reserved[2];      // zero
+    uint32_t flags;            // unix_msg_flag_*
+    uint32_t reserved;         // zero
 };
 static_assert(sizeof(UnixMessageRecord) == 136);
+
+inline constexpr uint32_t unix_msg_flag_scm = 1u << 0;  // a UNIX_SCM follows the message's BUFFER
+inline constexpr uint32_t known_unix_msg_flags = unix_msg_flag_scm;
+inline constexpr uint32_t unix_scm_max_fds = 253;       // SCM_MAX_FD
+inline constexpr uint32_t unix_scm_flag_creds = 1u << 0; // pid/uid/gid hold SCM_CREDENTIALS
+
+// Control data of one queued message: its fds in flight (SCM_RIGHTS, as
+// UNIX_SCM_FD records) and the sender's credentials as the receiver sees them.
+struct UnixScmRecord {
+    uint32_t nr_fds;           // UNIX_SCM_FD records that follow, <= unix_scm_max_fds
+    uint32_t flags;            // unix_scm_flag_*
+    int32_t pid;               // SCM_CREDENTIALS pid in the container's pid namespace (0: outside or gone)
+    uint32_t uid, gid;
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(UnixScmRecord) == 24);
+
+inline constexpr uint32_t unix_scm_fd_file = 1;    // ref: the objref of a file description of the image
+inline constexpr uint32_t unix_scm_fd_socket = 2;  // ref: the id of a unix socket of the table
+struct UnixScmFdRecord {
+    uint64_t ref;
+    uint32_t kind;             // unix_scm_fd_*
+    uint32_t flags;            // unix_scm_fd_socket: the description's O_NONBLOCK/O_ASYNC (a socket held by no task)
+};
+static_assert(sizeof(UnixScmFdRecord) == 16);
 
 // The socket file of a path-bound socket as it was (chmod/chown after bind).
 struct UnixSocketFileRecord {
@@ -614,6 +643,8 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::unix_socket, "UNIX_SOCKET", PayloadShape::fixed, sizeof(UnixSocketRecord), sizeof(UnixSocketRecord), false},
     {RecordType::unix_message, "UNIX_MESSAGE", PayloadShape::fixed, sizeof(UnixMessageRecord), sizeof(UnixMessageRecord), false},
     {RecordType::unix_socket_file, "UNIX_SOCKET_FILE", PayloadShape::fixed, sizeof(UnixSocketFileRecord), sizeof(UnixSocketFileRecord), false},
+    {RecordType::unix_scm, "UNIX_SCM", PayloadShape::fixed, sizeof(UnixScmRecord), sizeof(UnixScmRecord), false},
+    {RecordType::unix_scm_fd, "UNIX_SCM_FD", PayloadShape::fixed, sizeof(UnixScmFdRecord), sizeof(UnixScmFdRecord), false},
     {RecordType::inet_file, "INET_FILE", PayloadShape::fixed, sizeof(InetFileRecord), sizeof(InetFileRecord), false},
     {RecordType::inet_socket, "INET_SOCKET", PayloadShape::fixed, sizeof(InetSocketRecord), sizeof(InetSocketRecord), false},
     {RecordType::inet_message, "INET_MESSAGE", PayloadShape::fixed, sizeof(InetMessageRecord), sizeof(InetMessageRecord), false},
@@ -676,6 +707,8 @@ template <> struct PayloadOf<RecordType::unix_file> { using type = UnixFileRecor
 template <> struct PayloadOf<RecordType::unix_socket> { using type = UnixSocketRecord; };
 template <> struct PayloadOf<RecordType::unix_message> { using type = UnixMessageRecord; };
 template <> struct PayloadOf<RecordType::unix_socket_file> { using type = UnixSocketFileRecord; };
+template <> struct PayloadOf<RecordType::unix_scm> { using type = UnixScmRecord; };
+template <> struct PayloadOf<RecordType::unix_scm_fd> { using type = UnixScmFdRecord; };
 template <> struct PayloadOf<RecordType::inet_file> { using type = InetFileRecord; };
 template <> struct PayloadOf<RecordType::inet_socket> { using type = InetSocketRecord; };
 template <> struct PayloadOf<RecordType::inet_message> { using type = InetMessageRecord; };

@@ -1,10 +1,12 @@
 #include "cr/net/unix_dump.hpp"
 
 #include "cr/net/proc_sockets.hpp"
+#include "cr/net/unix_socket.hpp"
 #include "cr/net/socket_dump_common.hpp"
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/scm.hpp"
 
 #include <fcntl.h>
 #include <netinet/tcp.h>
@@ -16,7 +18,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace myrt::cr::net {
 
@@ -27,6 +31,7 @@ namespace {
 constexpr uint32_t kind = img::file_kind_unix_socket;
 constexpr size_t peek_buffer = 4u << 20;   // bigger than any datagram the default limits allow
 constexpr size_t stream_chunk = 1u << 20;  // one UNIX_MESSAGE per this many stream bytes
+constexpr uint32_t overflow_id = 65534;    // kernel.overflowuid/overflowgid: what an id the reader cannot see reads as
 
 // Outside processes holding socket `ino`, for the leak message.
 std::string holders_message(uint64_t ino, const std::set<pid_t>& inside) {
@@ -56,26 +61,44 @@ std::string peer_address(int sock) {
     return address_name(a, len);
 }
 
+// The sender's pid as the container sees it: the last NSpid of a container
+// process, 0 for one outside (a restorer) or gone.
+int32_t pid_in_container(pid_t host_pid, const std::set<pid_t>& inside) {
+    if (host_pid <= 0 || !inside.count(host_pid)) return 0;
+    std::ifstream in(fmt::format("/proc/{}/status", host_pid));
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with("NSpid:")) {
+            std::istringstream f(line.substr(6));
+            int32_t v = 0, last = 0;
+            while (f >> v) last = v;
+            return last;
+        }
+    return 0;
+}
+
 // The receive queue without consuming it: MSG_PEEK from offset 0 with
 // SO_PEEK_OFF, which moves on by what each peek returned; the task's own
-// SO_PEEK_OFF is put back afterwards.
-std::vector<UnixMessage> peek_queue(int sock, const UnixSocket& s, const std::string& who) {
+// SO_PEEK_OFF is put back afterwards. A peek copies the fds in flight of the
+// message into this process (they go into `received`) and shows the
+// credentials when the socket passes them.
+std::vector<UnixMessage> peek_queue(int sock, uint32_t type, int peek_off, const std::string& who,
+                                    std::vector<UniqueFd>& received, const std::set<pid_t>& inside) {
     std::vector<UnixMessage> out;
     int zero = 0;
     check(::setsockopt(sock, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof zero), "SO_PEEK_OFF on {}", who);
-    std::vector<std::byte> buf(s.type == SOCK_STREAM ? stream_chunk : peek_buffer);
+    std::vector<std::byte> buf(type == SOCK_STREAM ? stream_chunk : peek_buffer);
+    ScmReceiveBuffer control(img::unix_scm_max_fds);
     std::string error;
     for (;;) {
         sockaddr_un from{};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(sizeof(ucred))];
         iovec iov{buf.data(), buf.size()};
         msghdr msg{};
         msg.msg_name = &from;
         msg.msg_namelen = sizeof from;
         msg.msg_iov = &iov;
         msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
+        control.attach(msg);
         ssize_t n = ::recvmsg(sock, &msg, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) break;
@@ -83,35 +106,38 @@ std::vector<UnixMessage> peek_queue(int sock, const UnixSocket& s, const std::st
             error = fmt::format("peeking at the receive queue of {}: {}", who, std::strerror(errno));
             break;
         }
-        bool fds = (msg.msg_flags & MSG_CTRUNC) != 0;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                fds = true;
-                size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                for (size_t i = 0; i < count; ++i) {
-                    int f;
-                    std::memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof f);
-                    ::close(f);
-                }
-            }
-        if (fds) {
-            error = fmt::format("{}: a message in its receive queue carries file descriptors (SCM_RIGHTS); "
-                                "checkpoint of file descriptors in flight is not supported", who);
+        ScmReceived scm = take_scm(msg);
+        if (scm.truncated) {
+            error = fmt::format("{}: a message in its receive queue carries more fds than one message can", who);
             break;
         }
         if (msg.msg_flags & MSG_TRUNC) {
             error = fmt::format("{}: a datagram in its receive queue is over {} bytes", who, buf.size());
             break;
         }
-        if (n == 0 && s.type != SOCK_DGRAM) break;  // end of stream after a shutdown
+        if (n == 0 && type != SOCK_DGRAM) break;  // end of stream after a shutdown
+        // A stream peek goes on through plain messages up to the one with fds
+        // (and on this kernel shows those fds at any length): the plain bytes
+        // before it come back in the same message (docs/cr-net.md).
         UnixMessage m;
         m.data.assign(buf.begin(), buf.begin() + n);
-        if (s.type == SOCK_DGRAM) m.sender_name = address_name(from, msg.msg_namelen);
+        if (type == SOCK_DGRAM) m.sender_name = address_name(from, msg.msg_namelen);
+        for (UniqueFd& f : scm.fds) {
+            m.fds.push_back(UnixFdInFlight{0, 0, 0, f.get()});
+            received.push_back(std::move(f));
+        }
+        // A message sent with no credentials shows pid 0 and the overflow ids: none to keep.
+        if (scm.creds && scm.creds->pid == 0 && scm.creds->uid == overflow_id && scm.creds->gid == overflow_id) scm.creds.reset();
+        if (scm.creds) {
+            m.has_creds = true;
+            m.cred_pid = pid_in_container(scm.creds->pid, inside);
+            m.cred_uid = scm.creds->uid;
+            m.cred_gid = scm.creds->gid;
+        }
         out.push_back(std::move(m));
         if (n == 0) break;  // a zero-length datagram does not move the peek offset: stop at it
     }
-    int back = s.peek_off;
-    ::setsockopt(sock, SOL_SOCKET, SO_PEEK_OFF, &back, sizeof back);
+    ::setsockopt(sock, SOL_SOCKET, SO_PEEK_OFF, &peek_off, sizeof peek_off);
     if (!error.empty()) fail("{}", error);
     return out;
 }
@@ -135,6 +161,68 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
             if (!st.diag.count(ino) || st.holders.count(ino) || is_inherited_stdio(ctx, p, fd, ino)) continue;
             st.holders[ino] = {p, fd};
         }
+
+    // Queues first, following the fds in flight: a unix socket in flight that no
+    // task holds joins the table (myrt's copy holds it), and its queue is read too.
+    std::map<uint64_t, std::vector<UnixMessage>> queues;
+    std::vector<uint64_t> work;
+    for (auto& [ino, at] : st.holders) work.push_back(ino);
+    while (!work.empty()) {
+        uint64_t ino = work.back();
+        work.pop_back();
+        const UnixDiag& d = st.diag[ino];
+        auto [pid, fd] = st.holders[ino];
+        bool connection = d.type == SOCK_STREAM || d.type == SOCK_SEQPACKET;
+        // A stream or seqpacket socket never connected has no queue (a peek gets ENOTCONN).
+        if (d.state == TCP_LISTEN || (connection && d.state == TCP_CLOSE)) continue;
+        if (d.type != SOCK_STREAM && d.type != SOCK_DGRAM && d.type != SOCK_SEQPACKET) continue;  // refused below
+        std::string who = fmt::format("unix socket:[{}] {} (fd {} of pid {})", ino, printable_name(d.name), fd, pid);
+        if (st.in_flight_only.count(ino)) who = fmt::format("unix socket:[{}] {} (in flight)", ino, printable_name(d.name));
+        UniqueFd sock = grab_fd(pid, fd);
+        int peek_off = get_int(sock.get(), SO_PEEK_OFF, who, "SO_PEEK_OFF");
+        auto q = peek_queue(sock.get(), d.type, peek_off, who, st.in_flight, inside);
+        for (UnixMessage& m : q)
+            for (UnixFdInFlight& f : m.fds) {
+                std::string where = fmt::format("an fd in flight in the receive queue of {}", who);
+                struct stat sb {};
+                if (::fstat(f.local_fd, &sb) < 0) throw_errno("stat of {}", where);
+                if (!S_ISSOCK(sb.st_mode)) {
+                    f.kind = img::unix_scm_fd_file;
+                    files::check_in_flight(f.local_fd, where, ctx);
+                    continue;
+                }
+                int family = get_int(f.local_fd, SO_DOMAIN, where, "SO_DOMAIN");
+                if (family != AF_UNIX)
+                    fail("{}: a socket of family {} (socket:[{}]) in flight: only unix sockets can be checkpointed in flight",
+                         where, family, sb.st_ino);
+                if (!st.diag.count(sb.st_ino))
+                    fail("{}: unix socket:[{}] of another network namespace in flight: not supported", where, sb.st_ino);
+                f.kind = img::unix_scm_fd_socket;
+                f.ref = sb.st_ino;
+                if (!st.holders.count(sb.st_ino)) {
+                    if (auto out = outside_holders({sb.st_ino}, inside); !out.empty())
+                        fail("{}: unix socket:[{}] in flight is also held outside the container ({})", where, sb.st_ino,
+                             out.begin()->second);
+                    st.holders[sb.st_ino] = {::getpid(), f.local_fd};
+                    st.in_flight_only.insert(sb.st_ino);
+                    work.push_back(sb.st_ino);
+                }
+            }
+        queues[ino] = std::move(q);
+    }
+    for (uint64_t ino : st.in_flight_only)
+        if (!st.diag[ino].icons.empty() || st.diag[ino].state == TCP_LISTEN)
+            fail("unix listener socket:[{}] {} in flight: a listener held by no task cannot be rebuilt in flight, not supported",
+                 ino, printable_name(st.diag[ino].name));
+    // Descriptions in flight held by no task, as a socket's description flags.
+    std::map<uint64_t, uint32_t> in_flight_flags;
+    for (auto& [ino, q] : queues)
+        for (UnixMessage& m : q)
+            for (UnixFdInFlight& f : m.fds)
+                if (f.kind == img::unix_scm_fd_socket && st.in_flight_only.count(f.ref)) {
+                    int fl = check(::fcntl(f.local_fd, F_GETFL), "F_GETFL of unix socket:[{}] in flight", f.ref);
+                    f.flags = static_cast<uint32_t>(fl) & static_cast<uint32_t>(O_NONBLOCK | O_ASYNC);
+                }
 
     auto listener_named = [&](const std::string& name, uint32_t type) -> const UnixDiag* {
         for (auto& [ino, d] : st.diag)
@@ -202,6 +290,10 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
         std::string who = fmt::format("unix socket:[{}] {} (fd {} of pid {})", ino, printable_name(d.name), fd, pid);
         UnixSocket s;
         s.id = ino;
+        if (st.in_flight_only.count(ino)) {
+            s.flags |= img::unix_flag_in_flight;
+            who = fmt::format("unix socket:[{}] {} (in flight)", ino, printable_name(d.name));
+        }
         s.type = d.type;
         s.state = d.state;
         s.shutdown = d.shutdown;
@@ -262,9 +354,7 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
             if (!pair && p.name.empty())
                 fail("{} is connected to the unnamed datagram socket:[{}] that is not connected back: not supported", who, s.peer_id);
         }
-        // A stream or seqpacket socket never connected has no queue (a peek gets ENOTCONN).
-        bool unconnected = s.connection_oriented() && d.state == TCP_CLOSE;
-        if (d.state != TCP_LISTEN && !unconnected) s.queue = peek_queue(sock.get(), s, who);
+        if (auto q = queues.find(ino); q != queues.end()) s.queue = std::move(q->second);
         if (s.type == SOCK_DGRAM)
             for (UnixMessage& m : s.queue) {
                 if (s.peer_id && (m.sender_name.empty() || m.sender_name == st.diag[s.peer_id].name)) {
@@ -307,6 +397,28 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
         }
     }
     st.built = true;
+}
+
+std::vector<int> unix_descriptions_in_flight(files::DumpContext& ctx) {
+    std::vector<int> out;
+    if (ctx.init_pid <= 0) return out;
+    bool sockets = false;
+    for (pid_t p : container_pids(ctx.init_pid)) sockets = sockets || !socket_fds_of(p).empty();
+    if (!sockets) return out;
+    auto& st = unix_dump_state(ctx);
+    build_unix_table(ctx, st);
+    for (const UnixSocket& s : st.table)
+        for (const UnixMessage& m : s.queue)
+            for (const UnixFdInFlight& f : m.fds)
+                if (f.kind == img::unix_scm_fd_file) out.push_back(f.local_fd);
+    return out;
+}
+
+void dump_unix_in_flight(files::DumpContext& ctx, UnixDumpState& st, img::RecordWriter& w) {
+    for (UnixSocket& s : st.table)
+        for (UnixMessage& m : s.queue)
+            for (UnixFdInFlight& f : m.fds)
+                if (f.kind == img::unix_scm_fd_file) f.ref = files::dump_in_flight(f.local_fd, ctx, w);
 }
 
 void check_unix_fd(pid_t pid, const files::OpenFd& fd, files::DumpContext& ctx, UnixDumpState& st) {

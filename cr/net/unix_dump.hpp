@@ -7,6 +7,8 @@
 #include "cr/net/unix_table.hpp"
 
 #include <map>
+#include <set>
+#include <vector>
 #include <memory>
 #include <utility>
 
@@ -19,6 +21,10 @@ struct UnixDumpState {
     std::map<uint64_t, UnixDiag> diag;                   // the whole network namespace
     std::map<uint64_t, std::pair<pid_t, int>> holders;   // container sockets: a task and fd holding each
     UnixTable table;
+    // fds in flight: myrt's copies from the peeks (kept open until the dump
+    // has written them), and the sockets held by no task, only in flight.
+    std::vector<UniqueFd> in_flight;
+    std::set<uint64_t> in_flight_only;
 };
 
 UnixDumpState& unix_dump_state(files::DumpContext& ctx);
@@ -33,5 +39,9 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st);
 
 // Throws for a socket fd that is not an AF_UNIX socket of the table, naming its family.
 void check_unix_fd(pid_t pid, const files::OpenFd& fd, files::DumpContext& ctx, UnixDumpState& st);
+
+// Writes the descriptions in flight (files, pipes) and gives each its objref;
+// called by the table's description before the table.
+void dump_unix_in_flight(files::DumpContext& ctx, UnixDumpState& st, image::RecordWriter& w);
 
 }  // namespace myrt::cr::net

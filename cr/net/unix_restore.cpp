@@ -2,6 +2,7 @@
 
 #include "cr/net/in_container_ns.hpp"
 #include "util/error.hpp"
+#include "util/scm.hpp"
 
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -55,7 +56,8 @@ int probe_socket_file(const std::string& path, uint32_t type) {
 
 class Builder {
 public:
-    Builder(const UnixTable& t, const files::TaskCredentials* creds) : t_(t), creds_(creds) {
+    Builder(const UnixTable& t, const files::TaskCredentials* creds, const std::map<uint64_t, int>& files)
+        : t_(t), creds_(creds), files_(files) {
         for (const auto& s : t_) by_id_[s.id] = &s;
     }
 
@@ -70,6 +72,8 @@ public:
         shutdowns();
         options();
         unlink_deleted_paths();
+        for (const auto& s : t_)
+            if (s.has(img::unix_flag_in_flight)) fds_.erase(s.id);  // in flight now: the restorer's copy goes
         return std::move(fds_);
     }
 
@@ -253,13 +257,44 @@ private:
         }
     }
 
+    // The message's fds in flight go with its first byte (SCM_RIGHTS), with
+    // its sender's uid and gid when it had credentials: the kernel checks them
+    // against this thread's (the task's) own, and the pid is the restorer's,
+    // which the container sees as 0.
     void send_all(int fd, const UnixMessage& m, const Address* to, const UnixSocket& x) {
+        std::vector<int> fds;
+        for (const UnixFdInFlight& f : m.fds) {
+            if (f.kind == img::unix_scm_fd_socket) {
+                auto it = fds_.find(f.ref);
+                if (it == fds_.end()) fail("restoring {}: unix socket {} in flight was not made", describe(x), f.ref);
+                fds.push_back(it->second.get());
+            } else {
+                auto it = files_.find(f.ref);
+                if (it == files_.end()) fail("restoring {}: file objref {} in flight is not in the image", describe(x), f.ref);
+                fds.push_back(it->second);
+            }
+        }
+        ucred cred{::getpid(), m.cred_uid, m.cred_gid};
+        ScmControl control(fds, m.has_creds ? &cred : nullptr);
         size_t off = 0;
+        bool first = true;
         do {
-            ssize_t n = ::sendto(fd, m.data.data() + off, m.data.size() - off, MSG_DONTWAIT | MSG_NOSIGNAL,
-                                 to ? reinterpret_cast<const sockaddr*>(&to->sun) : nullptr, to ? to->len : 0);
+            iovec iov{const_cast<std::byte*>(m.data.data()) + off, m.data.size() - off};
+            msghdr msg{};
+            if (to) {
+                msg.msg_name = const_cast<sockaddr_un*>(&to->sun);
+                msg.msg_namelen = to->len;
+            }
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            if (first) control.attach(msg);
+            ssize_t n = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
             if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && first && m.has_scm())
+                throw_errno("putting {} bytes in flight back into {} with {} fds{}", m.data.size(), describe(x), fds.size(),
+                            m.has_creds ? fmt::format(" and the credentials uid {} gid {}", m.cred_uid, m.cred_gid) : "");
             if (n < 0) throw_errno("putting {} bytes in flight back into {}", m.data.size(), describe(x));
+            first = false;
             off += static_cast<size_t>(n);
         } while (off < m.data.size() && x.type == SOCK_STREAM);
     }
@@ -355,6 +390,15 @@ private:
             int on = s.has(img::unix_flag_passcred) ? 1 : 0;
             check(::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on), "SO_PASSCRED on {}", describe(s));
         }
+        // A socket held by no task has no description record: its flags came with the fd in flight.
+        for (const auto& x : t_)
+            for (const auto& m : x.queue)
+                for (const auto& f : m.fds)
+                    if (f.kind == img::unix_scm_fd_socket && sock(f.ref).has(img::unix_flag_in_flight) && f.flags) {
+                        int fd = fds_.at(f.ref).get();
+                        int fl = check(::fcntl(fd, F_GETFL), "F_GETFL");
+                        check(::fcntl(fd, F_SETFL, fl | static_cast<int>(f.flags)), "F_SETFL on {}", describe(sock(f.ref)));
+                    }
     }
 
     // Paths that were deleted while bound: removed again, if still our file.
@@ -367,6 +411,7 @@ private:
 
     const UnixTable& t_;
     const files::TaskCredentials* creds_;
+    const std::map<uint64_t, int>& files_;
     std::map<uint64_t, const UnixSocket*> by_id_;
     std::map<uint64_t, UniqueFd> fds_;
     std::map<uint64_t, UniqueFd> helpers_;
@@ -376,13 +421,14 @@ private:
 }  // namespace
 
 std::map<uint64_t, UniqueFd> recreate_unix_sockets(const UnixTable& table, pid_t init_pid,
-                                                   const files::TaskCredentials* creds) {
+                                                   const files::TaskCredentials* creds,
+                                                   const std::map<uint64_t, int>& files_in_flight) {
     if (init_pid <= 0) fail("restoring unix sockets: the container's init is not known");
     std::map<uint64_t, UniqueFd> out;
     // CAP_NET_ADMIN stays for SO_SNDBUFFORCE/SO_RCVBUFFORCE (queues are refilled
     // with raised buffers, then the dumped sizes are set): it lifts no file
     // permission, and messages carry the task's uid and gid, not root's.
-    run_in_container_ns(init_pid, true, [&] { out = Builder(table, creds).run(); }, creds, (uint64_t{1} << CAP_NET_ADMIN) | (uint64_t{1} << CAP_CHOWN));
+    run_in_container_ns(init_pid, true, [&] { out = Builder(table, creds, files_in_flight).run(); }, creds, (uint64_t{1} << CAP_NET_ADMIN) | (uint64_t{1} << CAP_CHOWN));
     return out;
 }
 

@@ -19,7 +19,11 @@ namespace myrt::cr::net {
 // whose files section carries the table), every bind, connect, send and
 // unlink runs with those credentials, and a path in the way of a bind is
 // removed only when it is a dead socket file owned by the task's uid.
+// `files_in_flight`: the restorer's fd of every file objref a message carries
+// in flight; they are sent again with the message (SCM_RIGHTS), as are the
+// table's sockets in flight, which are not returned (no task holds them).
 std::map<uint64_t, UniqueFd> recreate_unix_sockets(const UnixTable& table, pid_t init_pid,
-                                                   const files::TaskCredentials* creds = nullptr);
+                                                   const files::TaskCredentials* creds = nullptr,
+                                                   const std::map<uint64_t, int>& files_in_flight = {});
 
 }  // namespace myrt::cr::net

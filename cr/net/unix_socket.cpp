@@ -45,6 +45,7 @@ public:
         if (!st.table_written) rec.nr_table = static_cast<uint32_t>(st.table.size());
         w.write<img::RecordType::unix_file>(rec, objref);
         if (!st.table_written) {
+            dump_unix_in_flight(ctx, st, w);  // their descriptions first: the table names their objrefs
             write_table(st.table, objref, w);
             st.table_written = true;
         }
@@ -60,8 +61,21 @@ public:
         if (!p) p = std::make_shared<UnixRestoreState>();
         if (uf.nr_table > 0) {
             if (p->loaded) r.fail_at("UNIX_FILE objref {}: a second socket table", objref);
-            UnixTable table = read_table(r, objref, uf.nr_table);
-            p->fds = recreate_unix_sockets(table, ctx.init_pid, ctx.as_task ? &ctx.as_task->credentials() : nullptr);
+            // The descriptions in flight come first, then the table's first socket.
+            auto h1 = r.next();
+            while (h1 && h1->type == static_cast<uint32_t>(img::RecordType::objref)) {
+                files::read_object(r, ctx, *h1);
+                h1 = r.next();
+            }
+            if (!h1) r.fail_at("UNIX_FILE objref {}: the image ends before its table", objref);
+            UnixTable table = read_table(r, objref, uf.nr_table, &*h1);
+            std::map<uint64_t, int> files_in_flight;
+            for (const UnixSocket& s : table)
+                for (const UnixMessage& m : s.queue)
+                    for (const UnixFdInFlight& f : m.fds)
+                        if (f.kind == img::unix_scm_fd_file) files_in_flight[f.ref] = files::description_fd(ctx, f.ref);
+            p->fds = recreate_unix_sockets(table, ctx.init_pid, ctx.as_task ? &ctx.as_task->credentials() : nullptr,
+                                           files_in_flight);
             p->loaded = true;
         }
         if (!p->loaded) r.fail_at("UNIX_FILE objref {}: a socket before the socket table", objref);

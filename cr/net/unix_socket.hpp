@@ -7,6 +7,7 @@
 #include "cr/files/files.hpp"
 
 #include <memory>
+#include <vector>
 
 namespace myrt::cr::net {
 
@@ -15,5 +16,11 @@ std::unique_ptr<files::FdKindOps> make_unix_socket_kind();
 // --ext-unix-sk: a socket whose peer is outside the container is dumped
 // (restored with that peer gone) instead of failing the checkpoint.
 void allow_external_unix_peers(files::DumpContext& ctx, bool allow);
+
+// Builds the socket table ahead of the collect pass (when a container task
+// holds a socket) and returns myrt's fds of the descriptions in flight in its
+// queues that are not unix sockets of the table, so the collect pass counts
+// them as the container's and the leak check finds them held outside.
+std::vector<int> unix_descriptions_in_flight(files::DumpContext& ctx);
 
 }  // namespace myrt::cr::net

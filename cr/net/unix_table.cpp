@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
@@ -80,19 +81,43 @@ void write_table(const UnixTable& table, uint64_t objref, img::RecordWriter& w) 
             mr.len = m.data.size();
             mr.sender_id = m.sender_id;
             copy_name(m.sender_name, mr.sender_name, mr.sender_name_len);
+            if (m.has_scm()) mr.flags |= img::unix_msg_flag_scm;
             w.write<img::RecordType::unix_message>(mr, objref);
             w.write_buffer(m.data, objref);
+            if (!m.has_scm()) continue;
+            img::UnixScmRecord sr{};
+            sr.nr_fds = static_cast<uint32_t>(m.fds.size());
+            if (m.has_creds) {
+                sr.flags = img::unix_scm_flag_creds;
+                sr.pid = m.cred_pid;
+                sr.uid = m.cred_uid;
+                sr.gid = m.cred_gid;
+            }
+            w.write<img::RecordType::unix_scm>(sr, objref);
+            for (const UnixFdInFlight& f : m.fds) {
+                if (f.ref == 0) fail("{}: an fd in flight without a reference (internal error)", describe(s));
+                w.write<img::RecordType::unix_scm_fd>(img::UnixScmFdRecord{f.ref, f.kind, f.flags}, objref);
+            }
         }
     }
 }
 
-UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count) {
+UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count, const img::RecordHeader* first) {
     if (count > max_table) r.fail_at("UNIX_FILE objref {}: a table of {} sockets", objref, count);
     UnixTable table;
     std::set<uint64_t> ids;
     for (uint32_t i = 0; i < count; ++i) {
         img::RecordHeader h{};
-        auto rec = r.expect<img::RecordType::unix_socket>(&h);
+        img::UnixSocketRecord rec{};
+        if (i == 0 && first) {
+            if (first->type != static_cast<uint32_t>(img::RecordType::unix_socket))
+                r.fail_at("UNIX_FILE objref {}: a {} record where the table's first UNIX_SOCKET belongs", objref,
+                          img::record_type_name(first->type));
+            h = *first;
+            rec = r.read_fixed<img::RecordType::unix_socket>();
+        } else {
+            rec = r.expect<img::RecordType::unix_socket>(&h);
+        }
         if (h.objref != objref) r.fail_at("UNIX_SOCKET with objref {} in the table of objref {}", h.objref, objref);
         UnixSocket s;
         s.id = rec.id;
@@ -137,7 +162,8 @@ UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count) {
             img::RecordHeader mh{};
             auto mr = r.expect<img::RecordType::unix_message>(&mh);
             if (mh.objref != objref) r.fail_at("UNIX_MESSAGE with objref {} in the table of objref {}", mh.objref, objref);
-            if (mr.reserved[0] != 0 || mr.reserved[1] != 0) r.fail_at("UNIX_MESSAGE of {}: reserved field is not zero", s.id);
+            if (mr.reserved != 0 || (mr.flags & ~img::known_unix_msg_flags))
+                r.fail_at("UNIX_MESSAGE of {}: reserved field or unknown flags {:#x}", s.id, mr.flags);
             if (mr.len > img::max_buffer_len) r.fail_at("UNIX_MESSAGE of {}: {} bytes", s.id, mr.len);
             bytes += mr.len;
             if (bytes > max_queue_bytes) r.fail_at("UNIX_SOCKET {}: over {} bytes in flight", s.id, max_queue_bytes);
@@ -149,6 +175,34 @@ UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count) {
                 r.fail_at("UNIX_MESSAGE of {}: expected its data in a BUFFER", s.id);
             msg.data = r.read_buffer();
             if (msg.data.size() != mr.len) r.fail_at("UNIX_MESSAGE of {}: {} bytes announced, {} in the BUFFER", s.id, mr.len, msg.data.size());
+            if (mr.flags & img::unix_msg_flag_scm) {
+                img::RecordHeader sh{};
+                auto sr = r.expect<img::RecordType::unix_scm>(&sh);
+                if (sh.objref != objref) r.fail_at("UNIX_SCM with objref {} in the table of objref {}", sh.objref, objref);
+                if (sr.reserved != 0 || (sr.flags & ~img::unix_scm_flag_creds))
+                    r.fail_at("UNIX_SCM of {}: reserved field or unknown flags {:#x}", s.id, sr.flags);
+                if (sr.nr_fds > img::unix_scm_max_fds) r.fail_at("UNIX_SCM of {}: {} fds in one message", s.id, sr.nr_fds);
+                if (sr.nr_fds == 0 && !(sr.flags & img::unix_scm_flag_creds)) r.fail_at("UNIX_SCM of {}: empty", s.id);
+                if (!(sr.flags & img::unix_scm_flag_creds) && (sr.pid || sr.uid || sr.gid))
+                    r.fail_at("UNIX_SCM of {}: credentials without the credentials flag", s.id);
+                if (sr.pid < 0) r.fail_at("UNIX_SCM of {}: pid {}", s.id, sr.pid);
+                msg.has_creds = (sr.flags & img::unix_scm_flag_creds) != 0;
+                msg.cred_pid = sr.pid;
+                msg.cred_uid = sr.uid;
+                msg.cred_gid = sr.gid;
+                for (uint32_t k = 0; k < sr.nr_fds; ++k) {
+                    img::RecordHeader fh{};
+                    auto fr = r.expect<img::RecordType::unix_scm_fd>(&fh);
+                    if (fh.objref != objref) r.fail_at("UNIX_SCM_FD with objref {} in the table of objref {}", fh.objref, objref);
+                    if (fr.kind != img::unix_scm_fd_file && fr.kind != img::unix_scm_fd_socket)
+                        r.fail_at("UNIX_SCM_FD of {}: kind {}", s.id, fr.kind);
+                    if (fr.ref == 0) r.fail_at("UNIX_SCM_FD of {}: reference 0", s.id);
+                    if (fr.flags & ~static_cast<uint32_t>(O_NONBLOCK | O_ASYNC)) r.fail_at("UNIX_SCM_FD of {}: flags {:#x}", s.id, fr.flags);
+                    if (fr.kind == img::unix_scm_fd_file && fr.flags) r.fail_at("UNIX_SCM_FD of {}: flags on a file", s.id);
+                    msg.fds.push_back(UnixFdInFlight{fr.kind, fr.ref, fr.flags, -1});
+                }
+                if (msg.data.empty() && s.type == SOCK_STREAM) r.fail_at("UNIX_SCM of {}: control data on no stream bytes", s.id);
+            }
             s.queue.push_back(std::move(msg));
         }
         table.push_back(std::move(s));
@@ -159,8 +213,14 @@ UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count) {
             if (s.id == id) return &s;
         return nullptr;
     };
+    std::set<uint64_t> sent;  // sockets some message carries
+    for (const UnixSocket& s : table)
+        for (const UnixMessage& m : s.queue)
+            for (const UnixFdInFlight& f : m.fds)
+                if (f.kind == img::unix_scm_fd_socket) sent.insert(f.ref);
     for (const UnixSocket& s : table) {
         const bool named = !s.name.empty();
+        if (s.has(img::unix_flag_in_flight) && !sent.count(s.id)) r.fail_at("{}: in flight but in no message", describe(s));
         if (s.has(img::unix_flag_bound) && !named) r.fail_at("{}: bound without a name", describe(s));
         if (s.has(img::unix_flag_path_present) && (!named || s.abstract())) r.fail_at("{}: a present path without a path", describe(s));
         if (s.has(img::unix_flag_file_attrs) && (!s.has(img::unix_flag_path_present) || !s.has(img::unix_flag_bound)))
@@ -184,6 +244,7 @@ UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count) {
                    !s.has(img::unix_flag_orphan)) {
             r.fail_at("{}: connected without a peer", describe(s));
         }
+        if (s.has(img::unix_flag_in_flight) && s.has(img::unix_flag_embryo)) r.fail_at("{}: a pending connection in flight", describe(s));
         if (s.has(img::unix_flag_accepted) && (!s.connection_oriented() || s.state != TCP_ESTABLISHED || !named))
             r.fail_at("{}: accepted but not an established named connection", describe(s));
         if (s.has(img::unix_flag_embryo)) {
@@ -198,6 +259,11 @@ UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count) {
             if (m.sender_id && (s.type != SOCK_DGRAM || !find(m.sender_id)))
                 r.fail_at("{}: a message from {}, not a datagram socket of the table", describe(s), m.sender_id);
             if (s.type == SOCK_STREAM && m.data.empty()) r.fail_at("{}: an empty stream chunk", describe(s));
+            for (const UnixFdInFlight& f : m.fds)
+                if (f.kind == img::unix_scm_fd_socket) {
+                    const UnixSocket* x = find(f.ref);
+                    if (!x || x->has(img::unix_flag_embryo)) r.fail_at("{}: socket {} in flight is not a socket of the table", describe(s), f.ref);
+                }
         }
     }
     return table;

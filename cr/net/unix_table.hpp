@@ -16,10 +16,24 @@
 
 namespace myrt::cr::net {
 
+// One fd in flight (SCM_RIGHTS): a unix socket of the table, or a file
+// description the image holds as any other (its objref).
+struct UnixFdInFlight {
+    uint32_t kind = 0;          // image::unix_scm_fd_file or unix_scm_fd_socket
+    uint64_t ref = 0;           // objref or socket id
+    uint32_t flags = 0;         // a socket held by no task: its O_NONBLOCK/O_ASYNC
+    int local_fd = -1;          // checkpoint: myrt's copy (from the peek), until the dump gives it an objref
+};
+
 struct UnixMessage {
     std::vector<std::byte> data;
     uint64_t sender_id = 0;     // dgram: the table socket that sent it; 0 = peer or unnamed/closed sender
     std::string sender_name;    // dgram: the address recvfrom() gave
+    std::vector<UnixFdInFlight> fds;  // SCM_RIGHTS, in the order they were sent
+    bool has_creds = false;     // SCM_CREDENTIALS as the receiver (SO_PASSCRED) sees them
+    int32_t cred_pid = 0;       // in the container's pid namespace; 0 = outside or gone
+    uint32_t cred_uid = 0, cred_gid = 0;
+    bool has_scm() const { return has_creds || !fds.empty(); }
 };
 
 struct UnixSocket {
@@ -50,6 +64,9 @@ std::string printable_name(const std::string& name);
 void write_table(const UnixTable& table, uint64_t objref, image::RecordWriter& w);
 // Reads `count` sockets with their messages and checks every field and every
 // reference between sockets (peers, listeners, senders) before anything is created.
-UnixTable read_table(image::RecordReader& r, uint64_t objref, uint32_t count);
+// `first`: the first UNIX_SOCKET's header when the caller already read it
+// (it read the fds in flight before the table, up to the first socket).
+UnixTable read_table(image::RecordReader& r, uint64_t objref, uint32_t count,
+                     const image::RecordHeader* first = nullptr);
 
 }  // namespace myrt::cr::net

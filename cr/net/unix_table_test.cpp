@@ -95,3 +95,37 @@ TEST(UnixTable, SocketFileAttributes) {
         },
         "a mode with file type bits");
 }
+
+// fds in flight and credentials: a file objref and a socket of the table held by no task.
+TEST(UnixTable, FdsInFlightRoundTripAndAreChecked) {
+    auto with_fds = [] {
+        UnixTable t = sample();
+        UnixSocket x;
+        x.id = 30, x.type = SOCK_DGRAM, x.state = TCP_CLOSE, x.flags = image::unix_flag_in_flight;
+        t.push_back(x);
+        net::UnixMessage& m = t[1].queue[0];
+        m.fds.push_back({image::unix_scm_fd_file, 5, 0, -1});
+        m.fds.push_back({image::unix_scm_fd_socket, 30, 04000, -1});
+        m.has_creds = true, m.cred_pid = 3, m.cred_uid = 1000, m.cred_gid = 1001;
+        return t;
+    };
+    UnixTable t = round_trip(with_fds());
+    ASSERT_EQ(t[1].queue[0].fds.size(), 2u);
+    EXPECT_EQ(t[1].queue[0].fds[0].ref, 5u);
+    EXPECT_EQ(t[1].queue[0].fds[1].kind, image::unix_scm_fd_socket);
+    EXPECT_EQ(t[1].queue[0].fds[1].flags, 04000u);
+    EXPECT_EQ(t[1].queue[0].cred_uid, 1000u);
+    EXPECT_EQ(t[1].queue[0].cred_pid, 3);
+    auto refused = [&](const std::function<void(UnixTable&)>& spoil, const char* what) {
+        UnixTable u = with_fds();
+        spoil(u);
+        EXPECT_THROW(round_trip(u), myrt::Error) << what;
+    };
+    refused([](UnixTable& u) { u[1].queue[0].fds[1].ref = 99; }, "a socket in flight that is not in the table");
+    refused([](UnixTable& u) { u[1].queue[0].fds[1].ref = 22 | (1ull << 63); }, "a pending connection in flight");
+    refused([](UnixTable& u) { u[1].queue[0].fds.pop_back(); }, "a socket in flight that no message carries");
+    refused([](UnixTable& u) { u[1].queue[0].fds[0].flags = 04000; }, "flags on a file in flight");
+    refused([](UnixTable& u) { u[1].queue[0].fds[0].kind = 9; }, "an unknown kind");
+    refused([](UnixTable& u) { u[1].queue[0].fds.resize(254, u[1].queue[0].fds[0]); }, "more than 253 fds");
+    refused([](UnixTable& u) { u[1].queue[0].cred_pid = -4; }, "a negative pid");
+}

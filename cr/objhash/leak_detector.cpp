@@ -33,6 +33,12 @@ void LeakDetector::collect(const std::vector<pid_t>& pids) {
     }
 }
 
+void LeakDetector::collect_in_flight(pid_t holder, const std::vector<int>& fds) {
+    if (fds.empty()) return;
+    ProcessView view(holder, fds);
+    for (const auto& k : registry_.kinds()) k->collect(view, hash_);
+}
+
 std::vector<LeakReport> LeakDetector::find_leaks(const LeakOptions& options) {
     auto external = [&](const Object& obj) {
         return options.external_names.count(obj.name) || options.external_keys.count(obj.key) ||

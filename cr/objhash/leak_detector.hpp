@@ -54,6 +54,9 @@ public:
 
     // Collect pass over the container's tasks: every kind adds what each task references.
     void collect(const std::vector<pid_t>& pids);
+    // Adds fds `fds` of `holder` (myrt itself: descriptions in flight in a
+    // container socket's queue, received by a peek) as the container's objects.
+    void collect_in_flight(pid_t holder, const std::vector<int>& fds);
 
     // Every reference held outside the container to a collected object, not
     // counting external objects and ignored pids. Does not throw on leaks.

@@ -46,6 +46,19 @@ std::string read_link_at(int dir_fd, const char* name) {
 
 }  // namespace
 
+ProcessView::ProcessView(pid_t pid, const std::vector<int>& only_fds) : pid_(pid), maps_(std::vector<MapEntry>{}), ns_(std::vector<NsEntry>{}) {
+    fds_.emplace();
+    for (int fd : only_fds) {
+        std::string path = fmt::format("/proc/{}/fd/{}", pid_, fd);
+        struct stat st{};
+        if (::stat(path.c_str(), &st) < 0) throw_errno("stat of fd {} of pid {}", fd, pid_);
+        char buf[4096];
+        ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+        if (n < 0) throw_errno("readlink {}", path);
+        fds_->push_back(FdEntry{fd, std::string(buf, static_cast<size_t>(n)), st.st_dev, st.st_ino, st.st_mode});
+    }
+}
+
 const std::string& ProcessView::comm() {
     if (!comm_) {
         std::ifstream in(fmt::format("/proc/{}/comm", pid_));

@@ -40,6 +40,10 @@ struct NsEntry {
 class ProcessView {
 public:
     explicit ProcessView(pid_t pid) : pid_(pid) {}
+    // A view of only these fds of `pid`, with no mappings or namespaces: the
+    // descriptions myrt itself received from a unix socket's queue (fds in
+    // flight), collected as the container's.
+    ProcessView(pid_t pid, const std::vector<int>& only_fds);
     pid_t pid() const { return pid_; }
     const std::string& comm();
     const std::vector<FdEntry>& fds();

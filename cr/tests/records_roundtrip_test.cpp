@@ -106,6 +106,8 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
         um.sender_id = 99;
         w.write<RecordType::unix_message>(um, 30);
         w.write<RecordType::unix_socket_file>(image::UnixSocketFileRecord{0646, 1234, 4321, 0}, 30);
+        w.write<RecordType::unix_scm>(image::UnixScmRecord{1, image::unix_scm_flag_creds, 7, 1000, 100, 0}, 30);
+        w.write<RecordType::unix_scm_fd>(image::UnixScmFdRecord{42, image::unix_scm_fd_file, 0}, 30);
         w.write<RecordType::inet_file>(image::InetFileRecord{5678, 1, 0}, 31);
         image::InetSocketRecord is{};
         is.id = 5678;
@@ -257,6 +259,12 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     EXPECT_EQ(usf.mode, 0646u);
     EXPECT_EQ(usf.gid, 4321u);
     seen.insert(hdr.type);
+    auto scm = r.expect<RecordType::unix_scm>(&hdr);
+    EXPECT_EQ(scm.pid, 7);
+    EXPECT_EQ(scm.uid, 1000u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::unix_scm_fd>(&hdr).ref, 42u);
+    seen.insert(hdr.type);
     EXPECT_EQ(r.expect<RecordType::inet_file>(&hdr).sock_id, 5678u);
     seen.insert(hdr.type);
     auto is = r.expect<RecordType::inet_socket>(&hdr);
@@ -269,7 +277,7 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     // --- cr/net (end) ---
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 39u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 7
+    EXPECT_EQ(r.tail().record_count, 41u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9
     seen.insert(uint32_t(RecordType::tail));
 }
 

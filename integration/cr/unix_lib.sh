@@ -11,6 +11,8 @@ unix_roundtrip() {
     local mode=$1
     B=$TEST_TMP/bundle
     cr_bundle_bin "$B" "$(unix_workload)" "$mode"
+    # UNIX_CONFIG_EDIT: a jq filter a test applies to the bundle's config.json.
+    if [ -n "${UNIX_CONFIG_EDIT:-}" ]; then edit_config "$B" "$UNIX_CONFIG_EDIT"; fi
     new_id ID
     run_detached "$ID" "$B"
     wait_file "$B.shared/ready" 20

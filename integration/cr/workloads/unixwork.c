@@ -15,8 +15,15 @@
  *              (abstract-named, path-named, unnamed), a datagram socketpair,
  *              a self-connected socket, a connected sender
  *   seqpacket  a seqpacket socketpair and a listener connection, messages both ways
- *   fds        an fd in flight (SCM_RIGHTS): the checkpoint must refuse it; the
- *              fd is received and used on SIGUSR1
+ *   fds        fds in flight (SCM_RIGHTS): a file with its offset, a pipe read
+ *              end with data, a socket, three in one stream message between
+ *              plain ones; a socket sent over itself; a pipe write end on
+ *              seqpacket; two fds of one description in a datagram
+ *   creds      SCM_CREDENTIALS: a datagram from an exited child of uid 1000
+ *              gid 1001 (with an fd), a stream message from the task
+ *   fdsrefused KIND  an fd in flight that stays refused: listener (a listener
+ *              held by no task), inet (an AF_INET socket), other (/dev/tty or
+ *              a netlink socket)
  *   shutdown   pairs shut down for write, read and both, with data before EOF
  *   inet       an AF_INET UDP-Lite socket: the checkpoint must refuse it by family
  *   loose      sockets nobody is connected to: unconnected seqpacket sockets
@@ -404,46 +411,213 @@ static int check_seqpacket(void) {
 }
 
 /* ---------------- fds in flight ---------------- */
-static int fp[2];
-
-static void setup_fds(void) {
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fp) < 0) die("socketpair");
-    int f = open("/shared/fd-target", O_RDWR | O_CREAT | O_TRUNC, 0644);
-    if (f < 0) die("open");
-    if (write(f, "target", 6) != 6) die("write");
-    char c = 'F';
-    struct iovec iov = {&c, 1};
-    char control[CMSG_SPACE(sizeof(int))];
+/* Sends `n` fds (and credentials when `cred`) with `len` bytes of `data`. */
+static int send_with(int s, const char *data, size_t len, const int *fds, int n, const struct ucred *cred) {
+    struct iovec iov = {(void *)data, len};
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 8) + CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
     struct msghdr m = {0};
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
-    m.msg_control = control;
-    m.msg_controllen = sizeof control;
+    m.msg_control = u.buf;
+    m.msg_controllen = (n ? CMSG_SPACE(sizeof(int) * n) : 0) + (cred ? CMSG_SPACE(sizeof *cred) : 0);
     struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &f, sizeof f);
-    if (sendmsg(fp[0], &m, 0) != 1) die("sendmsg");
-    close(f);
+    if (n) {
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+        memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
+        cm = CMSG_NXTHDR(&m, cm);
+    }
+    if (cred) {
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_CREDENTIALS;
+        cm->cmsg_len = CMSG_LEN(sizeof *cred);
+        memcpy(CMSG_DATA(cm), cred, sizeof *cred);
+    }
+    return sendmsg(s, &m, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/* Receives one message: its bytes into buf (NUL-terminated), its fds, its credentials. */
+static int recv_with(int s, char *buf, size_t cap, int *fds, int *n, struct ucred *cred, int *has_cred) {
+    struct iovec iov = {buf, cap - 1};
+    union {
+        char b[CMSG_SPACE(sizeof(int) * 8) + CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = u.b;
+    m.msg_controllen = sizeof u.b;
+    ssize_t got = recvmsg(s, &m, MSG_DONTWAIT);
+    if (got < 0) return -1;
+    buf[got] = 0;
+    *n = 0;
+    if (has_cred) *has_cred = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            *n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            memcpy(fds, CMSG_DATA(c), sizeof(int) * *n);
+        } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS && cred) {
+            memcpy(cred, CMSG_DATA(c), sizeof *cred);
+            if (has_cred) *has_cred = 1;
+        }
+    }
+    return (int)got;
+}
+
+static int fp[2], fq[2], fd_dg[2], fd_self[2], fd_keep;
+
+static void setup_fds(void) {
+    /* A stream pair carrying a file (with its offset), a pipe's read end with
+     * data in the pipe, and a socket of another pair, in one message. */
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fp) < 0) die("socketpair");
+    int f = open("/tmp/fd-target", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (f < 0) die("open");
+    if (write(f, "target", 6) != 6) die("write");
+    lseek(f, 2, SEEK_SET);
+    int p[2];
+    if (pipe(p) < 0) die("pipe");
+    if (write(p[1], "piped", 5) != 5) die("write pipe");
+    close(p[1]);
+    int other[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, other) < 0) die("socketpair");
+    send_str(other[1], "via-sent-socket");
+    int three[3] = {f, p[0], other[0]};
+    if (send_with(fp[0], "before", 6, NULL, 0, NULL) < 0) die("sendmsg");
+    if (send_with(fp[0], "F", 1, three, 3, NULL) < 0) die("sendmsg fds");
+    if (send_with(fp[0], "after", 5, NULL, 0, NULL) < 0) die("sendmsg");
+    close(f), close(p[0]), close(other[0]);
+    fd_keep = other[1];
+    /* A socket sent over itself: fd_self[0] travels in its own pair to
+     * fd_self[1] and is closed; only the message holds it. */
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fd_self) < 0) die("socketpair");
+    if (send_with(fd_self[0], "S", 1, &fd_self[0], 1, NULL) < 0) die("sendmsg self");
+    close(fd_self[0]);
+    /* A seqpacket pair whose message carries a pipe's write end; a datagram
+     * pair whose message carries an eventfd-less file twice (two fds, one description). */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fq) < 0) die("socketpair");
+    int w[2];
+    if (pipe(w) < 0) die("pipe");
+    if (send_with(fq[0], "W", 1, &w[1], 1, NULL) < 0) die("sendmsg seqpacket");
+    close(w[1]);
+    fd_self[0] = w[0]; /* the read end stays with the task */
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, fd_dg) < 0) die("socketpair");
+    int d = open("/tmp/fd-dgram", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (d < 0) die("open");
+    int two[2] = {d, d};
+    if (send_with(fd_dg[0], "D", 1, two, 2, NULL) < 0) die("sendmsg dgram");
+    close(d);
 }
 
 static int check_fds(void) {
-    char c;
-    struct iovec iov = {&c, 1};
-    char control[CMSG_SPACE(sizeof(int))];
-    struct msghdr m = {0};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = control;
-    m.msg_controllen = sizeof control;
-    CHECK(recvmsg(fp[1], &m, MSG_DONTWAIT) == 1 && c == 'F', "the message with the fd is gone: %s", strerror(errno));
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-    CHECK(cm && cm->cmsg_type == SCM_RIGHTS, "no SCM_RIGHTS with the message");
+    char buf[64];
+    int fds[8], n;
+    /* a read goes on through 'before' and stops after the message with fds, as it did before the checkpoint */
+    CHECK(recv_with(fp[1], buf, sizeof buf, fds, &n, NULL, NULL) == 7 && !strcmp(buf, "beforeF"),
+          "stream: the message with fds is gone: got '%s' (%s)", buf, strerror(errno));
+    CHECK(n == 3, "stream: %d fds in flight came back, want 3", n);
+    char r[16] = {0};
+    CHECK(read(fds[0], r, 4) == 4 && !memcmp(r, "rget", 4), "the file in flight reads '%s' at its offset, want 'rget'", r);
+    memset(r, 0, sizeof r);
+    CHECK(read(fds[1], r, sizeof r) == 5 && !memcmp(r, "piped", 5), "the pipe in flight reads '%s', want 'piped'", r);
+    CHECK(read(fds[1], r, sizeof r) == 0, "the pipe in flight does not end after its data");
+    if (recv_is(fds[2], "via-sent-socket", "the socket in flight")) return -1;
+    send_str(fds[2], "back");
+    if (recv_is(fd_keep, "back", "the peer of the socket in flight")) return -1;
+    CHECK(recv_with(fp[1], buf, sizeof buf, fds, &n, NULL, NULL) == 5 && !strcmp(buf, "after") && n == 0, "stream: 'after' without fds");
+    /* the socket sent over itself */
+    CHECK(recv_with(fd_self[1], buf, sizeof buf, fds, &n, NULL, NULL) == 1 && buf[0] == 'S' && n == 1,
+          "the socket sent over itself did not come back (%d fds)", n);
+    send_str(fds[0], "self");
+    if (recv_is(fd_self[1], "self", "the pair of the socket sent over itself")) return -1;
+    /* seqpacket: the pipe's write end */
+    CHECK(recv_with(fq[1], buf, sizeof buf, fds, &n, NULL, NULL) == 1 && buf[0] == 'W' && n == 1, "seqpacket: no pipe end in flight");
+    CHECK(write(fds[0], "w", 1) == 1, "the pipe write end in flight does not write");
+    close(fds[0]);
+    CHECK(read(fd_self[0], r, sizeof r) == 1 && r[0] == 'w', "the pipe's read end did not get the byte");
+    CHECK(read(fd_self[0], r, sizeof r) == 0, "the pipe has a writer left after the one in flight closed");
+    /* dgram: two fds of one description */
+    CHECK(recv_with(fd_dg[1], buf, sizeof buf, fds, &n, NULL, NULL) == 1 && buf[0] == 'D' && n == 2, "dgram: %d fds, want 2", n);
+    CHECK(write(fds[0], "ab", 2) == 2, "dgram fd write");
+    CHECK(lseek(fds[1], 0, SEEK_CUR) == 2, "the two fds in flight do not share one description (offset %ld)",
+          (long)lseek(fds[1], 0, SEEK_CUR));
+    return 0;
+}
+
+/* ---------------- credentials ---------------- */
+static int cr_rcv, cr_pair[2];
+
+static void setup_creds(void) {
+    cr_rcv = sock_bound(SOCK_DGRAM, "/tmp/creds.sock");
+    int on = 1;
+    if (setsockopt(cr_rcv, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0) die("SO_PASSCRED");
+    if (chmod("/tmp/creds.sock", 0777) < 0) die("chmod");
+    /* A child of uid 1000 gid 1001 sends with its credentials (and an fd), then exits. */
+    pid_t c = fork();
+    if (c == 0) {
+        if (setgid(1001) < 0 || setuid(1000) < 0) _exit(3);
+        int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+        struct sockaddr_un a;
+        socklen_t l = mkaddr(&a, "/tmp/creds.sock");
+        if (connect(s, (struct sockaddr *)&a, l) < 0) _exit(4);
+        struct ucred u = {getpid(), 1000, 1001};
+        int devnull = open("/dev/null", O_WRONLY);
+        _exit(send_with(s, "child", 5, &devnull, 1, &u) < 0 ? 5 : 0);
+    }
+    int st;
+    if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0) die("the credentials child");
+    /* The task itself (root) sends with uid 0 gid 0 over a stream pair whose receiver passes credentials. */
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, cr_pair) < 0) die("socketpair");
+    if (setsockopt(cr_pair[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0) die("SO_PASSCRED");
+    struct ucred me = {getpid(), 0, 0};
+    if (send_with(cr_pair[0], "self", 4, NULL, 0, &me) < 0) die("sendmsg creds");
+}
+
+static int check_creds(void) {
+    char buf[64];
+    int fds[8], n, has;
+    struct ucred u;
+    CHECK(recv_with(cr_rcv, buf, sizeof buf, fds, &n, &u, &has) == 5 && !strcmp(buf, "child"), "the child's datagram is gone");
+    CHECK(has, "the child's datagram came without credentials");
+    CHECK(u.uid == 1000 && u.gid == 1001, "the child's credentials are uid %u gid %u, want 1000 1001", u.uid, u.gid);
+    CHECK(u.pid == 0, "the child exited: its pid reads %d, want 0", u.pid);
+    CHECK(n == 1 && write(fds[0], "x", 1) == 1, "the child's /dev/null in flight (%d fds)", n);
+    CHECK(recv_with(cr_pair[1], buf, sizeof buf, fds, &n, &u, &has) == 4 && !strcmp(buf, "self"), "the stream message is gone");
+    CHECK(has && u.uid == 0 && u.gid == 0, "the stream message's credentials: %d uid %u gid %u", has, u.uid, u.gid);
+    return 0;
+}
+
+/* ---------------- what stays refused ---------------- */
+static int rf[2], rf_l;
+
+static void setup_fdsrefused(const char *what) {
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, rf) < 0) die("socketpair");
     int f;
-    memcpy(&f, CMSG_DATA(cm), sizeof f);
-    char buf[8] = {0};
-    CHECK(pread(f, buf, 6, 0) == 6 && memcmp(buf, "target", 6) == 0, "the fd in flight does not read back");
+    if (!strcmp(what, "listener")) {
+        /* a listener held by no task, in flight */
+        f = sock_bound(SOCK_STREAM, "/tmp/inflight-listener.sock");
+        if (listen(f, 4) < 0) die("listen");
+    } else if (!strcmp(what, "inet")) {
+        f = socket(AF_INET, SOCK_DGRAM, 0);
+    } else {
+        f = open("/dev/tty", O_RDWR | O_NOCTTY);
+        if (f < 0) f = socket(AF_NETLINK, SOCK_RAW, 0);
+    }
+    if (f < 0) die("the fd to send");
+    if (send_with(rf[0], "R", 1, &f, 1, NULL) < 0) die("sendmsg");
+    close(f);
+    rf_l = 0;
+}
+
+static int check_fdsrefused(void) {
+    char buf[8];
+    int fds[8], n;
+    CHECK(recv_with(rf[1], buf, sizeof buf, fds, &n, NULL, NULL) == 1 && n == 1, "the message with its fd is gone");
     return 0;
 }
 
@@ -646,6 +820,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "dgram")) setup_dgram(), verify = check_dgram;
     else if (!strcmp(mode, "seqpacket")) setup_seqpacket(), verify = check_seqpacket;
     else if (!strcmp(mode, "fds")) setup_fds(), verify = check_fds;
+    else if (!strcmp(mode, "creds")) setup_creds(), verify = check_creds;
+    else if (!strcmp(mode, "fdsrefused") && argc > 2) setup_fdsrefused(argv[2]), verify = check_fdsrefused;
     else if (!strcmp(mode, "shutdown")) setup_shutdown(), verify = check_shutdown;
     else if (!strcmp(mode, "inet")) setup_inet(), verify = check_inet;
     else if (!strcmp(mode, "loose")) setup_loose(), verify = check_loose;
