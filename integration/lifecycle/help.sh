@@ -19,6 +19,7 @@ out=$("$MYRT" no-such-command 2>&1) && fail "unknown command succeeded"
 pass "unknown command fails"
 out=$("$MYRT" --root "$STATE" state --no-such-flag x 2>&1) && fail "unknown flag succeeded"
 pass "unknown flag fails"
-# accepted and ignored/handled global flags callers send
+# accepted and ignored/handled global flags callers send (list needs an existing --root)
+mkdir -p "$STATE"
 "$MYRT" --root "$STATE" --criu /usr/sbin/criu --debug list >/dev/null 2>&1 || fail "--criu/--debug not accepted"
 pass "--criu and --debug accepted"

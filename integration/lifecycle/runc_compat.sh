@@ -85,3 +85,20 @@ done
 out=$(timeout 20 "$MYRT" --root "$TEST_TMP/no-such-root" list 2>&1) && fail "list with a missing --root succeeded: $out"
 pass "list with a missing --root fails"
 out=$(rt list -q) || fail "list of an existing empty root: $out"
+
+# help and version in runc's layout, named as invoked (runc's suite greps these lines).
+ln -s "$MYRT" "$TEST_TMP/runc"
+mapfile -t h < <("$TEST_TMP/runc" --help)
+assert_eq "NAME:" "${h[0]}" "--help starts with NAME:"
+assert_match "${h[1]}" '^   runc - Open Container Initiative runtime' "--help names the program as invoked"
+for cmd in create exec checkpoint restore; do
+    mapfile -t h < <("$MYRT" "$cmd" -h)
+    assert_eq "NAME:" "${h[0]}" "$cmd -h starts with NAME:"
+    assert_match "${h[1]}" "^   $(basename "$MYRT") $cmd - " "$cmd -h: second line names the command"
+done
+out=$("$MYRT" foo -h 2>&1) && fail "help of an unknown command succeeded"
+assert_eq "No help topic for 'foo'" "$out" "help of an unknown command"
+mapfile -t v < <("$TEST_TMP/runc" -v)
+assert_match "${v[0]}" '^runc version [0-9]+\.[0-9]+\.[0-9]+' "version line"
+assert_match "${v[1]}" '^commit: .' "commit line"
+assert_match "${v[2]}" '^spec: [0-9]+\.[0-9]+\.[0-9]+' "spec line"

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "myrt_commit.hpp"
 #include "myrt_version.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/fs_util.hpp"
@@ -49,6 +50,21 @@ std::string command_name(int argc, char** argv) {
     return {};
 }
 
+// runc's help layout (urfave/cli), which callers and suites read: "NAME:" and
+// "   PROG [COMMAND] - description" first, then CLI11's usage and options.
+class RuncStyleHelp : public CLI::Formatter {
+public:
+    std::string make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const override {
+        if (mode == CLI::AppFormatMode::Sub) return CLI::Formatter::make_help(app, name, mode);
+        std::string out = "NAME:\n   " + name + " - " + app->get_description() + "\n\nUSAGE:\n";
+        std::string rest = make_usage(app, name);
+        if (!rest.empty() && rest.front() == '\n') rest.erase(0, 1);
+        if (rest.rfind("Usage: ", 0) == 0) rest.replace(0, 7, "   ");
+        out += rest + make_positionals(app) + make_groups(app, mode) + make_subcommands(app, mode) + "\n" + make_footer(app);
+        return out;
+    }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,10 +73,14 @@ int main(int argc, char** argv) {
         std::string cmd = command_name(argc, argv);
         if (cmd == "create" || cmd == "run" || cmd == "exec") runtime::note_inherited_fds();
     }
-    CLI::App app{"myrt: an OCI container runtime with built-in checkpoint and restore", "myrt"};
+    // Named as invoked, as runc's help and version are (installed as `runc`, it says runc).
+    std::string prog = argc > 0 && argv[0][0] ? argv[0] : "myrt";
+    if (auto slash = prog.rfind('/'); slash != std::string::npos) prog.erase(0, slash + 1);
+    CLI::App app{"Open Container Initiative runtime with built-in checkpoint and restore", prog};
+    app.formatter(std::make_shared<RuncStyleHelp>());
     app.require_subcommand(0, 1);
-    app.set_version_flag("-v,--version",
-                         std::string("myrt version ") + MYRT_VERSION + "\nspec: " + MYRT_OCI_VERSION);
+    app.set_version_flag("-v,--version", prog + " version " + MYRT_VERSION + "\ncommit: " + MYRT_COMMIT +
+                                             "\nspec: " + MYRT_OCI_VERSION);
     cli::GlobalOptions g;
     bool rootless_ignored = false;
     std::string rootless;
@@ -91,6 +111,11 @@ int main(int argc, char** argv) {
         if (!known || wanted == name) runners[name] = adder(app, g);
 
     std::vector<std::string> args(argv + 1, argv + argc);
+    // runc: help for a command that does not exist is an error, not the global help.
+    if (!known && !wanted.empty() && std::any_of(args.begin(), args.end(), [](auto& a) { return a == "-h" || a == "--help"; })) {
+        std::cerr << "No help topic for '" << wanted << "'\n";
+        return 3;
+    }
     args = cli::normalize_args(app, args);
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
     try {
