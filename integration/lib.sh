@@ -151,6 +151,8 @@ make_rootfs() {
     [ -x "$bb" ] || skip "needs a static busybox at $bb (Debian package busybox-static)"
     mkdir -p "$r/bin" "$r/etc" "$r/tmp" "$r/proc" "$r/sys" "$r/dev" "$r/root" "$r/home/user"
     cp "$bb" "$r/bin/busybox"
+    # Whatever mode the host's copy has, every user of the container runs it.
+    chmod 0755 "$r/bin/busybox"
     chroot "$r" /bin/busybox --install -s /bin || fail "busybox --install in $r"
     ln -s bin "$r/sbin" 2>/dev/null; mkdir -p "$r/usr"; ln -s ../bin "$r/usr/bin"; ln -s ../bin "$r/usr/sbin"
     chmod 1777 "$r/tmp"
