@@ -262,7 +262,14 @@ const char* kind_name(Kind k) {
 }
 
 void run(Kind kind, const std::vector<spec::Hook>& hooks, const std::string& state_json) {
-    for (const auto& hook : hooks) run_one(kind, hook, state_json);
+    for (size_t i = 0; i < hooks.size(); ++i) {
+        try {
+            run_one(kind, hooks[i], state_json);
+        } catch (const Error& e) {
+            // runc's prefix (its index counts from 0), which callers match.
+            throw Error(fmt::format("error running {} hook #{}: {}", kind_name(kind), i, e.what()));
+        }
+    }
 }
 
 void run_warn_only(Kind kind, const std::vector<spec::Hook>& hooks, const std::string& state_json) {

@@ -102,3 +102,11 @@ mapfile -t v < <("$TEST_TMP/runc" -v)
 assert_match "${v[0]}" '^runc version [0-9]+\.[0-9]+\.[0-9]+' "version line"
 assert_match "${v[1]}" '^commit: .' "commit line"
 assert_match "${v[2]}" '^spec: [0-9]+\.[0-9]+\.[0-9]+' "spec line"
+
+# A failing hook is named as runc names it: "error running KIND hook #N:" (N from 0).
+B=$TEST_TMP/bundle-hooks
+make_bundle "$B" true
+edit_config "$B" '.hooks.createRuntime = [{"path": "/bin/true"}, {"path": "/bin/false"}]'
+new_id ID
+out=$(rtc create --bundle "$B" "$ID" </dev/null 2>&1) && fail "create with a failing createRuntime hook succeeded"
+assert_contains "$out" "error running createRuntime hook #1: " "failing second createRuntime hook"
