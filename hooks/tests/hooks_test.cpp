@@ -142,13 +142,13 @@ TEST_F(HooksTest, EmptyArgsRunThePathAsArgvZero) {
 
 TEST_F(HooksTest, NonZeroExitThrowsWithStatusAndStderr) {
     auto msg = error_of(Kind::create_runtime, {sh("echo some output; echo boom >&2; exit 3")});
-    EXPECT_EQ(msg, "createRuntime hook /bin/sh exited with status 3: boom");
+    EXPECT_EQ(msg, "error running createRuntime hook #0: createRuntime hook /bin/sh exited with status 3: boom");
 }
 
 TEST_F(HooksTest, StdoutIsReportedWhenStderrIsEmpty) {
     EXPECT_EQ(error_of(Kind::prestart, {sh("echo only-stdout; exit 1")}),
-              "prestart hook /bin/sh exited with status 1: only-stdout");
-    EXPECT_EQ(error_of(Kind::prestart, {sh("exit 7")}), "prestart hook /bin/sh exited with status 7");
+              "error running prestart hook #0: prestart hook /bin/sh exited with status 1: only-stdout");
+    EXPECT_EQ(error_of(Kind::prestart, {sh("exit 7")}), "error running prestart hook #0: prestart hook /bin/sh exited with status 7");
 }
 
 TEST_F(HooksTest, StderrTailIsBounded) {
@@ -159,7 +159,7 @@ TEST_F(HooksTest, StderrTailIsBounded) {
 
 TEST_F(HooksTest, KilledBySignalThrows) {
     auto msg = error_of(Kind::create_container, {sh("kill -9 $$")});
-    EXPECT_EQ(msg, "createContainer hook /bin/sh was killed by signal 9 (SIGKILL)");
+    EXPECT_EQ(msg, "error running createContainer hook #0: createContainer hook /bin/sh was killed by signal 9 (SIGKILL)");
 }
 
 TEST_F(HooksTest, FailureStopsTheRemainingHooks) {
@@ -173,7 +173,7 @@ TEST_F(HooksTest, TimeoutKillsTheHook) {
     auto start = std::chrono::steady_clock::now();
     auto msg = error_of(Kind::start_container, {sh("echo waiting >&2; exec sleep 30", {}, {}, 1)});
     auto elapsed = std::chrono::steady_clock::now() - start;
-    EXPECT_EQ(msg, "startContainer hook /bin/sh timed out after 1s and was killed: waiting");
+    EXPECT_EQ(msg, "error running startContainer hook #0: startContainer hook /bin/sh timed out after 1s and was killed: waiting");
     EXPECT_GE(elapsed, std::chrono::milliseconds(950));
     EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
@@ -206,9 +206,9 @@ TEST_F(HooksTest, MissingProgramIsAnErrorNamingIt) {
 
 TEST_F(HooksTest, RelativePathAndBadTimeoutAreRejected) {
     EXPECT_EQ(error_of(Kind::poststop, {Hook{"bin/true", {}, {}, std::nullopt}}),
-              "poststop hook path \"bin/true\" must be absolute");
+              "error running poststop hook #0: poststop hook path \"bin/true\" must be absolute");
     EXPECT_EQ(error_of(Kind::poststop, {Hook{"/bin/true", {}, {}, 0}}),
-              "poststop hook /bin/true: timeout 0 must be a positive number of seconds");
+              "error running poststop hook #0: poststop hook /bin/true: timeout 0 must be a positive number of seconds");
 }
 
 TEST_F(HooksTest, WarnOnlyRunsEveryHookAndLogsFailures) {
