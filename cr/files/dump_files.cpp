@@ -1,6 +1,7 @@
 // Checkpoint side: /proc describes every fd; shared objects go into the image
 // once, keyed in the objhash by kernel identity.
 #include "cr/files/fd_scan.hpp"
+#include "cr/files/fdinfo.hpp"
 #include "cr/files/files.hpp"
 #include "cr/files/path_in_root.hpp"
 #include "cr/objhash/leak_process.hpp"
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 namespace myrt::cr::files {
@@ -76,21 +79,60 @@ std::string checked_path(pid_t pid, const OpenFd& fd, int root_fd, const std::st
     return path;
 }
 
-void write_deleted_contents(pid_t pid, const OpenFd& fd, uint64_t objref, img::RecordWriter& w) {
-    // A fresh read-only description of the same inode: the task's own offset
-    // stays untouched, and a write-only fd can still be read.
+// A deleted inode's data extents (SEEK_DATA/SEEK_HOLE), so a sparse file
+// keeps its holes; a file system without them reports one extent of all.
+std::vector<img::FileExtentRecord> data_extents(int fd, uint64_t size, std::string_view what) {
+    std::vector<img::FileExtentRecord> out;
+    off_t at = 0;
+    while (static_cast<uint64_t>(at) < size) {
+        off_t data = ::lseek(fd, at, SEEK_DATA);
+        if (data < 0 && errno == ENXIO) break;  // only a hole up to the end
+        if (data < 0) throw_errno("SEEK_DATA in {}", what);
+        off_t hole = ::lseek(fd, data, SEEK_HOLE);
+        if (hole < 0) throw_errno("SEEK_HOLE in {}", what);
+        uint64_t end = std::min<uint64_t>(static_cast<uint64_t>(hole), size);
+        if (end > static_cast<uint64_t>(data)) out.push_back({static_cast<uint64_t>(data), end - static_cast<uint64_t>(data)});
+        at = hole;
+    }
+    return out;
+}
+
+// A deleted file or directory: owner, times and, for a file, its data
+// extents. Read from a fresh read-only description of the same inode, so the
+// task's own offset stays untouched and a write-only fd can still be read.
+void write_deleted_inode(pid_t pid, const OpenFd& fd, uint64_t objref, img::RecordWriter& w) {
+    img::DeletedFileRecord rec{};
+    rec.uid = fd.st.st_uid;
+    rec.gid = fd.st.st_gid;
+    rec.atime_sec = fd.st.st_atim.tv_sec;
+    rec.atime_nsec = fd.st.st_atim.tv_nsec;
+    rec.mtime_sec = fd.st.st_mtim.tv_sec;
+    rec.mtime_nsec = fd.st.st_mtim.tv_nsec;
+    if (fd.kind == FdKind::deleted_dir) {
+        w.write<img::RecordType::deleted_file>(rec, objref);
+        return;
+    }
+    std::string what = fmt::format("deleted file {} (fd {} of pid {})", fd.link, fd.fd, pid);
     std::string proc_path = fmt::format("/proc/{}/fd/{}", pid, fd.fd);
-    UniqueFd in(::open(proc_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!in) throw_errno("reopening deleted file {} (fd {} of pid {})", fd.link, fd.fd, pid);
-    std::vector<std::byte> buf(std::min<uint64_t>(content_chunk, std::max<uint64_t>(fd.st.st_size, 1)));
-    uint64_t done = 0, size = static_cast<uint64_t>(fd.st.st_size);
-    while (done < size) {
-        size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - done));
-        ssize_t n = ::pread(in.get(), buf.data(), want, static_cast<off_t>(done));
-        if (n < 0) throw_errno("reading deleted file {} (fd {} of pid {})", fd.link, fd.fd, pid);
-        if (n == 0) fail("deleted file {} (fd {} of pid {}) shrank while it was read", fd.link, fd.fd, pid);
-        w.write_buffer(std::span(buf.data(), static_cast<size_t>(n)), objref);
-        done += static_cast<uint64_t>(n);
+    UniqueFd in(::open(proc_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOATIME));
+    if (!in && errno == EPERM) in.reset(::open(proc_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!in) throw_errno("reopening {}", what);
+    const uint64_t size = static_cast<uint64_t>(fd.st.st_size);
+    auto extents = data_extents(in.get(), size, what);
+    rec.nr_extents = static_cast<uint32_t>(extents.size());
+    w.write<img::RecordType::deleted_file>(rec, objref);
+    std::vector<std::byte> buf(content_chunk);
+    for (const auto& e : extents) {
+        w.write<img::RecordType::file_extent>(e, objref);
+        uint64_t done = 0;
+        while (done < e.length) {
+            size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), e.length - done));
+            ssize_t n = ::pread(in.get(), buf.data(), want, static_cast<off_t>(e.offset + done));
+            if (n < 0) throw_errno("reading {}", what);
+            if (n == 0) fail("{} shrank while it was read", what);
+            w.write_buffer(std::span(buf.data(), static_cast<size_t>(n)), objref);
+            done += static_cast<uint64_t>(n);
+        }
     }
 }
 
@@ -202,7 +244,17 @@ uint64_t dump_file(pid_t pid, const OpenFd& fd, DumpContext& ctx, int root_fd, c
         case FdKind::regular: rec.kind = img::file_kind_regular; break;
         case FdKind::directory: rec.kind = img::file_kind_directory; break;
         case FdKind::chardev: rec.kind = img::file_kind_chardev; rec.rdev = fd.st.st_rdev; break;
-        case FdKind::deleted: rec.kind = img::file_kind_deleted; rec.size = static_cast<uint64_t>(fd.st.st_size); break;
+        case FdKind::deleted:
+        case FdKind::deleted_dir: {
+            // Several descriptions of one deleted inode share it again: the
+            // first carries the inode, the others name that description.
+            auto [it, first] = ctx.deleted_inodes.emplace(inode, obj.objref);
+            rec.kind = first ? img::file_kind_deleted_inode : img::file_kind_deleted_alias;
+            if (first && fd.kind == FdKind::deleted) rec.size = static_cast<uint64_t>(fd.st.st_size);
+            if (!first) rec.pipe_objref = it->second;
+            break;
+        }
+        case FdKind::symlink: rec.kind = img::file_kind_symlink; rec.pos = 0; break;
         case FdKind::fifo: rec.kind = img::file_kind_fifo; rec.pipe_objref = fifo_data; rec.pos = 0; break;
         case FdKind::extension: rec.kind = fd.ops->file_kind(); rec.pos = 0; break;
         default: fail("fd {} of pid {}: internal error, {} is not a file", fd.fd, pid, fd.link);
@@ -216,7 +268,7 @@ uint64_t dump_file(pid_t pid, const OpenFd& fd, DumpContext& ctx, int root_fd, c
             ctx.objs.mark_visited(obj.objref);
             return obj.objref;
         }
-        if (fd.kind == FdKind::deleted) {
+        if (fd.kind == FdKind::deleted || fd.kind == FdKind::deleted_dir) {
             path = path_below(fd.link, prefix);
             if (path.ends_with(" (deleted)")) path.resize(path.size() - 10);
         } else {
@@ -226,11 +278,59 @@ uint64_t dump_file(pid_t pid, const OpenFd& fd, DumpContext& ctx, int root_fd, c
         w.write_objref(obj.objref, objhash::kind::file);
         w.write<img::RecordType::file>(rec, obj.objref);
         w.write_string(path, obj.objref);
-        if (fd.kind == FdKind::deleted) write_deleted_contents(pid, fd, obj.objref, w);
+        if (rec.kind == img::file_kind_deleted_inode) write_deleted_inode(pid, fd, obj.objref, w);
         ctx.objs.mark_dumped(obj.objref);
     }
     ctx.objs.mark_visited(obj.objref);
     return obj.objref;
+}
+
+// A pid of the checkpointer's namespace as the container's tasks see it
+// (the last NSpid entry); 0 when it is not a task of the container's pid
+// namespace level.
+pid_t pid_in_container(pid_t host_pid, pid_t init_pid) {
+    auto nspids = [](pid_t p) {
+        std::vector<pid_t> out;
+        std::ifstream in(fmt::format("/proc/{}/status", p));
+        std::string line;
+        while (std::getline(in, line))
+            if (line.starts_with("NSpid:")) {
+                std::istringstream fields(line.substr(6));
+                for (pid_t v; fields >> v;) out.push_back(v);
+            }
+        return out;
+    };
+    auto mine = nspids(host_pid);
+    if (mine.empty() || init_pid <= 0) return 0;
+    auto init = nspids(init_pid);
+    if (init.empty() || mine.size() != init.size()) return 0;
+    return mine.back();
+}
+
+// F_SETOWN/F_SETOWN_EX and F_SETSIG of a description, read from a copy of
+// it (the owner lives in the open file description). Written when set, after
+// the description's own records.
+void dump_owner(pid_t pid, const OpenFd& fd, uint64_t objref, DumpContext& ctx, img::RecordWriter& w) {
+    if (fd.flags & O_PATH) return;  // fcntl refuses O_PATH fds: they have no owner
+    UniqueFd copy = task_fd_copy(pid, fd.fd, "owner");
+    f_owner_ex owner{};
+    if (::fcntl(copy.get(), F_GETOWN_EX, &owner) < 0) {
+        if (errno == EINVAL || errno == EBADF) return;  // a file without owner support
+        throw_errno("F_GETOWN_EX on fd {} of pid {} ({})", fd.fd, pid, fd.link);
+    }
+    int sig = check(::fcntl(copy.get(), F_GETSIG), "F_GETSIG on fd {} of pid {} ({})", fd.fd, pid, fd.link);
+    if (owner.pid == 0 && sig == 0) return;
+    img::FileOwnerRecord rec{};
+    rec.owner_type = owner.type;
+    rec.signum = sig;
+    if (owner.pid != 0) {
+        rec.pid = pid_in_container(owner.pid, ctx.init_pid ? ctx.init_pid : pid);
+        if (rec.pid == 0)
+            fail("fd {} of pid {} ({}): its owner (F_SETOWN{}) is {} {}, which is not a process of the container",
+                 fd.fd, pid, fd.link, owner.type == F_OWNER_TID ? "_EX thread" : "", owner.type == F_OWNER_PGRP ? "process group" : "pid",
+                 owner.pid);
+    }
+    w.write<img::RecordType::file_owner>(rec, objref);
 }
 
 // An inherited fd is the caller's, not the container's: the objects the
@@ -322,6 +422,7 @@ void dump_fds(pid_t pid, DumpContext& ctx, img::RecordWriter& w) {
             rec.kind = img::fd_kind_file;
             rec.file_objref = fd.kind == FdKind::pipe ? dump_pipe(pid, fd, ctx, w)
                                                       : dump_file(pid, fd, ctx, root_fd.get(), prefix, w);
+            if (ctx.owners_seen.insert(rec.file_objref).second) dump_owner(pid, fd, rec.file_objref, ctx, w);
         }
         table.push_back(rec);
     }

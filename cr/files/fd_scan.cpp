@@ -73,8 +73,7 @@ void classify(OpenFd& fd) {
     } else if (type == S_IFREG) {
         fd.kind = fd.st.st_nlink == 0 ? FdKind::deleted : FdKind::regular;
     } else if (type == S_IFDIR) {
-        if (fd.st.st_nlink == 0) fd.what = "deleted directory";
-        else fd.kind = FdKind::directory;
+        fd.kind = fd.st.st_nlink == 0 ? FdKind::deleted_dir : FdKind::directory;
     } else if (type == S_IFCHR) {
         unsigned maj = major(fd.st.st_rdev);
         if ((maj >= 136 && maj <= 143) || (maj == 5 && minor(fd.st.st_rdev) == 2) || (maj == 4 && minor(fd.st.st_rdev) < 64))
@@ -84,6 +83,8 @@ void classify(OpenFd& fd) {
     } else if (type == S_IFIFO) {
         if (fd.st.st_nlink == 0) fd.what = "deleted named FIFO";
         else fd.kind = FdKind::fifo;
+    } else if (type == S_IFLNK && (fd.flags & O_PATH)) {
+        fd.kind = FdKind::symlink;  // O_PATH | O_NOFOLLOW on a symlink: the link itself
     } else if (type == S_IFBLK) {
         fd.what = "block device";
     } else if (type == S_IFSOCK) {

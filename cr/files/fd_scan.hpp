@@ -13,7 +13,8 @@ namespace myrt::cr::files {
 class FdKindOps;
 
 // extension: a kind registered in fd_kind_ops.hpp (eventfd, socket, pty...) owns it.
-enum class FdKind { regular, directory, chardev, deleted, pipe, fifo, extension, unsupported };
+// deleted_dir: a directory removed while open; symlink: an O_PATH fd on a symlink itself.
+enum class FdKind { regular, directory, chardev, deleted, deleted_dir, symlink, pipe, fifo, extension, unsupported };
 
 struct OpenFd {
     int fd = -1;

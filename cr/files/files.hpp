@@ -29,6 +29,7 @@
 #include <array>
 #include <functional>
 #include <map>
+#include <set>
 #include <utility>
 #include <span>
 #include <string>
@@ -70,6 +71,11 @@ struct DumpContext {
         uint64_t dev = 0, ino = 0, objref = 0;
     };
     std::vector<FifoData> fifos{};
+    // Deleted inodes met so far (dev, ino -> the objref of the description
+    // that carries the inode): later descriptions of it are aliases.
+    std::map<std::pair<uint64_t, uint64_t>, uint64_t> deleted_inodes{};
+    // Descriptions whose owner (F_GETOWN_EX, F_GETSIG) was looked at.
+    std::set<uint64_t> owners_seen{};
     // The container's init (its namespaces are the container's), 0 if unknown.
     pid_t init_pid = 0;
     // Per fd kind (FdKindOps::file_kind) state a kind keeps across the dump,
@@ -143,6 +149,10 @@ struct FdEntry {
     std::string proc_path;        // a procfs file (/proc/N/maps): opened by the task itself
     uint64_t pos = 0;             // proc_path's offset
     const FdKindOps* ops = nullptr; // a registered kind's description: its after_install runs
+    // F_SETOWN_EX and F_SETSIG (FILE_OWNER), set by the task itself once every task exists.
+    bool async = false;  // O_ASYNC: registered by the task itself, so SIGIO's si_fd is its fd number
+    bool has_owner = false;
+    int owner_type = 0, owner_pid = 0, owner_signum = 0;
 };
 
 struct FdTable {
@@ -163,5 +173,10 @@ void restore_fds(pid_t pid, Injector& inj, RestoreContext& ctx, const FdTable& t
 void read_object(image::RecordReader& r, RestoreContext& ctx, const image::RecordHeader& h);
 // The restorer's fd of description `objref`, read before (cr/net sends it again).
 int description_fd(RestoreContext& ctx, uint64_t objref);
+// Gives the task's fds O_ASYNC, their owners and signals (F_SETOWN_EX, F_SETSIG) by
+// syscalls the task makes itself: the kernel records the setter's
+// credentials for the permission check of each SIGIO. Runs once every task
+// of the container exists (an owner may be any of them), after restore_fds.
+void restore_fd_owners(pid_t pid, Injector& inj, const FdTable& table);
 
 }  // namespace myrt::cr::files

@@ -35,6 +35,12 @@ struct OpenDescription {
     uint64_t pos = 0;          // its offset
     uint32_t flags = 0;
     const FdKindOps* ops = nullptr;  // a registered kind's description
+    // A deleted inode (kind deleted_inode): the restorer's read-write (file)
+    // or O_PATH (directory) handle, which alias descriptions reopen.
+    UniqueFd inode;
+    mode_t inode_type = 0;
+    bool has_owner = false;
+    int owner_type = 0, owner_pid = 0, owner_signum = 0;
 };
 
 struct PipeEnds {
@@ -64,12 +70,13 @@ void check_pos(int fd, uint64_t pos, std::string_view path) {
 // with the dumped access mode and flags, reopened through /proc/self/fd.
 UniqueFd reopen(int fd, uint32_t flags, std::string_view what) {
     std::string self = fmt::format("/proc/self/fd/{}", fd);
-    UniqueFd out(::open(self.c_str(), static_cast<int>(flags & ~static_cast<uint32_t>(O_DIRECTORY | O_NOFOLLOW)) | O_CLOEXEC | O_NOCTTY));
+    // O_NOFOLLOW would open the magic link itself; O_DIRECTORY stays, fdinfo shows it.
+    // Not FASYNC: open() would record the flag without registering the file
+    // for SIGIO, and a later F_SETFL would see nothing to change.
+    UniqueFd out(::open(self.c_str(), static_cast<int>(flags & ~static_cast<uint32_t>(O_NOFOLLOW | FASYNC)) | O_CLOEXEC | O_NOCTTY));
     if (!out) throw_errno("reopening {} with flags {:o}", what, flags);
-    // open() ignores O_ASYNC; only fcntl sets it (the owner is not restored: docs/cr-files.md).
-    if ((flags & FASYNC) && !(flags & O_PATH))
-        check(::fcntl(out.get(), F_SETFL, static_cast<int>(flags & (O_APPEND | FASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK))),
-              "F_SETFL O_ASYNC on {}", what);
+    // O_ASYNC is registered by the task itself (restore_fd_owners): the kernel
+    // keeps the fd number of the F_SETFL call and puts it in each SIGIO's si_fd.
     return out;
 }
 
@@ -147,6 +154,118 @@ UniqueFd recreate_deleted(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
     return out;
 }
 
+// Times, then owner of a recreated deleted inode, set with the task's
+// credentials (times first: once given away, the file is no longer the
+// task's to touch). An owner the task could not give its own file is
+// refused, and so is a mode the change of owner cleared (set-id bits).
+void set_times_and_owner(int fd, const img::DeletedFileRecord& meta, mode_t mode, const std::string& path) {
+    const struct timespec times[2] = {{meta.atime_sec, meta.atime_nsec}, {meta.mtime_sec, meta.mtime_nsec}};
+    check(::futimens(fd, times), "setting the times of deleted {}", path);
+    struct stat st {};
+    check(::fstat(fd, &st), "fstat of the copy of deleted {}", path);
+    if (st.st_uid == meta.uid && st.st_gid == meta.gid) return;
+    if (::fchown(fd, meta.uid, meta.gid) != 0)
+        throw_errno("deleted {}: its owner {}:{} is not one its task can give its own file", path, meta.uid, meta.gid);
+    check(::fstat(fd, &st), "fstat of the copy of deleted {}", path);
+    if ((st.st_mode & 07777) != mode && ::fchmod(fd, mode) != 0)
+        throw_errno("deleted {}: mode {:04o} with owner {}:{} is not one its task can set", path, mode, meta.uid, meta.gid);
+}
+
+// The data extents of a deleted file, written at their offsets into a file
+// already truncated to its size: the holes between them stay holes.
+void read_extents(img::RecordReader& r, uint64_t objref, const img::FileRecord& rec, const img::DeletedFileRecord& meta,
+                  int out_fd, const std::string& path) {
+    uint64_t end = 0;
+    for (uint32_t i = 0; i < meta.nr_extents; ++i) {
+        img::RecordHeader h{};
+        auto e = r.expect<img::RecordType::file_extent>(&h);
+        if (h.objref != objref) r.fail_at("FILE_EXTENT of objref {} inside deleted {} (objref {})", h.objref, path, objref);
+        if (e.length == 0 || e.offset < end || e.offset > rec.size || e.length > rec.size - e.offset)
+            r.fail_at("deleted {}: extent {}+{} overlaps an earlier one or lies outside its {} bytes", path, e.offset, e.length,
+                      rec.size);
+        if (::lseek(out_fd, static_cast<off_t>(e.offset), SEEK_SET) != static_cast<off_t>(e.offset))
+            throw_errno("seeking the copy of deleted {} to {}", path, e.offset);
+        read_contents(r, objref, e.length, out_fd, path);
+        end = e.offset + e.length;
+    }
+}
+
+// A deleted directory: made under a fresh name in its old parent (or the
+// root), opened, and removed at once.
+UniqueFd recreate_deleted_dir(int dir_fd, mode_t mode, const std::string& path) {
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        uint64_t rnd = 0;
+        if (::getrandom(&rnd, sizeof rnd, 0) != sizeof rnd) throw_errno("getrandom");
+        std::string name = fmt::format(".myrt-deleted-{:016x}", rnd);
+        if (::mkdirat(dir_fd, name.c_str(), 0700) != 0) {
+            if (errno == EEXIST) continue;
+            throw_errno("making a directory for deleted {}", path);
+        }
+        UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        int saved = errno;
+        ::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR);
+        if (!fd) {
+            errno = saved;
+            throw_errno("opening the directory made for deleted {}", path);
+        }
+        check(::fchmod(fd.get(), mode), "mode {:04o} on the directory for deleted {}", mode, path);
+        return fd;
+    }
+    fail("deleted {}: no free temporary directory name", path);
+}
+
+// A deleted file or directory (kind deleted_inode): recreated unlinked from
+// the start (O_TMPFILE, or a removed directory) with the task's credentials,
+// filled extent by extent, then its owner and times; the description is a
+// reopen with the dumped flags, and the inode handle stays for its aliases.
+void recreate_deleted_inode(img::RecordReader& r, RestoreContext& ctx, uint64_t objref, const img::FileRecord& rec,
+                            const std::string& path, OpenDescription& d) {
+    const mode_t type = rec.mode & S_IFMT;
+    if (type != S_IFREG && type != S_IFDIR) r.fail_at("FILE objref {}: a deleted inode of type {:o}", objref, type);
+    if (type == S_IFDIR && rec.size != 0) r.fail_at("FILE objref {}: a deleted directory with contents", objref);
+    img::RecordHeader h{};
+    auto meta = r.expect<img::RecordType::deleted_file>(&h);
+    if (h.objref != objref) r.fail_at("DELETED_FILE of objref {} after the FILE of {}", h.objref, objref);
+    if (meta.reserved != 0) r.fail_at("DELETED_FILE objref {}: reserved field is not zero", objref);
+    if (meta.atime_nsec < 0 || meta.atime_nsec >= 1000000000 || meta.mtime_nsec < 0 || meta.mtime_nsec >= 1000000000)
+        r.fail_at("DELETED_FILE objref {}: times out of range", objref);
+    if (type == S_IFDIR && meta.nr_extents != 0) r.fail_at("DELETED_FILE objref {}: a directory with extents", objref);
+    if (rec.size > static_cast<uint64_t>(INT64_MAX)) r.fail_at("FILE objref {}: size {} out of range", objref, rec.size);
+    UniqueFd root = root_dir(ctx);
+    std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
+    const mode_t mode = rec.mode & 07777;
+    UniqueFd inode;
+    ctx.run_as_task([&] {
+        UniqueFd dir_fd = open_in_root(root.get(), dir, O_PATH | O_DIRECTORY);
+        if (!dir_fd) dir_fd = open_in_root(root.get(), "/", O_PATH | O_DIRECTORY);
+        if (!dir_fd) throw_errno("open the container root {}", ctx.root);
+        if (type == S_IFDIR) {
+            inode = recreate_deleted_dir(dir_fd.get(), mode, path);
+        } else {
+            inode.reset(::openat(dir_fd.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode));
+            if (!inode && errno == EOPNOTSUPP) inode = create_and_unlink(dir_fd.get(), mode);
+            if (!inode)
+                throw_errno("creating a temp file for deleted {} in {} of the container root", path, dir.empty() ? "/" : dir);
+            ::fchmod(inode.get(), mode);  // O_TMPFILE's mode went through the umask
+        }
+        struct stat st {};
+        check(::fstat(inode.get(), &st), "fstat of the copy of deleted {}", path);
+        if ((st.st_mode & 07777) != mode)
+            fail("deleted {}: mode {:04o} in the image is not one its task can set (it got {:04o}: a setgid bit "
+                 "needs the file's group or CAP_FSETID)",
+                 path, mode, st.st_mode & 07777);
+        if (type == S_IFREG) check(::ftruncate(inode.get(), static_cast<off_t>(rec.size)), "sizing deleted {} to {} bytes", path, rec.size);
+    });
+    if (type == S_IFREG) read_extents(r, objref, rec, meta, inode.get(), path);
+    ctx.run_as_task([&] {
+        d.fd = reopen(inode.get(), rec.flags, path);
+        set_times_and_owner(inode.get(), meta, mode, path);
+    });
+    if (!(rec.flags & O_PATH) && type == S_IFREG) check_pos(d.fd.get(), rec.pos, path);
+    d.inode = std::move(inode);
+    d.inode_type = type;
+}
+
 // A named FIFO: the first description of it opens the node read-write
 // (never blocks, and keeps the FIFO's buffer alive) and moves the data in
 // flight over from the pipe the PIPE record filled. Every description is
@@ -177,7 +296,7 @@ UniqueFd open_fifo(RestoreContext& ctx, const img::FileRecord& rec, int probe, c
         check(::ioctl(data.rd.get(), FIONREAD, &left), "FIONREAD");
         if (left != 0) fail("FIFO {}: {} bytes of its data in flight did not fit back in", path, left);
     }
-    return reopen(data.fifo.get(), rec.flags & (O_ACCMODE | O_NONBLOCK | O_DIRECT), path);
+    return reopen(data.fifo.get(), rec.flags & (O_ACCMODE | O_NONBLOCK | O_DIRECT | FASYNC), path);
 }
 
 OpenDescription open_file(img::RecordReader& r, RestoreContext& ctx, uint64_t objref, const img::FileRecord& rec) {
@@ -195,7 +314,25 @@ OpenDescription open_file(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
         d.fd = recreate_deleted(r, ctx, objref, rec, path);
         return d;
     }
+    if (rec.kind == img::file_kind_deleted_inode) {
+        recreate_deleted_inode(r, ctx, objref, rec, path, d);
+        return d;
+    }
+    if (rec.kind == img::file_kind_deleted_alias) {
+        // Another description of a deleted inode recreated earlier: the same inode, reopened.
+        auto& first = ctx.objs.fetch<OpenDescription>(rec.pipe_objref, objhash::kind::file);
+        if (!first.inode) r.fail_at("FILE objref {}: objref {} is not a deleted inode", objref, rec.pipe_objref);
+        if (first.inode_type != (rec.mode & S_IFMT)) r.fail_at("FILE objref {}: its type is not its inode's", objref);
+        // With the restorer's credentials: the inode is the restore's own
+        // making, and the task could have opened every description of it
+        // before giving it away (chown, checked with its credentials).
+        d.fd = reopen(first.inode.get(), rec.flags, path);
+        if (!(rec.flags & O_PATH) && first.inode_type == S_IFREG) check_pos(d.fd.get(), rec.pos, path);
+        return d;
+    }
     if (rec.size != 0) r.fail_at("FILE objref {} ({}): only deleted files carry contents", objref, path);
+    if (rec.kind == img::file_kind_symlink && !(rec.flags & O_PATH))
+        r.fail_at("FILE objref {} ({}): a symlink is held only by an O_PATH fd", objref, path);
     if (rec.kind == img::file_kind_chardev) {
         if (!restorable_chardev(static_cast<dev_t>(rec.rdev)))
             r.fail_at("FILE objref {} ({}): character device {:#x} is not one a container may get back", objref, path, rec.rdev);
@@ -240,7 +377,10 @@ OpenDescription open_file(img::RecordReader& r, RestoreContext& ctx, uint64_t ob
         return d;
     }
     if (rec.flags & O_PATH) {
-        d.fd = std::move(probe);
+        // The probe is O_PATH | O_NOFOLLOW: right for a symlink itself (and an
+        // fd opened that way); any other O_PATH fd is the probe reopened with its flags.
+        if (rec.kind == img::file_kind_symlink || (rec.flags & O_NOFOLLOW)) d.fd = std::move(probe);
+        else d.fd = reopen(probe.get(), rec.flags, path);
     } else {
         ctx.run_as_task([&] {
             try {
@@ -280,6 +420,16 @@ void read_file_object(img::RecordReader& r, RestoreContext& ctx, uint64_t objref
     case img::file_kind_deleted:
         if (type != S_IFREG) r.fail_at("FILE objref {}: a regular file with mode {:o}", objref, rec.mode);
         break;
+    case img::file_kind_deleted_inode:
+    case img::file_kind_deleted_alias:
+        if (type != S_IFREG && type != S_IFDIR) r.fail_at("FILE objref {}: a deleted inode with mode {:o}", objref, rec.mode);
+        if ((rec.kind == img::file_kind_deleted_alias) != (rec.pipe_objref != 0))
+            r.fail_at("FILE objref {}: only an alias names the description of its inode", objref);
+        if (rec.kind == img::file_kind_deleted_alias && rec.size != 0) r.fail_at("FILE objref {}: an alias with contents", objref);
+        break;
+    case img::file_kind_symlink:
+        if (type != S_IFLNK) r.fail_at("FILE objref {}: a symlink with mode {:o}", objref, rec.mode);
+        break;
     case img::file_kind_directory:
         if (type != S_IFDIR) r.fail_at("FILE objref {}: a directory with mode {:o}", objref, rec.mode);
         break;
@@ -296,14 +446,17 @@ void read_file_object(img::RecordReader& r, RestoreContext& ctx, uint64_t objref
         uint32_t acc = rec.flags & O_ACCMODE;
         OpenDescription d;
         d.flags = rec.flags;
-        d.fd = reopen(acc == O_RDONLY ? pipe.rd.get() : pipe.wr.get(), rec.flags & (O_ACCMODE | O_NONBLOCK | O_DIRECT),
+        d.fd = reopen(acc == O_RDONLY ? pipe.rd.get() : pipe.wr.get(), rec.flags & (O_ACCMODE | O_NONBLOCK | O_DIRECT | FASYNC),
                       fmt::format("pipe objref {}", rec.pipe_objref));
         ctx.objs.install(objref, objhash::kind::file, std::move(d));
         return;
     }
     default: r.fail_at("FILE objref {}: unknown file kind {}", objref, rec.kind);
     }
-    if (rec.pipe_objref != 0 && rec.kind != img::file_kind_fifo) r.fail_at("FILE objref {}: only a pipe end or FIFO names a pipe", objref);
+    if (rec.pipe_objref != 0 && rec.kind != img::file_kind_fifo && rec.kind != img::file_kind_deleted_alias)
+        r.fail_at("FILE objref {}: only a pipe end or FIFO names a pipe", objref);
+    if (rec.size != 0 && rec.kind != img::file_kind_deleted && rec.kind != img::file_kind_deleted_inode)
+        r.fail_at("FILE objref {}: only deleted files carry contents", objref);
     ctx.objs.install(objref, objhash::kind::file, open_file(r, ctx, objref, rec));
 }
 
@@ -362,6 +515,23 @@ FdTable read_fds(img::RecordReader& r, RestoreContext& ctx) {
         if (!h) r.fail_at("the image ended inside a files section (no FD_TABLE)");
         switch (static_cast<img::RecordType>(h->type)) {
         case img::RecordType::objref: read_object(r, ctx, *h); break;
+        case img::RecordType::file_owner: {
+            auto o = r.read_fixed<img::RecordType::file_owner>();
+            auto& d = ctx.objs.fetch<OpenDescription>(h->objref, objhash::kind::file);
+            if (o.reserved != 0) r.fail_at("FILE_OWNER objref {}: reserved field is not zero", h->objref);
+            if (d.has_owner) r.fail_at("FILE_OWNER objref {}: a second owner for one description", h->objref);
+            if (o.owner_type != F_OWNER_TID && o.owner_type != F_OWNER_PID && o.owner_type != F_OWNER_PGRP)
+                r.fail_at("FILE_OWNER objref {}: unknown owner type {}", h->objref, o.owner_type);
+            if (o.pid < 0 || o.pid >= (1 << 22)) r.fail_at("FILE_OWNER objref {}: owner pid {} out of range", h->objref, o.pid);
+            if (o.signum < 0 || o.signum > 64) r.fail_at("FILE_OWNER objref {}: signal {} out of range", h->objref, o.signum);
+            if (o.pid == 0 && o.signum == 0) r.fail_at("FILE_OWNER objref {}: neither an owner nor a signal", h->objref);
+            if (d.flags & O_PATH) r.fail_at("FILE_OWNER objref {}: an O_PATH description has no owner", h->objref);
+            d.has_owner = true;
+            d.owner_type = o.owner_type;
+            d.owner_pid = o.pid;
+            d.owner_signum = o.signum;
+            break;
+        }
         case img::RecordType::fd_table: {
             if (h->objref != 0) r.fail_at("FD_TABLE with objref {}", h->objref);
             auto t = r.read_fixed<img::RecordType::fd_table>();
@@ -393,6 +563,11 @@ FdTable read_fds(img::RecordReader& r, RestoreContext& ctx) {
                     e.pos = d.pos;
                     e.flags = d.flags;
                     e.ops = d.ops;
+                    e.async = (d.flags & FASYNC) && !(d.flags & O_PATH);
+                    e.has_owner = d.has_owner;
+                    e.owner_type = d.owner_type;
+                    e.owner_pid = d.owner_pid;
+                    e.owner_signum = d.owner_signum;
                 } else {
                     r.fail_at("FD {}: unknown fd kind {}", rec.fd, rec.kind);
                 }
@@ -446,6 +621,39 @@ void restore_fds(pid_t pid, Injector& inj, RestoreContext& ctx, const FdTable& t
     scratch.release();
     for (const auto& e : table.fds)
         if (e.ops) e.ops->after_install(pid, inj, ctx, e);
+}
+
+void restore_fd_owners(pid_t pid, Injector& inj, const FdTable& table) {
+    bool any = false;
+    for (const auto& e : table.fds) any = any || e.has_owner || e.async;
+    if (!any) return;
+    RemoteScratch scratch(inj, 4096);
+    std::set<uint64_t> done;  // one setter per description in this task
+    for (const auto& e : table.fds) {
+        if (!(e.has_owner || e.async) || !done.insert(e.file_objref).second) continue;
+        if (e.async) {
+            // Off, then on: the kernel registers the file for SIGIO only on a change.
+            uint64_t fl = static_cast<uint64_t>(inj.checked(fmt::format("F_GETFL on fd {} of pid {}", e.fd, pid), SYS_fcntl,
+                                                            static_cast<uint64_t>(e.fd), F_GETFL));
+            inj.checked(fmt::format("F_SETFL on fd {} of pid {}", e.fd, pid), SYS_fcntl, static_cast<uint64_t>(e.fd), F_SETFL,
+                        fl & ~static_cast<uint64_t>(FASYNC));
+            inj.checked(fmt::format("F_SETFL O_ASYNC on fd {} of pid {}", e.fd, pid), SYS_fcntl, static_cast<uint64_t>(e.fd),
+                        F_SETFL, fl | FASYNC);
+        }
+        if (!e.has_owner) continue;
+        if (e.owner_signum != 0)
+            inj.checked(fmt::format("F_SETSIG {} on fd {} of pid {}", e.owner_signum, e.fd, pid), SYS_fcntl,
+                        static_cast<uint64_t>(e.fd), F_SETSIG, static_cast<uint64_t>(e.owner_signum));
+        if (e.owner_pid != 0) {
+            f_owner_ex owner{static_cast<__pid_type>(e.owner_type), e.owner_pid};
+            uint64_t at = scratch.put(0, owner);
+            inj.checked(fmt::format("F_SETOWN_EX {} {} on fd {} of pid {}",
+                                    e.owner_type == F_OWNER_PGRP ? "process group" : e.owner_type == F_OWNER_TID ? "thread" : "pid",
+                                    e.owner_pid, e.fd, pid),
+                        SYS_fcntl, static_cast<uint64_t>(e.fd), F_SETOWN_EX, at);
+        }
+    }
+    scratch.release();
 }
 
 }  // namespace myrt::cr::files

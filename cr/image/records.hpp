@@ -63,6 +63,12 @@ enum class RecordType : uint32_t {
     memfd = 317,          // MemfdRecord, then a STRING (the name); BUFFERs of the contents when it owns the inode
     pidfd = 318,          // PidfdRecord
     // --- objects (end) ---
+    // 320-329: files and mounts fidelity (docs/cr-files.md)
+    // --- fs (begin) ---
+    deleted_file = 320,   // DeletedFileRecord after FILE (kind deleted_inode) and its STRING; nr_extents FILE_EXTENT follow
+    file_extent = 321,    // FileExtentRecord: one data extent of a deleted file; BUFFERs of exactly `length` bytes follow
+    file_owner = 322,     // FileOwnerRecord (header.objref: a description written earlier): F_SETOWN_EX and F_SETSIG
+    // --- fs (end) ---
     // 350-399: task state beyond the process section (timers, file locks)
     // 400-499: namespaces
     // 500-599: SysV and POSIX IPC
@@ -363,6 +369,11 @@ inline constexpr uint32_t file_kind_chardev = 3;
 inline constexpr uint32_t file_kind_pipe_end = 4;   // one end of the pipe PipeRecord describes
 inline constexpr uint32_t file_kind_deleted = 5;    // a regular file unlinked while open; contents in the image
 inline constexpr uint32_t file_kind_fifo = 6;       // a named FIFO: path, and the PIPE holding its data in flight
+// --- fs (begin) ---
+inline constexpr uint32_t file_kind_deleted_inode = 7;  // a deleted file or directory: DELETED_FILE and its extents follow
+inline constexpr uint32_t file_kind_deleted_alias = 8;  // another description of the inode of pipe_objref (a kind 7 description)
+inline constexpr uint32_t file_kind_symlink = 9;        // an O_PATH description of a symlink itself
+// --- fs (end) ---
 
 struct FdTableRecord {
     uint32_t nr_fds;
@@ -398,6 +409,34 @@ struct PipeRecord {
 };
 static_assert(sizeof(PipeRecord) == 16);
 // --- cr/files (end) ---
+
+// --- fs (begin): deleted inodes and file owners, see docs/cr-files.md ---
+struct DeletedFileRecord {
+    uint32_t uid;              // owner, as the checkpointer sees it (host ids)
+    uint32_t gid;
+    int64_t atime_sec;         // times before the checkpoint read the contents
+    int64_t atime_nsec;
+    int64_t mtime_sec;
+    int64_t mtime_nsec;
+    uint32_t nr_extents;       // FILE_EXTENT records that follow; 0 for a directory
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(DeletedFileRecord) == 48);
+
+struct FileExtentRecord {
+    uint64_t offset;           // ascending, not overlapping, within FILE.size
+    uint64_t length;           // > 0
+};
+static_assert(sizeof(FileExtentRecord) == 16);
+
+struct FileOwnerRecord {
+    int32_t owner_type;        // F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP
+    int32_t pid;               // in the container's pid namespace; 0: no owner
+    int32_t signum;            // F_SETSIG; 0: SIGIO
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(FileOwnerRecord) == 16);
+// --- fs (end) ---
 
 // --- objects (begin): fd kinds of cr/files/kind_*.cpp, see docs/cr-files.md ---
 inline constexpr uint32_t file_kind_eventfd = 10;
@@ -666,6 +705,11 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::memfd, "MEMFD", PayloadShape::fixed, sizeof(MemfdRecord), sizeof(MemfdRecord), false},
     {RecordType::pidfd, "PIDFD", PayloadShape::fixed, sizeof(PidfdRecord), sizeof(PidfdRecord), false},
     // --- objects (end) ---
+    // --- fs (begin) ---
+    {RecordType::deleted_file, "DELETED_FILE", PayloadShape::fixed, sizeof(DeletedFileRecord), sizeof(DeletedFileRecord), false},
+    {RecordType::file_extent, "FILE_EXTENT", PayloadShape::fixed, sizeof(FileExtentRecord), sizeof(FileExtentRecord), false},
+    {RecordType::file_owner, "FILE_OWNER", PayloadShape::fixed, sizeof(FileOwnerRecord), sizeof(FileOwnerRecord), false},
+    // --- fs (end) ---
     // --- cr/tty (begin) ---
     {RecordType::pty, "PTY", PayloadShape::fixed, sizeof(PtyRecord), sizeof(PtyRecord), false},
     {RecordType::tty, "TTY", PayloadShape::fixed, sizeof(TtyRecord), sizeof(TtyRecord), false},
@@ -730,6 +774,11 @@ template <> struct PayloadOf<RecordType::inotify_watch> { using type = InotifyWa
 template <> struct PayloadOf<RecordType::memfd> { using type = MemfdRecord; };
 template <> struct PayloadOf<RecordType::pidfd> { using type = PidfdRecord; };
 // --- objects (end) ---
+// --- fs (begin) ---
+template <> struct PayloadOf<RecordType::deleted_file> { using type = DeletedFileRecord; };
+template <> struct PayloadOf<RecordType::file_extent> { using type = FileExtentRecord; };
+template <> struct PayloadOf<RecordType::file_owner> { using type = FileOwnerRecord; };
+// --- fs (end) ---
 // --- cr/tty (begin) ---
 template <> struct PayloadOf<RecordType::pty> { using type = PtyRecord; };
 template <> struct PayloadOf<RecordType::tty> { using type = TtyRecord; };

@@ -237,6 +237,12 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
                                               files::restore_fds(p.pid(), inj, fctx, tables[i]);
                                               inj.finish();
                                           });
+            // F_SETOWN_EX may name any task of the container: set once all exist.
+            for (size_t i = 0; i < procs.size(); ++i) {
+                Injector inj(procs[i].live_tid());
+                files::restore_fd_owners(procs[i].pid(), inj, tables[i]);
+                inj.finish();
+            }
         }
         deferred.run();  // cr/ipc: every task is restored, deleted segments are attached again
         report.forking_ms = timings.forking_ms;

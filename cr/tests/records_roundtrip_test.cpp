@@ -53,6 +53,11 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
     w.write<RecordType::memfd>(image::MemfdRecord{10000, 5000, 0, 6, 0640}, 18);
     w.write<RecordType::pidfd>(image::PidfdRecord{1, 0}, 19);
     // --- objects (end) ---
+    // --- fs (begin) ---
+    w.write<RecordType::deleted_file>(image::DeletedFileRecord{1000, 1001, 5, 6, 7, 8, 2, 0}, 23);
+    w.write<RecordType::file_extent>(image::FileExtentRecord{1 << 20, 4096}, 23);
+    w.write<RecordType::file_owner>(image::FileOwnerRecord{1, 7, 34, 0}, 24);
+    // --- fs (end) ---
     // --- cr/ipc (begin) ---
     {
         const uint64_t ipc = 0x6970630000000000ull;
@@ -212,6 +217,20 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     EXPECT_EQ(hdr.objref, 19u);
     seen.insert(hdr.type);
     // --- objects (end) ---
+    // --- fs (begin) ---
+    auto del = r.expect<RecordType::deleted_file>(&hdr);
+    EXPECT_EQ(del.gid, 1001u);
+    EXPECT_EQ(del.mtime_nsec, 8);
+    EXPECT_EQ(del.nr_extents, 2u);
+    seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::file_extent>(&hdr).offset, 1u << 20);
+    EXPECT_EQ(hdr.objref, 23u);
+    seen.insert(hdr.type);
+    auto own = r.expect<RecordType::file_owner>(&hdr);
+    EXPECT_EQ(own.pid, 7);
+    EXPECT_EQ(own.signum, 34);
+    seen.insert(hdr.type);
+    // --- fs (end) ---
 
     // --- cr/ipc (begin) ---
     EXPECT_EQ(r.expect<RecordType::ipc_ns>(&hdr).nr_mq, 1u);
@@ -277,7 +296,7 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     // --- cr/net (end) ---
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 41u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9
+    EXPECT_EQ(r.tail().record_count, 44u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9 + fs's 3
     seen.insert(uint32_t(RecordType::tail));
 }
 

@@ -1,0 +1,9 @@
+#!/bin/bash
+# fileswork owner (workloads/fileswork.c) in a container: set up, checkpoint,
+# restore; the fds are compared from outside and the workload checks its own state.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/cr_lib.sh"
+source "$(dirname "$0")/files_lib.sh"
+require_root
+
+files_roundtrip owner
