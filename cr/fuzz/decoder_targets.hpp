@@ -5,8 +5,18 @@
 
 namespace myrt::cr::fuzz {
 
-enum class Target : uint8_t { image_index = 0, process = 1, namespaces = 2, tmpfs_entry = 3, ipc = 4, unix_table = 5 };
-inline constexpr uint8_t target_count = 6;
+enum class Target : uint8_t {
+    image_index = 0,
+    process = 1,
+    namespaces = 2,
+    tmpfs_entry = 3,
+    ipc = 4,
+    unix_table = 5,
+    netns_config = 6,  // the netns section (JSON)
+    inet_table = 7,
+};
+inline constexpr uint8_t target_count = 8;
 inline constexpr uint64_t unix_table_objref = 7;
+inline constexpr uint64_t inet_table_objref = 8;
 
 }  // namespace myrt::cr::fuzz

@@ -14,6 +14,8 @@
 #include "cr/fuzz/corpus_writer.hpp"
 #include "cr/fuzz/decoder_targets.hpp"
 #include "cr/image/record_writer.hpp"
+#include "cr/net/inet_table.hpp"
+#include "cr/net/netns_config.hpp"
 #include "cr/net/unix_table.hpp"
 
 using namespace myrt::cr;
@@ -139,6 +141,54 @@ std::vector<std::byte> container_image(bool with_ipc) {
     });
 }
 
+// lo up with an address of each family, a route of its own table, a sysctl.
+net::NetnsConfig sample_netns() {
+    net::NetnsConfig c;
+    c.links.push_back({"lo", 65536, true});
+    c.addresses.push_back({"lo", "10.99.0.1", AF_INET, 24});
+    c.addresses.push_back({"lo", "fd00:99::1", AF_INET6, 64});
+    net::NetRoute r;
+    r.family = AF_INET;
+    r.dst = "10.98.0.0/16";
+    r.dev = "lo";
+    r.table = 100;
+    c.routes.push_back(r);
+    c.sysctls.push_back({"ipv4/ip_forward", "1"});
+    return c;
+}
+
+// A TCP listener and a bound UDP socket with one queued datagram.
+net::InetTable sample_inet_table() {
+    net::InetTable t(2);
+    auto& l = t[0];
+    l.id = 1;
+    l.family = AF_INET;
+    l.type = SOCK_STREAM;
+    l.protocol = IPPROTO_TCP;
+    l.state = 10;  // TCP_LISTEN
+    l.flags = image::inet_flag_bound;
+    l.backlog = 16;
+    l.local.family = AF_INET;
+    l.local.addr = {127, 0, 0, 1};
+    l.local.port = 8080;
+    auto& u = t[1];
+    u.id = 2;
+    u.family = AF_INET6;
+    u.type = SOCK_DGRAM;
+    u.protocol = IPPROTO_UDP;
+    u.state = 7;  // TCP_CLOSE, as sock_diag reports an unconnected UDP socket
+    u.flags = image::inet_flag_bound;
+    u.local.family = AF_INET6;
+    u.local.addr[15] = 1;
+    u.local.port = 5353;
+    net::InetMessage m;
+    m.data = std::vector<std::byte>(5, std::byte{'d'});
+    m.sender = u.local;
+    m.sender.port = 40000;
+    u.datagrams.push_back(m);
+    return t;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -159,6 +209,12 @@ int main(int argc, char** argv) try {
     std::vector<std::byte> unix_seed = {std::byte{static_cast<uint8_t>(table.size())}, std::byte{0}};
     unix_seed.insert(unix_seed.end(), table_stream.begin(), table_stream.end());
     save(dir, "unix-table", fuzz::Target::unix_table, unix_seed);
+    save(dir, "netns-config", fuzz::Target::netns_config, net::encode_netns_config(sample_netns()));
+    auto inet = sample_inet_table();
+    auto inet_stream = fuzz::image_stream([&](image::RecordWriter& w) { net::write_inet_table(inet, fuzz::inet_table_objref, w); });
+    std::vector<std::byte> inet_seed = {std::byte{static_cast<uint8_t>(inet.size())}, std::byte{0}};
+    inet_seed.insert(inet_seed.end(), inet_stream.begin(), inet_stream.end());
+    save(dir, "inet-table", fuzz::Target::inet_table, inet_seed);
     return 0;
 } catch (const std::exception& e) {
     std::cerr << "make_decoder_corpus: " << e.what() << "\n";

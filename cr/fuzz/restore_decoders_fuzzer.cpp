@@ -1,8 +1,8 @@
 // libFuzzer target for every decoder a restore runs before any task exists:
 // the first pass over a whole image (read_image_index: the driver's section
 // order, the process/namespaces/tmpfs codecs, the IPC parser, the PAGES
-// index), each section codec on its own, the IPC parser and the unix socket
-// table on a record stream. The first input byte picks the decoder, the rest
+// index), each section codec on its own (the netns section's JSON too), the
+// IPC parser and the unix and inet socket tables on a record stream. The first input byte picks the decoder, the rest
 // is its input; any input must end in a myrt::Error or a clean decode, never
 // a crash, a sanitizer report or an allocation above smoke.sh's limit.
 #include <cstdint>
@@ -12,6 +12,8 @@
 #include "cr/fuzz/decoder_targets.hpp"
 #include "cr/image/record_reader.hpp"
 #include "cr/ipc/ipc_parser.hpp"
+#include "cr/net/inet_table.hpp"
+#include "cr/net/netns_config.hpp"
 #include "cr/net/unix_table.hpp"
 #include "cr/restore/image_index.hpp"
 #include "cr/transport/memory_stream.hpp"
@@ -57,6 +59,17 @@ void run(fuzz::Target target, std::span<const std::byte> in) {
             image::RecordReader r(src);
             r.read_head();
             net::read_table(r, fuzz::unix_table_objref, count);
+            break;
+        }
+        case fuzz::Target::netns_config: net::decode_netns_config(in); break;
+        case fuzz::Target::inet_table: {
+            if (in.size() < 2) return;
+            // The count of sockets comes from the INET_FILE record in an image.
+            uint32_t count = static_cast<uint32_t>(in[0]) | static_cast<uint32_t>(in[1]) << 8;
+            transport::MemorySource src(in.subspan(2), "fuzz");
+            image::RecordReader r(src);
+            r.read_head();
+            net::read_inet_table(r, fuzz::inet_table_objref, count);
             break;
         }
     }

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Fuzz smoke run: configures a separate clang build with MYRT_FUZZ=ON in
 # BUILD_DIR, builds image_reader_fuzzer and restore_decoders_fuzzer (the
-# restore's first pass, the section codecs, the IPC parser, the unix socket
-# table), seeds a corpus for each and fuzzes each for SECONDS.
+# restore's first pass, the section codecs, the netns section, the IPC
+# parser, the unix and inet socket tables), seeds a corpus for each and fuzzes each for SECONDS.
 # Exits non-zero when the fuzzer finds a crash, a sanitizer error or an
 # allocation above 64 MiB (the reader's own limit is 16 MiB).
 #   cr/fuzz/smoke.sh /tmp/myrt-fuzz 30
