@@ -115,6 +115,11 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
             rollback.cg->create();
             for (auto& r : default_device_rules(config.linux.devices)) res.devices.push_back(r);
         }
+        // A process put into a frozen cgroup stops there: the runtime would hang
+        // on its own child (runc: "container's cgroup unexpectedly frozen").
+        if (auto fz = rollback.cg->freezer_state(); fz != cgroup::FreezerState::thawed)
+            fail("container's cgroup {} is unexpectedly {}: thaw it, or give another linux.cgroupsPath",
+                 rollback.cg->cgroups_path(), cgroup::to_string(fz));
         rollback.cg->apply(res);
     }
     state.cgroup = rollback.cg->to_json();
