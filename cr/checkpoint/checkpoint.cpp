@@ -22,6 +22,7 @@
 #include "cr/image/record_writer.hpp"
 #include "cr/ipc/dump_ipc.hpp"  // cr/ipc
 #include "cr/net/netns_config.hpp"  // cr/net
+#include "cr/memory/cow_shared.hpp"  // proc20
 #include "cr/memory/dump_memory.hpp"
 #include "cr/net/inet_socket.hpp"  // cr/net
 #include "cr/net/unix_socket.hpp"  // cr/net
@@ -371,23 +372,47 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             report.threads += states.back().threads.size();
         }
         report.processes = states.size();
-        plan_tree_ids(states);  // groups and sessions the restore could not rebuild are refused now
+        auto id_plan = plan_tree_ids(states);  // groups and sessions the restore could not rebuild are refused now
+        // proc20: a restore that forks children from their restored parents
+        // rebuilds address spaces before fds, and a memfd mapping needs its fd.
+        const bool cow_possible = std::none_of(states.begin(), states.end(), [](const ProcessState& s) {
+            return std::any_of(s.vmas.begin(), s.vmas.end(),
+                               [](const Vma& v) { return v.rec.deleted && v.path.starts_with("/memfd:"); });
+        });
 
         const auto mem_start = Clock::now();
+        // proc20: pages still shared copy-on-write with the parent that forks
+        // the process on restore are the parent's; not dumped again. Found
+        // before any memory is read: process_vm_readv pins what it reads, and
+        // the kernel unshares a shared anonymous page it pins.
+        std::vector<std::vector<PageRun>> cow_runs(states.size());
+        uint64_t cow_pages = 0;
+        for (size_t i = 1; i < states.size() && cow_possible; ++i) {
+            if (id_plan.creator[i] == forked_by_session_holder) continue;
+            size_t parent = id_plan.creator[i];
+            cow_runs[i] = cow_shared_runs(tree.processes()[i].live_tid(), states[i].vmas,
+                                          tree.processes()[parent].live_tid(), states[parent].vmas);
+        }
         for (size_t i = 0; i < states.size(); ++i) {
             auto objref = driver::pages_objref(static_cast<uint32_t>(i));
+            const auto& cow = cow_runs[i];
+            for (const auto& r : cow) {
+                writer.write<image::RecordType::cow_pages>(image::CowPagesRecord{r.start, r.npages}, objref);
+                cow_pages += r.npages;
+            }
             // stream: pipelined, the next buffer is read while the previous ones are
             // written; the read buffers are pre-faulted, so a small process gets small ones.
             uint64_t mapped = 0;
             for (auto& v : states[i].vmas)
                 if (!v.is_special()) mapped += v.size();
             auto stats = dump_memory_to_image(tree.processes()[i].live_tid(), states[i].vmas, writer, objref,
-                                              dump_buffers_for(mapped));
+                                              dump_buffers_for(mapped), cow);
             report.pages += stats.pages;
             uint32_t index = static_cast<uint32_t>(i);
             writer.write_buffer(std::as_bytes(std::span(&index, 1)), driver::section::memory_end);
         }
         report.memdump_ms = ms_since(mem_start);
+        if (cow_pages) log.line(fmt::format("{} pages shared copy-on-write with a parent, not dumped again", cow_pages));
         writer.finish();
         report.image_bytes = writer.bytes_written();
         log.line(fmt::format("image {}: {} processes, {} threads, {} pages, {} bytes; memory in {:.1f} ms", image_file,

@@ -44,6 +44,9 @@ enum class RecordType : uint32_t {
     // 200-299: memory
     vma = 200,
     pages = 201,  // PagesRecord, then nr_pages << page_shift bytes of contents
+    // --- proc20 (begin): 210-219, memory and task records of issue 20 ---
+    cow_pages = 210,  // CowPagesRecord: pages the process still shares copy-on-write with its parent
+    // --- proc20 (end) ---
     // 300-399: files and pipes
     // --- cr/files (begin) ---
     fd_table = 300,  // FdTableRecord: the fds of one process; nr_fds FD records follow
@@ -181,6 +184,17 @@ struct PagesRecord {
     uint32_t reserved;
 };
 static_assert(sizeof(PagesRecord) == 24);
+
+// --- proc20 (begin) ---
+// Pages of a private anonymous VMA that the checkpoint found mapped to the
+// same physical page in the process and its parent (pagemap PFNs): their
+// contents are the parent's at the same address, and no PAGES carries them.
+struct CowPagesRecord {
+    uint64_t vaddr;     // first page, page aligned
+    uint64_t nr_pages;  // > 0
+};
+static_assert(sizeof(CowPagesRecord) == 16);
+// --- proc20 (end) ---
 
 // --- cr/net (begin): AF_UNIX sockets, see docs/cr-net.md ---
 inline constexpr uint32_t file_kind_unix_socket = 40;
@@ -677,6 +691,7 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::objref, "OBJREF", PayloadShape::fixed, sizeof(ObjrefRecord), sizeof(ObjrefRecord), false},
     {RecordType::vma, "VMA", PayloadShape::fixed, sizeof(VmaRecord), sizeof(VmaRecord), false},
     {RecordType::pages, "PAGES", PayloadShape::fixed_then_bulk, sizeof(PagesRecord), sizeof(PagesRecord) + max_pages_payload, false},
+    {RecordType::cow_pages, "COW_PAGES", PayloadShape::fixed, sizeof(CowPagesRecord), sizeof(CowPagesRecord), false},  // proc20
     // --- cr/net (begin) ---
     {RecordType::unix_file, "UNIX_FILE", PayloadShape::fixed, sizeof(UnixFileRecord), sizeof(UnixFileRecord), false},
     {RecordType::unix_socket, "UNIX_SOCKET", PayloadShape::fixed, sizeof(UnixSocketRecord), sizeof(UnixSocketRecord), false},
@@ -746,6 +761,7 @@ template <> struct PayloadOf<RecordType::tail> { using type = TailRecord; };
 template <> struct PayloadOf<RecordType::objref> { using type = ObjrefRecord; };
 template <> struct PayloadOf<RecordType::vma> { using type = VmaRecord; };
 template <> struct PayloadOf<RecordType::pages> { using type = PagesRecord; };
+template <> struct PayloadOf<RecordType::cow_pages> { using type = CowPagesRecord; };  // proc20
 // --- cr/net (begin) ---
 template <> struct PayloadOf<RecordType::unix_file> { using type = UnixFileRecord; };
 template <> struct PayloadOf<RecordType::unix_socket> { using type = UnixSocketRecord; };

@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstring>
 
+#include "cr/memory/cow_shared.hpp"
 #include "cr/memory/pagemap.hpp"
 #include "cr/transport/prefaulted.hpp"
 #include "cr/ptrace/remote_memory.hpp"
@@ -116,7 +117,8 @@ private:
 
 }  // namespace
 
-MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsumer& consumer, DumpBuffers buffers) {
+MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsumer& consumer, DumpBuffers buffers,
+                            const std::vector<PageRun>& skip) {
     if (buffers.bytes < kPageSize) fail("memory dump buffer of {} bytes is smaller than a page", buffers.bytes);
     if (buffers.count == 0) fail("memory dump of pid {} needs at least one buffer", pid);
     MemoryDumpStats stats;
@@ -124,6 +126,7 @@ MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsum
     BatchReader reader(pid, buffers, consumer, stats);
     for (const auto& vma : vmas) {
         auto runs = pagemap.dumpable_runs(vma);
+        if (!skip.empty()) runs = subtract_runs(runs, skip);
         if (runs.empty()) continue;
         ++stats.vmas;
         for (const auto& r : runs) {

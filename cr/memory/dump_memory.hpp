@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cr/image/record_writer.hpp"
+#include "cr/memory/pagemap.hpp"
 #include "cr/memory/vma.hpp"
 
 namespace myrt::cr {
@@ -44,7 +45,9 @@ struct DumpBuffers {
     unsigned count = 4;
 };
 
-MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsumer& consumer, DumpBuffers buffers);
+// `skip`: pages not to dump (ascending), the ones a process shares with its parent (cow_shared.hpp).
+MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsumer& consumer, DumpBuffers buffers,
+                            const std::vector<PageRun>& skip = {});
 
 // With a consumer that is done with each chunk when the callback returns (one buffer).
 MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, const ChunkSink& sink,
@@ -66,9 +69,9 @@ private:
     uint64_t objref_;
 };
 inline MemoryDumpStats dump_memory_to_image(pid_t pid, const std::vector<Vma>& vmas, image::RecordWriter& writer,
-                                            uint64_t objref, DumpBuffers buffers) {
+                                            uint64_t objref, DumpBuffers buffers, const std::vector<PageRun>& skip = {}) {
     PagesConsumer consumer(writer, objref);
-    return dump_memory(pid, vmas, consumer, buffers);
+    return dump_memory(pid, vmas, consumer, buffers, skip);
 }
 
 // The buffers for a process that maps `mapped_bytes` (not special): a small

@@ -127,13 +127,24 @@ RestorerArea install_restorer(Injector& inj, uint64_t base, uint64_t scratch_siz
     return area;
 }
 
-void clear_address_space(Injector& inj, const std::vector<Vma>& current, const RestorerArea& area) {
+void clear_address_space(Injector& inj, const std::vector<Vma>& current, const RestorerArea& area,
+                         const std::vector<std::pair<uint64_t, uint64_t>>& keep) {
     SyscallBatch batch(area.batch_loop, area.scratch, area.scratch_size);
     for (const auto& v : current) {
         if (is_vdso_group(v) || v.rec.kind == VmaKind::vsyscall) continue;
         if (v.rec.start >= area.base && v.rec.end <= area.base + area.size()) continue;
-        batch.add(fmt::format("unmapping {:#x}-{:#x} {} of the fresh task", v.rec.start, v.rec.end, v.path),
-                  SYS_munmap, v.rec.start, v.size());
+        // The pieces of the VMA outside every kept range (keep is ascending).
+        uint64_t at = v.rec.start;
+        for (const auto& [ks, ke] : keep) {
+            if (ke <= at || ks >= v.rec.end) continue;
+            if (ks > at)
+                batch.add(fmt::format("unmapping {:#x}-{:#x} {} of the fresh task", at, ks, v.path), SYS_munmap, at,
+                          ks - at);
+            at = std::max(at, ke);
+        }
+        if (at < v.rec.end)
+            batch.add(fmt::format("unmapping {:#x}-{:#x} {} of the fresh task", at, v.rec.end, v.path), SYS_munmap, at,
+                      v.rec.end - at);
     }
     batch.run(inj);
 }

@@ -42,7 +42,9 @@ inline constexpr uint64_t kRestorerScratchSize = 320 * 1024;
 uint64_t find_free_range(const std::vector<const std::vector<Vma>*>& layouts, uint64_t size);
 
 RestorerArea install_restorer(Injector& inj, uint64_t base, uint64_t scratch_size = kRestorerScratchSize);
-void clear_address_space(Injector& inj, const std::vector<Vma>& current, const RestorerArea& area);
+// `keep`: ranges left mapped (pages inherited from the parent by fork, cow_shared.hpp).
+void clear_address_space(Injector& inj, const std::vector<Vma>& current, const RestorerArea& area,
+                         const std::vector<std::pair<uint64_t, uint64_t>>& keep = {});
 void place_vdso(Injector& inj, const std::vector<Vma>& current, const std::vector<Vma>& dumped, uint64_t temp_base);
 
 // Memory a fill can take off the tracer's thread: `takes` says whether every

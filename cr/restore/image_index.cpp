@@ -11,6 +11,7 @@
 #include "cr/driver/sections.hpp"
 #include "cr/image/host_info.hpp"
 #include "cr/image/record_reader.hpp"
+#include "cr/memory/cow_shared.hpp"  // proc20
 #include "cr/ipc/restore_ipc.hpp"  // cr/ipc
 #include "cr/transport/open_stream.hpp"
 #include "util/error.hpp"
@@ -143,6 +144,38 @@ ImageIndex read_image_index(transport::Source& source, const std::string& image_
                                tasks, idx.processes.size(), inner_pid(st), limits.max_tasks);
             idx.processes.push_back(std::move(st));
             idx.pages.emplace_back();
+            idx.cow.emplace_back();
+        } else if (type == image::RecordType::cow_pages) {
+            // proc20: pages shared with the parent, before the process's PAGES;
+            // inside one private anonymous VMA of the process and covered by
+            // its parent's (the restore checks the inherited mapping again).
+            if (memory_done >= idx.processes.size() || h->objref != driver::pages_objref(memory_done))
+                reader.fail_at("COW_PAGES for object {} where process {} was expected", h->objref, memory_done);
+            auto c = reader.read_fixed<image::RecordType::cow_pages>();
+            if (memory_done == 0) reader.fail_at("COW_PAGES in the memory of the root process, which has no parent");
+            if (!idx.pages[memory_done].empty()) reader.fail_at("COW_PAGES after the PAGES of process {}", memory_done);
+            if ((c.vaddr & 4095) || c.nr_pages == 0 || c.nr_pages > (1ull << 35) || c.vaddr + c.nr_pages * 4096 < c.vaddr)
+                reader.fail_at("COW_PAGES at {:#x} with {} pages is out of range", c.vaddr, c.nr_pages);
+            if (++page_records > limits.max_page_records)
+                reader.fail_at("the image holds more than {} PAGES records, the most a restore indexes",
+                               limits.max_page_records);
+            uint64_t end = c.vaddr + c.nr_pages * 4096;
+            const auto& st = idx.processes[memory_done];
+            const auto& vmas = st.vmas;
+            auto after = std::upper_bound(vmas.begin(), vmas.end(), c.vaddr,
+                                          [](uint64_t a, const Vma& v) { return a < v.rec.start; });
+            if (after == vmas.begin() || !is_private_anon(*std::prev(after)) || end > std::prev(after)->rec.end)
+                reader.fail_at("COW_PAGES {:#x}-{:#x} lie outside every private anonymous VMA of the process", c.vaddr, end);
+            auto parent = std::find_if(idx.processes.begin(), idx.processes.begin() + memory_done,
+                                       [&](const ProcessState& p) { return p.core.ids.pid == st.core.ids.ppid; });
+            if (parent == idx.processes.begin() + memory_done ||
+                !covered_by_private_anon(parent->vmas, std::prev(after)->rec.start, std::prev(after)->rec.end))
+                reader.fail_at("COW_PAGES {:#x}-{:#x}: the parent of process {} maps no private anonymous memory there",
+                               c.vaddr, end, inner_pid(st));
+            auto& runs = idx.cow[memory_done];
+            if (!runs.empty() && c.vaddr < runs.back().start + runs.back().npages * 4096)
+                reader.fail_at("COW_PAGES at {:#x} out of order", c.vaddr);
+            runs.push_back({c.vaddr, c.nr_pages});
         } else if (type == image::RecordType::pages) {
             if (memory_done >= idx.processes.size() || h->objref != driver::pages_objref(memory_done))
                 reader.fail_at("PAGES for object {} where process {} was expected", h->objref, memory_done);
@@ -164,6 +197,14 @@ ImageIndex read_image_index(transport::Source& source, const std::string& image_
             if (!inside) reader.fail_at("PAGES {:#x}+{:#x} lie outside every VMA of the process", p.vaddr, len);
             auto& ranges = idx.pages[memory_done];
             if (!ranges.empty() && p.vaddr < ranges.back().end) reader.fail_at("PAGES at {:#x} out of order", p.vaddr);
+            {  // proc20: no page both in the image and taken from the parent
+                const auto& cow = idx.cow[memory_done];
+                auto c = std::upper_bound(cow.begin(), cow.end(), p.vaddr,
+                                          [](uint64_t a, const PageRun& r) { return a < r.start; });
+                if ((c != cow.end() && c->start < p.vaddr + len) ||
+                    (c != cow.begin() && std::prev(c)->start + std::prev(c)->npages * 4096 > p.vaddr))
+                    reader.fail_at("PAGES at {:#x} overlap the pages shared with the parent", p.vaddr);
+            }
             ranges.push_back({p.vaddr, p.vaddr + len, reader.offset()});
             idx.total_pages += p.nr_pages;
         } else if (type == image::RecordType::buffer && h->objref == driver::section::memory_end) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cr/image/records.hpp"
+#include "cr/memory/pagemap.hpp"
 #include "cr/ipc/ipc_parser.hpp"  // cr/ipc
 #include "cr/net/netns_config.hpp"  // cr/net
 #include "cr/ns/ns_state.hpp"
@@ -27,6 +28,7 @@ struct ImageIndex {
     ns::NamespaceState ns;
     std::vector<ProcessState> processes;            // root first, parents before children
     std::vector<std::vector<PageRange>> pages;      // per process, ascending
+    std::vector<std::vector<PageRun>> cow;          // per process: COW_PAGES, ascending (proc20)
     uint64_t total_pages = 0;
     uint64_t tmpfs_entries = 0;                     // restored by the second pass
     ipc::IpcIndex ipc;                              // cr/ipc: the IPC section's objects, checked

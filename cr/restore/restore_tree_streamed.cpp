@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <cstring>
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <tuple>
 
@@ -73,7 +75,9 @@ private:
         for (;;) {
             auto h = reader_.next();
             if (!h) fail("the image ended inside the memory of process {}", index_);
-            if (h->type == static_cast<uint32_t>(image::RecordType::pages)) {
+            if (h->type == static_cast<uint32_t>(image::RecordType::cow_pages)) {
+                reader_.read_fixed<image::RecordType::cow_pages>();  // proc20: kept by the index, inherited by fork
+            } else if (h->type == static_cast<uint32_t>(image::RecordType::pages)) {
                 auto p = reader_.read_fixed<image::RecordType::pages>();
                 uint64_t len = reader_.payload_remaining();
                 bool taken = elsewhere && elsewhere(p, len);
@@ -175,9 +179,34 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
         else if (pgid == pid)
             inject_checked(p, fmt::format("setpgid for group leader {}", pgid), SYS_setpgid, 0, 0);
     };
+    // proc20: with pages a process shares copy-on-write with its parent, each
+    // address space is rebuilt as soon as its process exists, before its
+    // children are forked from it: they inherit those pages by the fork.
+    const bool fork_after_memory =
+        std::any_of(idx.cow.begin(), idx.cow.end(), [](const std::vector<PageRun>& c) { return !c.empty(); });
+    std::vector<std::unique_ptr<StreamPageSource>> sources(images.size());
+    std::vector<std::optional<ProcessState>> redirected(images.size());
+    std::vector<std::optional<RestoredAddressSpace>> spaces(images.size());
+    SharedAnonObjects shared_anon;
+    auto page_source = [&](size_t i) -> StreamPageSource& {
+        sources[i] = std::make_unique<StreamPageSource>(reader, image_fd, static_cast<uint32_t>(i), idx.pages[i]);
+        redirected[i] = shared_anon.redirect(images[i]);
+        return *sources[i];
+    };
+    auto state_of = [&](size_t i) -> const ProcessState& { return redirected[i] ? *redirected[i] : images[i]; };
+    auto restore_memory_of = [&](size_t i) {
+        auto& pages = page_source(i);
+        spaces[i] = restore_address_space(procs[i], state_of(i), pages, idx.cow[i]);
+        timings.bytes += pages.bytes;
+        timings.copied_bytes += spaces[i]->timings.copied_bytes;
+    };
     try {
         auto t = Clock::now();
         auto plan = plan_tree_ids(images);
+        for (size_t i = 1; i < images.size(); ++i)
+            if (!idx.cow[i].empty() && plan.creator[i] == forked_by_session_holder)
+                fail("process {} of the image shares pages with a parent it is not forked from on restore",
+                     inner_pid(images[i]));
         std::vector<size_t> session_transient;  // plan.sessions[k] -> index in transient
         for (auto& h : plan.sessions) {
             pid_t pid = fork_child(procs[0], h.ns_pid);
@@ -185,6 +214,7 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
             transient.push_back({SeizedProcess::adopt(pid, SeizedTask::adopt_stopped(pid)), 0, nullptr, h.ns_pid});
             inject_checked(transient.back().proc, fmt::format("setsid for the holder of session {}", h.ns_pid), SYS_setsid);
         }
+        if (fork_after_memory) restore_memory_of(0);
         // A session leader calls setsid as soon as it exists, before its own
         // children are forked, so they are born into its session (setsid
         // needs a process that leads no group, which a fresh child is); a
@@ -198,6 +228,7 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
             pid_t child = fork_child(creator, inner_pid(images[i]));
             procs.push_back(SeizedProcess::adopt(child, SeizedTask::adopt_stopped(child)));
             inject_ids(procs[i], inner_pid(images[i]), ids.ns_pgid, ids.ns_sid);
+            if (fork_after_memory) restore_memory_of(i);
         }
         for (size_t i = 0; i < images.size(); ++i)
             for (auto& z : images[i].zombies) {
@@ -243,14 +274,16 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
         t = Clock::now();
         if (before_state)
             for (size_t i = 0; i < images.size(); ++i) before_state(i, procs[i]);
-        SharedAnonObjects shared_anon;
         for (size_t i = 0; i < images.size(); ++i) {
-            StreamPageSource pages(reader, image_fd, static_cast<uint32_t>(i), idx.pages[i]);
-            auto redirected = shared_anon.redirect(images[i]);
-            auto t_proc = restore_process(procs[i], redirected ? *redirected : images[i], pages);
+            if (fork_after_memory) {
+                restore_process_state(procs[i], state_of(i), *spaces[i], *sources[i]);
+            } else {
+                auto& pages = page_source(i);
+                auto t_proc = restore_process(procs[i], state_of(i), pages);
+                timings.bytes += pages.bytes;
+                timings.copied_bytes += t_proc.copied_bytes;
+            }
             restore_tuning(procs[i], images[i], [](const std::string& l) { log::warn("{}", l); });
-            timings.bytes += pages.bytes;
-            timings.copied_bytes += t_proc.copied_bytes;
         }
         if (reader.next()) fail("records follow the memory of the last process in the image");
         timings.restore_ms = ms_since(t);

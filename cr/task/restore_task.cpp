@@ -8,6 +8,7 @@
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -18,6 +19,7 @@
 #include <functional>
 #include <cstring>
 
+#include "cr/memory/cow_shared.hpp"
 #include "cr/memory/pagemap.hpp"
 #include "cr/memory/restore_memory.hpp"
 #include "cr/ptrace/inject.hpp"
@@ -302,8 +304,15 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
 }
 
 RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, PageSource& pages) {
+    auto as = restore_address_space(fresh, state, pages);
+    return restore_process_state(fresh, state, as, pages);
+}
+
+RestoredAddressSpace restore_address_space(SeizedProcess& fresh, const ProcessState& state, PageSource& pages,
+                                           const std::vector<PageRun>& inherited) {
     auto t0 = Clock::now();
-    RestoreTimings timings;
+    RestoredAddressSpace out;
+    RestoreTimings& timings = out.timings;
     if (fresh.threads().size() != 1) fail("restore needs a single-threaded placeholder, process {} has {}", fresh.pid(), fresh.threads().size());
     if (state.threads.empty()) fail("the dumped process has no threads");
     const pid_t pid = fresh.pid();
@@ -323,10 +332,10 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
     Injector leader(pid);
     // The placeholder inherited its parent's rseq registration, in memory
     // that is about to disappear: the kernel would fault writing to it.
-    auto inherited = get_rseq_config(pid);
-    if (inherited.abi_pointer)
-        leader.checked("unregistering the inherited rseq area", SYS_rseq, inherited.abi_pointer, inherited.abi_size,
-                       RSEQ_FLAG_UNREGISTER, inherited.signature);
+    auto inherited_rseq = get_rseq_config(pid);
+    if (inherited_rseq.abi_pointer)
+        leader.checked("unregistering the inherited rseq area", SYS_rseq, inherited_rseq.abi_pointer, inherited_rseq.abi_size,
+                       RSEQ_FLAG_UNREGISTER, inherited_rseq.signature);
 
     auto t_mem = Clock::now();
     auto current = read_vmas(pid);
@@ -343,17 +352,88 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
         if (v.rec.kind == VmaKind::vdso || v.rec.kind == VmaKind::vvar || v.rec.kind == VmaKind::vvar_vclock)
             vdso_total += v.size();
     uint64_t temp = find_free_range({&current, &state.vmas, &area_layout}, std::max<uint64_t>(vdso_total, kPageSize));
-    clear_address_space(leader, current, area);
-    place_vdso(leader, current, state.vmas, temp);
     HasContents has = [&pages](const Vma& v) { return pages.has_contents(v); };
-    map_vmas(leader, area, state.vmas, has);
+    // Pages inherited from the parent by fork: their VMAs stay as the fork
+    // left them (checked to be private anonymous memory here too), the rest
+    // of those VMAs is dropped and filled from the image like any other.
+    std::vector<bool> kept(state.vmas.size(), false);
+    std::vector<std::pair<uint64_t, uint64_t>> keep;
+    for (const auto& r : inherited) {
+        auto after = std::upper_bound(state.vmas.begin(), state.vmas.end(), r.start,
+                                      [](uint64_t a, const Vma& v) { return a < v.rec.start; });
+        uint64_t end = r.start + r.npages * kPageSize;
+        if (after == state.vmas.begin() || !is_private_anon(*std::prev(after)) || end > std::prev(after)->rec.end)
+            fail("process {}: pages {:#x}-{:#x} shared with its parent lie outside its private anonymous memory", pid,
+                 r.start, end);
+        size_t k = static_cast<size_t>(std::prev(after) - state.vmas.begin());
+        if (kept[k]) continue;
+        const auto& v = state.vmas[k];
+        if (!covered_by_private_anon(current, v.rec.start, v.rec.end))
+            fail("process {}: its parent's restored memory does not cover {:#x}-{:#x}, whose pages they share", pid,
+                 v.rec.start, v.rec.end);
+        kept[k] = true;
+        keep.emplace_back(v.rec.start, v.rec.end);
+    }
+    clear_address_space(leader, current, area, keep);
+    place_vdso(leader, current, state.vmas, temp);
+    if (keep.empty()) {
+        map_vmas(leader, area, state.vmas, has);
+    } else {
+        std::vector<Vma> to_map;
+        for (size_t k = 0; k < state.vmas.size(); ++k)
+            if (!kept[k]) to_map.push_back(state.vmas[k]);
+        map_vmas(leader, area, to_map, has);
+        // Kept VMAs: the process's protection (writable while it is filled)
+        // and every page not shared with the parent dropped, so the image's
+        // pages go into empty ones and absent pages read as zero again.
+        SyscallBatch batch = batch_in(area);
+        size_t r = 0;
+        for (size_t k = 0; k < state.vmas.size(); ++k) {
+            if (!kept[k]) continue;
+            const auto& v = state.vmas[k];
+            uint64_t prot = v.rec.prot | (has(v) ? PROT_READ | PROT_WRITE : 0);
+            batch.add(fmt::format("protection of inherited {:#x}-{:#x}", v.rec.start, v.rec.end), SYS_mprotect,
+                      v.rec.start, v.size(), prot);
+            while (r < inherited.size() && inherited[r].start + inherited[r].npages * kPageSize <= v.rec.start) ++r;
+            uint64_t at = v.rec.start;
+            for (; r < inherited.size() && inherited[r].start < v.rec.end; ++r) {
+                if (inherited[r].start > at)
+                    batch.add(fmt::format("dropping {:#x}-{:#x}, not shared with the parent", at, inherited[r].start),
+                              SYS_madvise, at, inherited[r].start - at, MADV_DONTNEED);
+                at = inherited[r].start + inherited[r].npages * kPageSize;
+            }
+            if (at < v.rec.end)
+                batch.add(fmt::format("dropping {:#x}-{:#x}, not shared with the parent", at, v.rec.end), SYS_madvise,
+                          at, v.rec.end - at, MADV_DONTNEED);
+        }
+        batch.run(leader);
+    }
     auto t_fill = Clock::now();
     auto filled = fill_memory(leader, state.vmas, pages);
     timings.fill_ms = ms_since(t_fill);
     timings.bytes = filled.bytes;
     timings.copied_bytes = filled.copied_bytes;
-    finalize_vmas(leader, area, state.vmas, has);
     timings.address_space_ms = ms_since(t_mem);
+    out.area = area;
+    out.int3_stops = int3_stops;
+    leader.finish();
+    timings.total_ms = ms_since(t0);
+    return out;
+}
+
+RestoreTimings restore_process_state(SeizedProcess& fresh, const ProcessState& state, const RestoredAddressSpace& as,
+                                     PageSource& pages) {
+    auto t0 = Clock::now();
+    RestoreTimings timings = as.timings;
+    const pid_t pid = fresh.pid();
+    const RestorerArea& area = as.area;
+    const bool int3_stops = as.int3_stops;
+    Injector leader(pid, area.base);
+    if (int3_stops) leader.set_syscall_insn(area.base, true);
+    HasContents has = [&pages](const Vma& v) { return pages.has_contents(v); };
+    auto t_fin = Clock::now();
+    finalize_vmas(leader, area, state.vmas, has);
+    timings.address_space_ms += ms_since(t_fin);
 
     restore_mm(leader, area, state);
     restore_process_wide(leader, area, state);
@@ -429,7 +509,7 @@ RestoreTimings restore_process(SeizedProcess& fresh, const ProcessState& state, 
     // A process dumped while stopped comes back stopped: SIGSTOP left pending
     // now is taken on detach, before the task runs a single instruction.
     if (state.core.stopped && ::kill(pid, SIGSTOP) != 0) throw_errno("re-stopping restored process {}", pid);
-    timings.total_ms = ms_since(t0);
+    timings.total_ms += ms_since(t0);
     return timings;
 }
 

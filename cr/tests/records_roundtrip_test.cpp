@@ -38,6 +38,7 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
     for (size_t off = 0; off < big.size(); off += 100000)
         w.append(std::span(big).subspan(off, std::min<size_t>(100000, big.size() - off)));
     w.end_record();
+    w.write<RecordType::cow_pages>(image::CowPagesRecord{0x7f0000000000, 16384}, 9);  // proc20
     w.write<RecordType::fd_table>(image::FdTableRecord{2, 0});
     w.write<RecordType::fd>(image::FdRecord{4, 1, 1, 0, 11});
     w.write<RecordType::file>(image::FileRecord{image::file_kind_pipe_end, 0x800, 17, 12, 0, 0, 010600, 0}, 11);
@@ -180,6 +181,12 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
         EXPECT_EQ(got, pattern(n * 4096, seed));
         seen.insert(hdr.type);
     }
+    {  // proc20
+        auto c = r.expect<RecordType::cow_pages>(&hdr);
+        EXPECT_EQ(c.vaddr, 0x7f0000000000u);
+        EXPECT_EQ(c.nr_pages, 16384u);
+        seen.insert(hdr.type);
+    }
     auto ft = r.expect<RecordType::fd_table>(&hdr);
     EXPECT_EQ(ft.nr_fds, 2u);
     seen.insert(hdr.type);
@@ -296,7 +303,7 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     // --- cr/net (end) ---
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 44u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9 + fs's 3
+    EXPECT_EQ(r.tail().record_count, 45u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9 + fs's 3 + proc20's 1
     seen.insert(uint32_t(RecordType::tail));
 }
 

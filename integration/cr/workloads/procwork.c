@@ -49,6 +49,12 @@
  *           there, a fork leaves the DONTFORK range out of the child and
  *           gives it the WIPEONFORK range zeroed, and the locked range is
  *           still locked (VmLck)
+ *   cow     a 64 MiB parent, every page stamped, forks 3 children that keep
+ *           most of it shared copy-on-write; each child writes 4 pages of its
+ *           own and drops one page (MADV_DONTNEED). After restore each child
+ *           reads the parent's stamps, its own pages and a zero page where it
+ *           dropped one, a write by the parent after restore is not seen by
+ *           any child, and a child's write is not seen by the parent
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -852,6 +858,88 @@ static int mode_madvise(void) {
     return 0;
 }
 
+/* ---- cow ---- */
+#define COW_BYTES (64u << 20)
+#define COW_CHILDREN 3
+static uint32_t cow_stamp(size_t page) { return 0x5a000000u ^ (uint32_t)page * 2654435761u; }
+static volatile sig_atomic_t cow_check;
+static void on_cow_check(int sig) {
+    (void)sig;
+    cow_check = 1;
+}
+/* Pages child k owns (written after the fork), the page it drops, and the
+ * page the parent writes after restore. */
+static size_t cow_own(int k, int i) { return 1000 + (size_t)k * 100 + (size_t)i; }
+static size_t cow_dropped(int k) { return 2000 + (size_t)k; }
+#define COW_PARENT_PAGE 3000
+static int cow_child_checks(volatile uint32_t *m, size_t page, int k) {
+    size_t words = page / 4, pages = COW_BYTES / page;
+    for (size_t p = 0; p < pages; ++p) {
+        uint32_t want = cow_stamp(p);
+        if (p == cow_dropped(k)) want = 0;
+        for (int i = 0; i < 4; ++i)
+            if (p == cow_own(k, i)) want = 0xc0000000u | (uint32_t)(k << 8) | (uint32_t)i;
+        if (m[p * words] != want || m[p * words + words - 1] != (p == cow_dropped(k) ? 0 : 0x77777777u)) return 10 + k;
+    }
+    m[0] = 0xdeadbeef; /* the parent must not see it */
+    return 0;
+}
+static int mode_cow(void) {
+    install_usr1();
+    long page = sysconf(_SC_PAGESIZE);
+    size_t words = (size_t)page / 4, pages = COW_BYTES / (size_t)page;
+    volatile uint32_t *m = mmap(NULL, COW_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return 1;
+    madvise((void *)m, COW_BYTES, MADV_NOHUGEPAGE); /* 4 KiB pages: a child's write copies one page, not 2 MiB */
+    for (size_t p = 0; p < pages; ++p) {
+        m[p * words] = cow_stamp(p);
+        m[p * words + words - 1] = 0x77777777u;
+    }
+    signal(SIGUSR2, on_cow_check);
+    pid_t kids[COW_CHILDREN];
+    int ready_pipe[2];
+    if (pipe(ready_pipe)) return 1;
+    for (int k = 0; k < COW_CHILDREN; ++k) {
+        kids[k] = fork();
+        if (kids[k] < 0) return 1;
+        if (kids[k] == 0) {
+            for (int i = 0; i < 4; ++i) {
+                m[cow_own(k, i) * words] = 0xc0000000u | (uint32_t)(k << 8) | (uint32_t)i;
+            }
+            madvise((void *)(m + cow_dropped(k) * words), (size_t)page, MADV_DONTNEED);
+            char c = 'r';
+            if (write(ready_pipe[1], &c, 1) != 1) _exit(2);
+            while (!cow_check) pause();
+            _exit(cow_child_checks(m, (size_t)page, k));
+        }
+    }
+    for (int k = 0; k < COW_CHILDREN; ++k) {
+        char c;
+        if (read(ready_pipe[0], &c, 1) != 1) return 1;
+    }
+    ready();
+    wait_usr1();
+    for (size_t p = 0; p < pages; ++p)
+        if (m[p * words] != cow_stamp(p) || m[p * words + words - 1] != 0x77777777u) {
+            failf("%s", fmt_fail("the parent lost its contents at page %d (%#x)", (int)p, (int)m[p * words]));
+            break;
+        }
+    m[COW_PARENT_PAGE * words + words - 1] = 0x12345678; /* no child may see this */
+    for (int k = 0; k < COW_CHILDREN; ++k) kill(kids[k], SIGUSR2);
+    for (int k = 0; k < COW_CHILDREN; ++k) {
+        int st = 0;
+        if (waitpid(kids[k], &st, 0) != kids[k] || !WIFEXITED(st)) {
+            failf("%s", fmt_fail("child %d did not exit (status %#x)", k, st));
+            continue;
+        }
+        if (WEXITSTATUS(st) != 0)
+            failf("%s", fmt_fail("child %d read wrong memory after restore (code %d)", k, WEXITSTATUS(st)));
+    }
+    if (m[0] != cow_stamp(0)) failf("%s", "a child's write after restore was seen by the parent");
+    verdict();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "";
     if (!strcmp(m, "sync")) return mode_sync();
@@ -860,6 +948,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "tuning")) return mode_tuning();
     if (!strcmp(m, "madvise")) return mode_madvise();
     if (!strcmp(m, "orphans")) return mode_orphans();
+    if (!strcmp(m, "cow")) return mode_cow();
     if (!strcmp(m, "maps")) return mode_maps(argc > 2 ? atoi(argv[2]) : 10000);
     fprintf(stderr, "procwork: unknown mode %s\n", m);
     return 2;
