@@ -39,6 +39,7 @@
 #include "cr/transport/open_stream.hpp"
 #include "cr/transport/file_stream.hpp"
 #include "cr/transport/tcp_stream.hpp"
+#include "cr/tty/pty.hpp"  // cr/tty
 #include "runtime/lifecycle.hpp"
 #include "runtime/pid_file.hpp"
 #include "runtime/security/capabilities.hpp"
@@ -236,6 +237,9 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
                                               Injector inj(p.live_tid());
                                               files::restore_fds(p.pid(), inj, fctx, tables[i]);
                                               inj.finish();
+                                          },
+                                          [&](SeizedProcess& p, int32_t sid) {  // cr/tty
+                                              tty::make_controlling_terminal(p.pid(), sid, fctx);
                                           });
             // F_SETOWN_EX may name any task of the container: set once all exist.
             for (size_t i = 0; i < procs.size(); ++i) {

@@ -158,7 +158,8 @@ void inject_checked(SeizedProcess& p, const std::string& what, long nr, uint64_t
 
 std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const ImageIndex& idx,
                                                  image::RecordReader& reader, int image_fd, TreeRestoreTimings& timings,
-                                                 const std::function<void(size_t, SeizedProcess&)>& before_state) {
+                                                 const std::function<void(size_t, SeizedProcess&)>& before_state,
+                                                 const std::function<void(SeizedProcess&, int32_t)>& session_made) {
     const auto& images = idx.processes;
     std::vector<SeizedProcess> procs;
     procs.reserve(images.size());
@@ -203,6 +204,7 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
     try {
         auto t = Clock::now();
         auto plan = plan_tree_ids(images);
+        if (session_made && images[0].core.ids.ns_sid == inner_pid(images[0])) session_made(procs[0], inner_pid(images[0]));
         for (size_t i = 1; i < images.size(); ++i)
             if (!idx.cow[i].empty() && plan.creator[i] == forked_by_session_holder)
                 fail("process {} of the image shares pages with a parent it is not forked from on restore",
@@ -228,6 +230,7 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
             pid_t child = fork_child(creator, inner_pid(images[i]));
             procs.push_back(SeizedProcess::adopt(child, SeizedTask::adopt_stopped(child)));
             inject_ids(procs[i], inner_pid(images[i]), ids.ns_pgid, ids.ns_sid);
+            if (session_made && ids.ns_sid == inner_pid(images[i])) session_made(procs[i], ids.ns_sid);
             if (fork_after_memory) restore_memory_of(i);
         }
         for (size_t i = 0; i < images.size(); ++i)

@@ -24,8 +24,12 @@ struct TreeRestoreTimings {
 // ready to detach. On failure every process made here is killed and reaped.
 // `before_state(i, proc)` runs for every process once the whole tree exists
 // and before its address space is rebuilt (the files layer installs fds there).
+// `session_made(proc, sid)` runs in each session leader of the image as soon
+// as its session exists, before any member is forked (the root first, when
+// it leads one): a controlling terminal set there is inherited by them.
 std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const ImageIndex& idx,
                                                  image::RecordReader& reader, int image_fd, TreeRestoreTimings& timings,
-                                                 const std::function<void(size_t, SeizedProcess&)>& before_state);
+                                                 const std::function<void(size_t, SeizedProcess&)>& before_state,
+                                                 const std::function<void(SeizedProcess&, int32_t)>& session_made = {});
 
 }  // namespace myrt::cr

@@ -39,4 +39,9 @@ struct StdioTerminal {
 };
 StdioTerminal find_stdio_terminal(pid_t init);
 
+// Restore: session leader `sid` (its pid in the container) has just made
+// its session, before any member is forked: the pty whose session it was
+// becomes its controlling terminal, so members inherit it at fork.
+void make_controlling_terminal(pid_t pid, int32_t sid, files::RestoreContext& ctx);
+
 }  // namespace myrt::cr::tty

@@ -7,7 +7,9 @@
 #include "cr/tty/pty_internal.hpp"
 #include "cr/tty/tty_state.hpp"
 
+#include "cr/files/fd_channel.hpp"
 #include "cr/objhash/objhash.hpp"
+#include "cr/ptrace/remote_memory.hpp"
 #include "util/error.hpp"
 
 #include <fcntl.h>
@@ -33,7 +35,8 @@ struct Pair {
     uint64_t master_file_objref = 0;
     bool master_given = false;
     int32_t session = 0, fg_pgrp = 0;
-    bool ctty_done = false;
+    bool ctty_done = false;  // TIOCSCTTY done (before the leader's session was forked)
+    bool fg_done = false;    // TIOCSPGRP done (after the leader's fds are in)
 };
 
 // The ptmx description, under the objref the checkpoint reserved for it.
@@ -43,6 +46,7 @@ struct MasterFile {
 
 struct RestoreState {
     std::map<uint64_t, std::pair<uint64_t, uint32_t>> descriptions;  // description objref -> (pty objref, end)
+    std::vector<std::shared_ptr<Pair>> pairs;                          // every pair restored, for their sessions
 };
 
 RestoreState& state(files::RestoreContext& ctx) {
@@ -155,7 +159,9 @@ void read_pair(img::RecordReader& r, files::RestoreContext& ctx, uint64_t objref
         if (rec.flags & img::pty_flag_locked) set_pty_locked(master.get(), true);
         ctx.objs.install(rec.master_file_objref, objhash::kind::file, MasterFile{std::move(master)});
     }
-    ctx.objs.install(objref, objhash::kind::pty, std::make_shared<Pair>(std::move(pair)));
+    auto shared = std::make_shared<Pair>(std::move(pair));
+    state(ctx).pairs.push_back(shared);
+    ctx.objs.install(objref, objhash::kind::pty, std::move(shared));
 }
 
 // Open flags a restored pty description takes (access mode and status flags).
@@ -237,17 +243,42 @@ UniqueFd restore_pty_fd(img::RecordReader& r, files::RestoreContext& ctx, uint64
     return out;
 }
 
+void make_controlling_terminal(pid_t pid, int32_t sid, files::RestoreContext& ctx) {
+    auto& st = state(ctx);
+    for (auto& p : st.pairs) {
+        Pair& pair = *p;
+        if (pair.session != sid || pair.ctty_done || pair.console_fd >= 0 || !pair.slave) continue;
+        // A process takes its controlling terminal from its parent at fork:
+        // the leader gets it now, through a slave description of the
+        // restorer's passed in for the moment, so every member of its session
+        // forked after this has it too (and /dev/tty opens).
+        Injector inj(pid);
+        RemoteScratch scratch(inj, 4096);
+        files::FdChannel channel(pid, inj, scratch, 3);
+        int got = channel.send(pair.slave.get(), true);
+        inj.checked(fmt::format("TIOCSCTTY (pty {}) in session leader {}", pair.index, sid), SYS_ioctl,
+                    static_cast<uint64_t>(got), ioctl_sctty(), 0);
+        inj.checked("close of the passed pty slave", SYS_close, static_cast<uint64_t>(got));
+        channel.close();
+        scratch.release();
+        inj.finish();
+        pair.ctty_done = true;
+        return;
+    }
+}
+
 void pty_after_install(pid_t pid, Injector& inj, files::RestoreContext& ctx, const files::FdEntry& fd) {
     auto& st = state(ctx);
     auto d = st.descriptions.find(fd.file_objref);
     if (d == st.descriptions.end() || d->second.second != img::tty_end_slave) return;
     auto& pair = *ctx.objs.fetch<std::shared_ptr<Pair>>(d->second.first, objhash::kind::pty);
-    if (pair.session == 0 || pair.ctty_done || inner_pid(pid) != pair.session) return;
-    // In the session leader, with its own slave fd: TIOCSCTTY makes the pty
-    // its controlling terminal (the console already is the init's: a no-op),
+    if (pair.session == 0 || pair.fg_done || inner_pid(pid) != pair.session) return;
+    // In the session leader, with its own slave fd: TIOCSCTTY unless done
+    // when the leader was made (the console already is the init's: a no-op),
     // TIOCSPGRP gives the foreground back to the dumped group.
-    inj.checked(fmt::format("TIOCSCTTY on fd {} (pty {}) in session leader {}", fd.fd, pair.index, pair.session),
-                SYS_ioctl, static_cast<uint64_t>(fd.fd), ioctl_sctty(), 0);
+    if (!pair.ctty_done)
+        inj.checked(fmt::format("TIOCSCTTY on fd {} (pty {}) in session leader {}", fd.fd, pair.index, pair.session),
+                    SYS_ioctl, static_cast<uint64_t>(fd.fd), ioctl_sctty(), 0);
     if (pair.fg_pgrp > 0) {
         RemoteScratch scratch(inj, 4096);
         uint64_t arg = scratch.put(0, static_cast<int32_t>(pair.fg_pgrp));
@@ -255,7 +286,7 @@ void pty_after_install(pid_t pid, Injector& inj, files::RestoreContext& ctx, con
                     static_cast<uint64_t>(fd.fd), ioctl_spgrp(), arg);
         scratch.release();
     }
-    pair.ctty_done = true;
+    pair.ctty_done = pair.fg_done = true;
 }
 
 }  // namespace myrt::cr::tty

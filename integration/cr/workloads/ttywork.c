@@ -16,6 +16,11 @@
  *          closed, so its slave description is hung up. After
  *          restore: same indexes, termios, window sizes, modes, and exactly
  *          the unread data, line boundaries included.
+ *   ctty   a child session leader L whose controlling terminal is a pty (init
+ *          holds the master), and L's child M, born into the session after
+ *          L took the pty, holding /dev/tty open. After restore both open
+ *          /dev/tty again and it is their session's terminal, M's old
+ *          /dev/tty fd too, and a line M writes to /dev/tty reaches the master.
  *   hold   one pty, master and slave open, nothing else (the leak test holds
  *          its slave from outside the container).
  */
@@ -271,6 +276,97 @@ static int mode_ptys(void)
     for (;;) pause();
 }
 
+/* In L or M after restore: /dev/tty opens and is the session's terminal
+ * (TIOCGSID answers this session; M's write on it reaches the master). */
+static void ctty_check(const char *who, int held)
+{
+    char res[600], path[64];
+    int fd = open("/dev/tty", O_RDWR);
+    pid_t sid = 0;
+    if (fd < 0) snprintf(res, sizeof res, "%s: open /dev/tty: %s", who, strerror(errno));
+    else if (ioctl(fd, TIOCGSID, &sid) < 0 || sid != getsid(0))
+        snprintf(res, sizeof res, "%s: /dev/tty is the terminal of session %d, want %d", who, (int)sid, (int)getsid(0));
+    else if (held >= 0 && (ioctl(held, TIOCGSID, &sid) < 0 || sid != getsid(0)))
+        snprintf(res, sizeof res, "%s: the /dev/tty fd held across the checkpoint is not the terminal any more", who);
+    else if (held >= 0 && write(fd, "from-M\n", 7) != 7)
+        snprintf(res, sizeof res, "%s: write on /dev/tty: %s", who, strerror(errno));
+    else
+        snprintf(res, sizeof res, "ok");
+    snprintf(path, sizeof path, "/shared/ctty-%s", who);
+    put_file(path, res);
+}
+
+static void wait_file_in(const char *path)
+{
+    for (int i = 0; i < 400 && access(path, F_OK) != 0; i++) usleep(25000);
+}
+
+static int mode_ctty(void)
+{
+    struct pty a = {.name = "A"};
+    open_pty(&a, "/dev/ptmx", 1);
+    int go[2];
+    if (pipe(go) < 0) die("pipe");
+    pid_t leader = fork();
+    if (leader < 0) die("fork");
+    if (leader == 0) {
+        close(a.master);
+        if (setsid() < 0 || ioctl(a.slave, TIOCSCTTY, 0) < 0) _exit(3);
+        pid_t m = fork();
+        if (m == 0) {
+            int held = open("/dev/tty", O_RDWR);
+            if (held < 0) _exit(4);
+            close(a.slave);
+            /* M holds no slave fd of its own: only /dev/tty. */
+            char c;
+            if (read(go[0], &c, 1) != 1) _exit(5);
+            ctty_check("M", held);
+            for (;;) pause();
+        }
+        char c;
+        if (read(go[0], &c, 1) != 1) _exit(5);
+        ctty_check("L", -1);
+        for (;;) pause();
+    }
+    close(go[0]);
+    /* Before the checkpoint: the session has its terminal. */
+    pid_t sid = 0;
+    for (int i = 0; i < 200; i++) {
+        if (ioctl(a.master, TIOCGSID, &sid) == 0 && sid == leader) break;
+        usleep(25000);
+    }
+    if (sid != leader) die("the leader never took the pty");
+    usleep(200000);  /* M has opened /dev/tty */
+    wait_usr1();
+    if (write(go[1], "xx", 2) != 2) bad("waking L and M");
+    wait_file_in("/shared/ctty-L");
+    wait_file_in("/shared/ctty-M");
+    char buf[600];
+    FILE *f;
+    const char *who[] = {"L", "M"};
+    for (int i = 0; i < 2; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/shared/ctty-%s", who[i]);
+        buf[0] = 0;
+        if ((f = fopen(path, "r")) != NULL) {
+            if (!fgets(buf, sizeof buf, f)) buf[0] = 0;
+            fclose(f);
+        }
+        if (strcmp(buf, "ok") != 0) bad("%s", buf[0] ? buf : "no answer from L or M");
+    }
+    if (ioctl(a.master, TIOCGSID, &sid) < 0 || sid != leader) bad("after restore the pty's session is %d, want %d", (int)sid, (int)leader);
+    if (!failed) {
+        usleep(100000);
+        read_now(a.master, buf, sizeof buf);
+        if (strcmp(buf, "from-M\r\n") != 0) bad("the master read '%s', want M's 'from-M\\r\\n'", buf);
+    }
+    char res[1100];
+    snprintf(res, sizeof res, failed ? "FAIL: %s\n" : "PASS\n", why);
+    put_file("/shared/result", res);
+    for (;;) pause();
+    return 0;
+}
+
 static int mode_hold(void)
 {
     struct pty a = {.name = "A"};
@@ -295,6 +391,7 @@ int main(int argc, char **argv)
     if (argc < 2) return 2;
     if (!strcmp(argv[1], "ptys")) return mode_ptys();
     if (!strcmp(argv[1], "hold")) return mode_hold();
+    if (!strcmp(argv[1], "ctty")) return mode_ctty();
     fprintf(stderr, "ttywork: unknown mode %s\n", argv[1]);
     return 2;
 }
