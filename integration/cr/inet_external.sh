@@ -14,21 +14,7 @@ require_cmd ip
 require_cmd iptables
 W=$(inet_workload)
 
-SRV=$TEST_TMP/netns.srv CLI=$TEST_TMP/netns.cli
-touch "$SRV" "$CLI"
-unshare --net="$SRV" true || skip "cannot make a persistent network namespace (unshare --net=FILE)"
-on_exit "umount '$SRV' 2>/dev/null"
-unshare --net="$CLI" true || fail "second namespace"
-on_exit "umount '$CLI' 2>/dev/null"
-nsenter --net="$CLI" sleep 600 &
-HOLDER=$!
-track_pid $HOLDER
-nsenter --net="$SRV" ip link add veth-srv type veth peer name veth-cli netns $HOLDER || skip "no veth support"
-nsenter --net="$SRV" ip addr add 10.77.0.2/24 dev veth-srv
-nsenter --net="$SRV" ip link set veth-srv up
-nsenter --net="$CLI" ip addr add 10.77.0.1/24 dev veth-cli
-nsenter --net="$CLI" ip link set veth-cli up
-nsenter --net="$CLI" ip link set lo up
+inet_veth_namespaces 0
 nsenter --net="$SRV" iptables -w -L INPUT -n >/dev/null 2>&1 || skip "iptables does not work in a network namespace here"
 
 B=$TEST_TMP/bundle

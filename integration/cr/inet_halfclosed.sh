@@ -63,20 +63,7 @@ rt delete --force "$ID"
 require_cmd ip
 require_cmd iptables
 W=$(inet_workload)
-SRV=$TEST_TMP/netns.srv CLI=$TEST_TMP/netns.cli
-touch "$SRV" "$CLI"
-unshare --net="$SRV" true || skip "cannot make a persistent network namespace (unshare --net=FILE)"
-on_exit "umount '$SRV' 2>/dev/null"
-unshare --net="$CLI" true || fail "second namespace"
-on_exit "umount '$CLI' 2>/dev/null"
-nsenter --net="$CLI" sleep 600 &
-HOLDER=$!
-track_pid $HOLDER
-nsenter --net="$SRV" ip link add veth-hsrv type veth peer name veth-hcli netns $HOLDER || skip "no veth support"
-nsenter --net="$SRV" ip addr add 10.77.3.2/24 dev veth-hsrv
-nsenter --net="$SRV" ip link set veth-hsrv up
-nsenter --net="$CLI" ip addr add 10.77.3.1/24 dev veth-hcli
-nsenter --net="$CLI" ip link set veth-hcli up
+inet_veth_namespaces 3
 B=$TEST_TMP/bundle-ext
 cr_bundle_bin "$B" "$W" hcserver
 edit_config "$B" '(.linux.namespaces[] | select(.type == "network")) |= (.path = $p)' --arg p "$SRV"

@@ -27,3 +27,28 @@ inet_roundtrip() {
     pass "$mode: the sockets' state survived checkpoint and restore"
 }
 INET_RESTORE_FLAGS=()
+
+# inet_veth_namespaces NET: two network namespaces of the test's own, joined
+# by a veth pair: SRV (the one a container joins by path) with 10.77.NET.2 and
+# CLI (its clients) with 10.77.NET.1, lo up in both. Sets SRV and CLI (the
+# namespace files) and HOLDER (a process in CLI, for `ip link ... netns`).
+inet_veth_namespaces() {
+    local net=$1
+    SRV=$TEST_TMP/netns.srv CLI=$TEST_TMP/netns.cli
+    touch "$SRV" "$CLI"
+    unshare --net="$SRV" true || skip "cannot make a persistent network namespace (unshare --net=FILE)"
+    on_exit "umount '$SRV' 2>/dev/null"
+    unshare --net="$CLI" true || fail "second namespace"
+    on_exit "umount '$CLI' 2>/dev/null"
+    nsenter --net="$CLI" sleep 600 &
+    HOLDER=$!
+    track_pid $HOLDER
+    nsenter --net="$SRV" ip link add "veth-srv$net" type veth peer name "veth-cli$net" netns $HOLDER || skip "no veth support"
+    nsenter --net="$SRV" ip addr add "10.77.$net.2/24" dev "veth-srv$net"
+    nsenter --net="$CLI" ip addr add "10.77.$net.1/24" dev "veth-cli$net"
+    local ns
+    for ns in "$SRV" "$CLI"; do
+        nsenter --net="$ns" ip link set lo up
+        nsenter --net="$ns" ip link set "veth-$([ "$ns" = "$SRV" ] && echo srv || echo cli)$net" up
+    done
+}

@@ -6,6 +6,7 @@
 # server and sends a request every 10 ms through both: no request lost or
 # answered twice, no reset; the longest gap is reported.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../cr/inet_lib.sh"
 require_root
 require_cmd criu
 require_cmd ip
@@ -14,21 +15,7 @@ W=${CR_INET_WORKLOAD:-}
 [ -x "$W" ] || skip "CR_INET_WORKLOAD (inetwork) is not built"
 podman_setup
 
-SRV=$TEST_TMP/netns.srv CLI=$TEST_TMP/netns.cli
-touch "$SRV" "$CLI"
-unshare --net="$SRV" true || skip "cannot make a persistent network namespace (unshare --net=FILE)"
-on_exit "umount '$SRV' 2>/dev/null"
-unshare --net="$CLI" true || fail "second namespace"
-on_exit "umount '$CLI' 2>/dev/null"
-nsenter --net="$CLI" sleep 600 &
-HOLDER=$!
-track_pid $HOLDER
-nsenter --net="$SRV" ip link add veth-psrv type veth peer name veth-pcli netns $HOLDER || skip "no veth support"
-nsenter --net="$SRV" ip addr add 10.77.2.2/24 dev veth-psrv
-nsenter --net="$SRV" ip link set veth-psrv up
-nsenter --net="$SRV" ip link set lo up
-nsenter --net="$CLI" ip addr add 10.77.2.1/24 dev veth-pcli
-nsenter --net="$CLI" ip link set veth-pcli up
+inet_veth_namespaces 2
 nsenter --net="$SRV" iptables -w -L INPUT -n >/dev/null 2>&1 || skip "iptables does not work in a network namespace here"
 cli_resets() { nsenter --net="$CLI" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "EstabResets") e = i; h = 1 } else print $e }' /proc/self/net/snmp; }
 
