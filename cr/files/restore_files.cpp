@@ -120,6 +120,58 @@ UniqueFd create_and_unlink(int dir_fd, mode_t mode) {
     return UniqueFd();
 }
 
+// A deleted directory: made under a fresh name in its old parent (or the
+// root), opened, and removed at once.
+UniqueFd recreate_deleted_dir(int dir_fd, mode_t mode, const std::string& path) {
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        uint64_t rnd = 0;
+        if (::getrandom(&rnd, sizeof rnd, 0) != sizeof rnd) throw_errno("getrandom");
+        std::string name = fmt::format(".myrt-deleted-{:016x}", rnd);
+        if (::mkdirat(dir_fd, name.c_str(), 0700) != 0) {
+            if (errno == EEXIST) continue;
+            throw_errno("making a directory for deleted {}", path);
+        }
+        UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        int saved = errno;
+        ::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR);
+        if (!fd) {
+            errno = saved;
+            throw_errno("opening the directory made for deleted {}", path);
+        }
+        check(::fchmod(fd.get(), mode), "mode {:04o} on the directory for deleted {}", mode, path);
+        return fd;
+    }
+    fail("deleted {}: no free temporary directory name", path);
+}
+
+// Run as the task: a new unlinked inode for deleted `path` (a regular file as
+// an O_TMPFILE, or a removed directory) next to where it lived, or in the
+// container root when that directory is gone too, with the image's mode,
+// which must be one the task can set.
+UniqueFd make_unlinked_inode(const RestoreContext& ctx, int root_fd, const std::string& path, mode_t mode,
+                             bool directory) {
+    std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
+    UniqueFd dir_fd = open_in_root(root_fd, dir, O_PATH | O_DIRECTORY);
+    if (!dir_fd) dir_fd = open_in_root(root_fd, "/", O_PATH | O_DIRECTORY);
+    if (!dir_fd) throw_errno("open the container root {}", ctx.root);
+    UniqueFd inode;
+    if (directory) {
+        inode = recreate_deleted_dir(dir_fd.get(), mode, path);
+    } else {
+        inode.reset(::openat(dir_fd.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode));
+        if (!inode && errno == EOPNOTSUPP) inode = create_and_unlink(dir_fd.get(), mode);
+        if (!inode) throw_errno("creating a temp file for deleted {} in {} of the container root", path, dir.empty() ? "/" : dir);
+        ::fchmod(inode.get(), mode);  // O_TMPFILE's mode went through the umask
+    }
+    struct stat st {};
+    check(::fstat(inode.get(), &st), "fstat of the copy of deleted {}", path);
+    if ((st.st_mode & 07777) != mode)
+        fail("deleted {}: mode {:04o} in the image is not one its task can set (it got {:04o}: a setgid bit "
+             "needs the file's group or CAP_FSETID)",
+             path, mode, st.st_mode & 07777);
+    return inode;
+}
+
 // A deleted file comes back as an O_TMPFILE in its old directory (or the
 // root when that is gone too): unlinked from the start, so nothing is left
 // behind if the restore fails.
@@ -129,23 +181,10 @@ UniqueFd create_and_unlink(int dir_fd, mode_t mode) {
 UniqueFd recreate_deleted(img::RecordReader& r, RestoreContext& ctx, uint64_t objref, const img::FileRecord& rec,
                           const std::string& path) {
     UniqueFd root = root_dir(ctx);
-    std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
     const mode_t mode = rec.mode & 07777;
     UniqueFd tmp;
     ctx.run_as_task([&] {
-        UniqueFd dir_fd = open_in_root(root.get(), dir, O_PATH | O_DIRECTORY);
-        if (!dir_fd) dir_fd = open_in_root(root.get(), "/", O_PATH | O_DIRECTORY);
-        if (!dir_fd) throw_errno("open the container root {}", ctx.root);
-        tmp.reset(::openat(dir_fd.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode));
-        if (!tmp && errno == EOPNOTSUPP) tmp = create_and_unlink(dir_fd.get(), mode);
-        if (!tmp) throw_errno("creating a temp file for deleted {} in {} of the container root", path, dir.empty() ? "/" : dir);
-        ::fchmod(tmp.get(), mode);  // O_TMPFILE's mode went through the umask
-        struct stat st {};
-        check(::fstat(tmp.get(), &st), "fstat of the temp file for deleted {}", path);
-        if ((st.st_mode & 07777) != mode)
-            fail("deleted file {}: mode {:04o} in the image is not one its task can set (it got {:04o}: a setgid bit "
-                 "needs the file's group or CAP_FSETID)",
-                 path, mode, st.st_mode & 07777);
+        tmp = make_unlinked_inode(ctx, root.get(), path, mode, false);
     });
     read_contents(r, objref, rec.size, tmp.get(), path);
     UniqueFd out;
@@ -190,29 +229,6 @@ void read_extents(img::RecordReader& r, uint64_t objref, const img::FileRecord& 
     }
 }
 
-// A deleted directory: made under a fresh name in its old parent (or the
-// root), opened, and removed at once.
-UniqueFd recreate_deleted_dir(int dir_fd, mode_t mode, const std::string& path) {
-    for (int attempt = 0; attempt < 16; ++attempt) {
-        uint64_t rnd = 0;
-        if (::getrandom(&rnd, sizeof rnd, 0) != sizeof rnd) throw_errno("getrandom");
-        std::string name = fmt::format(".myrt-deleted-{:016x}", rnd);
-        if (::mkdirat(dir_fd, name.c_str(), 0700) != 0) {
-            if (errno == EEXIST) continue;
-            throw_errno("making a directory for deleted {}", path);
-        }
-        UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        int saved = errno;
-        ::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR);
-        if (!fd) {
-            errno = saved;
-            throw_errno("opening the directory made for deleted {}", path);
-        }
-        check(::fchmod(fd.get(), mode), "mode {:04o} on the directory for deleted {}", mode, path);
-        return fd;
-    }
-    fail("deleted {}: no free temporary directory name", path);
-}
 
 // A deleted file or directory (kind deleted_inode): recreated unlinked from
 // the start (O_TMPFILE, or a removed directory) with the task's credentials,
@@ -232,28 +248,10 @@ void recreate_deleted_inode(img::RecordReader& r, RestoreContext& ctx, uint64_t 
     if (type == S_IFDIR && meta.nr_extents != 0) r.fail_at("DELETED_FILE objref {}: a directory with extents", objref);
     if (rec.size > static_cast<uint64_t>(INT64_MAX)) r.fail_at("FILE objref {}: size {} out of range", objref, rec.size);
     UniqueFd root = root_dir(ctx);
-    std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
     const mode_t mode = rec.mode & 07777;
     UniqueFd inode;
     ctx.run_as_task([&] {
-        UniqueFd dir_fd = open_in_root(root.get(), dir, O_PATH | O_DIRECTORY);
-        if (!dir_fd) dir_fd = open_in_root(root.get(), "/", O_PATH | O_DIRECTORY);
-        if (!dir_fd) throw_errno("open the container root {}", ctx.root);
-        if (type == S_IFDIR) {
-            inode = recreate_deleted_dir(dir_fd.get(), mode, path);
-        } else {
-            inode.reset(::openat(dir_fd.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode));
-            if (!inode && errno == EOPNOTSUPP) inode = create_and_unlink(dir_fd.get(), mode);
-            if (!inode)
-                throw_errno("creating a temp file for deleted {} in {} of the container root", path, dir.empty() ? "/" : dir);
-            ::fchmod(inode.get(), mode);  // O_TMPFILE's mode went through the umask
-        }
-        struct stat st {};
-        check(::fstat(inode.get(), &st), "fstat of the copy of deleted {}", path);
-        if ((st.st_mode & 07777) != mode)
-            fail("deleted {}: mode {:04o} in the image is not one its task can set (it got {:04o}: a setgid bit "
-                 "needs the file's group or CAP_FSETID)",
-                 path, mode, st.st_mode & 07777);
+        inode = make_unlinked_inode(ctx, root.get(), path, mode, type == S_IFDIR);
         if (type == S_IFREG) check(::ftruncate(inode.get(), static_cast<off_t>(rec.size)), "sizing deleted {} to {} bytes", path, rec.size);
     });
     if (type == S_IFREG) read_extents(r, objref, rec, meta, inode.get(), path);
