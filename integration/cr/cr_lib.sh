@@ -138,3 +138,19 @@ cr_workload_roundtrip() {
     cr_verify "$CR_ID" "$b.shared"
     pass "$what"
 }
+
+# cr_redis_bundle DIR: a bundle running the host's redis-server (Debian
+# package) with DIR.shared/redis.conf (the caller writes it): the host's /usr
+# bound read-only over busybox's (merged /usr: libraries under /usr/lib),
+# DIR.shared at /shared.
+cr_redis_bundle() {
+    local b=$1
+    make_bundle "$b" /usr/bin/redis-server /shared/redis.conf
+    rm -rf "$b/rootfs/usr"
+    mkdir -p "$b/rootfs/usr" "$b/rootfs/run"
+    ln -s usr/lib "$b/rootfs/lib"
+    ln -s usr/lib64 "$b/rootfs/lib64"
+    add_bind "$b" /usr /usr '["rbind","ro"]'
+    mkdir -p "$b.shared"
+    add_bind "$b" "$b.shared" /shared
+}

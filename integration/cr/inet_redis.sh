@@ -18,14 +18,7 @@ inet_veth_namespaces 1
 nsenter --net="$SRV" iptables -w -L INPUT -n >/dev/null 2>&1 || skip "iptables does not work in a network namespace here"
 
 B=$TEST_TMP/bundle
-make_bundle "$B" /usr/bin/redis-server /shared/redis.conf
-rm -rf "$B/rootfs/usr"
-mkdir -p "$B/rootfs/usr" "$B/rootfs/run"
-ln -s usr/lib "$B/rootfs/lib"
-ln -s usr/lib64 "$B/rootfs/lib64"
-add_bind "$B" /usr /usr '["rbind","ro"]'
-mkdir -p "$B.shared"
-add_bind "$B" "$B.shared" /shared
+cr_redis_bundle "$B"
 edit_config "$B" '(.linux.namespaces[] | select(.type == "network")) |= (.path = $p)' --arg p "$SRV"
 cat >"$B.shared/redis.conf" <<'CONF'
 port 6379

@@ -12,15 +12,7 @@ command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
     skip "needs redis-server and redis-cli (Debian package redis-server)"
 
 B=$TEST_TMP/bundle
-make_bundle "$B" /usr/bin/redis-server /shared/redis.conf
-# The host's /usr (merged /usr: libraries under /usr/lib) instead of busybox's.
-rm -rf "$B/rootfs/usr"
-mkdir -p "$B/rootfs/usr" "$B/rootfs/run"
-ln -s usr/lib "$B/rootfs/lib"
-ln -s usr/lib64 "$B/rootfs/lib64"
-add_bind "$B" /usr /usr '["rbind","ro"]'
-mkdir -p "$B.shared"
-add_bind "$B" "$B.shared" /shared
+cr_redis_bundle "$B"
 cat >"$B.shared/redis.conf" <<'CONF'
 port 0
 unixsocket /shared/redis.sock
