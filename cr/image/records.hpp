@@ -71,6 +71,7 @@ enum class RecordType : uint32_t {
     deleted_file = 320,   // DeletedFileRecord after FILE (kind deleted_inode) and its STRING; nr_extents FILE_EXTENT follow
     file_extent = 321,    // FileExtentRecord: one data extent of a deleted file; BUFFERs of exactly `length` bytes follow
     file_owner = 322,     // FileOwnerRecord (header.objref: a description written earlier): F_SETOWN_EX and F_SETSIG
+    epoll_target_via = 323,  // EpollTargetViaRecord, right before the EPOLL_TARGET whose fd number the task closed
     // --- fs (end) ---
     // 350-399: task state beyond the process section (timers, file locks)
     // 400-499: namespaces
@@ -450,6 +451,12 @@ struct FileOwnerRecord {
     uint32_t reserved;         // zero
 };
 static_assert(sizeof(FileOwnerRecord) == 16);
+
+struct EpollTargetViaRecord {
+    int32_t via_fd;            // another fd of the same task on the registered file
+    uint32_t reserved;         // zero
+};
+static_assert(sizeof(EpollTargetViaRecord) == 8);
 // --- fs (end) ---
 
 // --- objects (begin): fd kinds of cr/files/kind_*.cpp, see docs/cr-files.md ---
@@ -724,6 +731,7 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::deleted_file, "DELETED_FILE", PayloadShape::fixed, sizeof(DeletedFileRecord), sizeof(DeletedFileRecord), false},
     {RecordType::file_extent, "FILE_EXTENT", PayloadShape::fixed, sizeof(FileExtentRecord), sizeof(FileExtentRecord), false},
     {RecordType::file_owner, "FILE_OWNER", PayloadShape::fixed, sizeof(FileOwnerRecord), sizeof(FileOwnerRecord), false},
+    {RecordType::epoll_target_via, "EPOLL_TARGET_VIA", PayloadShape::fixed, sizeof(EpollTargetViaRecord), sizeof(EpollTargetViaRecord), false},
     // --- fs (end) ---
     // --- cr/tty (begin) ---
     {RecordType::pty, "PTY", PayloadShape::fixed, sizeof(PtyRecord), sizeof(PtyRecord), false},
@@ -794,6 +802,7 @@ template <> struct PayloadOf<RecordType::pidfd> { using type = PidfdRecord; };
 template <> struct PayloadOf<RecordType::deleted_file> { using type = DeletedFileRecord; };
 template <> struct PayloadOf<RecordType::file_extent> { using type = FileExtentRecord; };
 template <> struct PayloadOf<RecordType::file_owner> { using type = FileOwnerRecord; };
+template <> struct PayloadOf<RecordType::epoll_target_via> { using type = EpollTargetViaRecord; };
 // --- fs (end) ---
 // --- cr/tty (begin) ---
 template <> struct PayloadOf<RecordType::pty> { using type = PtyRecord; };

@@ -58,6 +58,7 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
     w.write<RecordType::deleted_file>(image::DeletedFileRecord{1000, 1001, 5, 6, 7, 8, 2, 0}, 23);
     w.write<RecordType::file_extent>(image::FileExtentRecord{1 << 20, 4096}, 23);
     w.write<RecordType::file_owner>(image::FileOwnerRecord{1, 7, 34, 0}, 24);
+    w.write<RecordType::epoll_target_via>(image::EpollTargetViaRecord{9, 0}, 14);
     // --- fs (end) ---
     // --- cr/ipc (begin) ---
     {
@@ -237,6 +238,9 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     EXPECT_EQ(own.pid, 7);
     EXPECT_EQ(own.signum, 34);
     seen.insert(hdr.type);
+    EXPECT_EQ(r.expect<RecordType::epoll_target_via>(&hdr).via_fd, 9);
+    EXPECT_EQ(hdr.objref, 14u);
+    seen.insert(hdr.type);
     // --- fs (end) ---
 
     // --- cr/ipc (begin) ---
@@ -303,7 +307,7 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     // --- cr/net (end) ---
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 45u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9 + fs's 3 + proc20's 1
+    EXPECT_EQ(r.tail().record_count, 46u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9 + fs's 4 + proc20's 1
     seen.insert(uint32_t(RecordType::tail));
 }
 

@@ -17,6 +17,10 @@
  *   owner     O_ASYNC pipes owned by the init (F_SETSIG to a realtime signal)
  *             and by a child (SIGIO), a socketpair owned by the init's thread
  *             (F_SETOWN_EX F_OWNER_TID); each signal arrives after restore
+ *   epoll     epoll registrations whose fd number the task closed (an eventfd
+ *             kept by a dup) or gave to another file (a pipe's read end, the
+ *             number now /dev/null): both fire after restore, the numbers
+ *             stay closed or /dev/null
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -288,6 +294,56 @@ static int mode_owner(void) {
     return 0;
 }
 
+/* ---- epoll ---- */
+static int has_tfd(int ep, int tfd) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", ep);
+    FILE *f = fopen(path, "re");
+    int found = 0, n;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "tfd: %d", &n) == 1 && n == tfd) found = 1;
+    if (f) fclose(f);
+    return found;
+}
+
+static int mode_epoll(void) {
+    int ep = epoll_create1(0);
+    int e = eventfd(0, EFD_NONBLOCK);
+    int p[2];
+    if (pipe(p)) FAIL("pipe"); /* made first: its numbers differ from e's */
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 7};
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, e, &ev)) FAIL("add eventfd: %s", strerror(errno));
+    /* The copies sit at high numbers, so neither takes a number checked below. */
+    int keep = fcntl(e, F_DUPFD, 100);
+    close(e); /* still registered under number e: the file lives on as keep */
+    ev.data.u64 = 8;
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev)) FAIL("add pipe: %s", strerror(errno));
+    int keep2 = fcntl(p[0], F_DUPFD, 100);
+    int null = open("/dev/null", O_RDONLY);
+    dup2(null, p[0]); /* the number now names /dev/null */
+    close(null);
+    ready();
+    wait_usr1();
+
+    if (!has_tfd(ep, e) || !has_tfd(ep, p[0])) FAIL("a registration is missing from fdinfo");
+    if (fcntl(e, F_GETFD) != -1 || errno != EBADF) FAIL("fd %d is open again", e);
+    struct stat st;
+    if (fstat(p[0], &st) || !S_ISCHR(st.st_mode)) FAIL("fd %d is no longer /dev/null", p[0]);
+    struct epoll_event out[4];
+    if (epoll_wait(ep, out, 4, 0) != 0) FAIL("events before any write");
+    uint64_t one = 1;
+    if (write(keep, &one, 8) != 8) FAIL("write eventfd");
+    int n = epoll_wait(ep, out, 4, 1000);
+    if (n != 1 || out[0].data.u64 != 7) FAIL("eventfd write gave %d events (data %llu)", n, n > 0 ? (unsigned long long)out[0].data.u64 : 0ULL);
+    if (read(keep, &one, 8) != 8) FAIL("read eventfd");
+    if (write(p[1], "x", 1) != 1) FAIL("write pipe");
+    n = epoll_wait(ep, out, 4, 1000);
+    if (n != 1 || out[0].data.u64 != 8) FAIL("pipe write gave %d events (data %llu)", n, n > 0 ? (unsigned long long)out[0].data.u64 : 0ULL);
+    (void)keep2;
+    finish();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: fileswork MODE\n"); return 2; }
     const char *m = argv[1];
@@ -295,6 +351,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "deleted")) return mode_deleted();
     if (!strcmp(m, "opath")) return mode_opath();
     if (!strcmp(m, "owner")) return mode_owner();
+    if (!strcmp(m, "epoll")) return mode_epoll();
     fprintf(stderr, "fileswork: unknown mode %s\n", m);
     return 2;
 }

@@ -465,13 +465,16 @@ static int mode_unsupported(const char *kind) {
         a.exclude_kernel = 1;
         fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
     } else if (!strcmp(kind, "epoll_closed")) {
-        /* the registered fd is closed, its file lives on through a dup: still registered */
-        int e = eventfd(0, 0), keep = dup(e);
+        /* the registered fd is closed, its file lives on only in a child: still
+         * registered, but no fd of the epoll's holder names it */
+        int e = eventfd(0, 0);
         fd = epoll_create1(0);
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 1};
         epoll_ctl(fd, EPOLL_CTL_ADD, e, &ev);
+        if (fork() == 0) {
+            for (;;) pause();
+        }
         close(e);
-        (void)keep;
     } else if (!strcmp(kind, "memfd_closed")) {
         /* a memfd mapped shared, then its fd closed: only the mapping holds it */
         int m = memfd_create("mapped_then_closed", 0);
