@@ -24,7 +24,7 @@ while True:
     c.sendall(b"pong")
 PY
 PEER=$!
-trap 'kill $PEER 2>/dev/null' EXIT
+track_pid $PEER  # killed with the containers by lib.sh's cleanup (a trap of its own would replace it)
 for _ in $(seq 100); do [ -S "$B.shared/outside.sock" ] && break; sleep 0.1; done
 [ -S "$B.shared/outside.sock" ] || fail "the outside peer did not start"
 new_id ID
