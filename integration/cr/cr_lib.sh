@@ -25,6 +25,7 @@ cr_bundle() {
     cp "$(cr_workload_bin)" "$b/rootfs/bin/crwork" || fail "copy crwork into $b"
     mkdir -p "$b.shared"
     add_bind "$b" "$b.shared" /shared
+    printf '%s\n' 'daemonize no' 'save ""' 'appendonly no' 'dir /tmp' 'logfile ""' >"$b.shared/redis.conf"
 }
 
 # cr_run_counter: the counter workload running detached in $TEST_TMP/bundle;
@@ -140,9 +141,10 @@ cr_workload_roundtrip() {
 }
 
 # cr_redis_bundle DIR: a bundle running the host's redis-server (Debian
-# package) with DIR.shared/redis.conf (the caller writes it): the host's /usr
-# bound read-only over busybox's (merged /usr: libraries under /usr/lib),
-# DIR.shared at /shared.
+# package) with DIR.shared/redis.conf: the host's /usr bound read-only over
+# busybox's (merged /usr: libraries under /usr/lib), DIR.shared at /shared.
+# The config holds what every test wants (foreground, no persistence, log to
+# stdout); the caller appends where redis listens.
 cr_redis_bundle() {
     local b=$1
     make_bundle "$b" /usr/bin/redis-server /shared/redis.conf

@@ -20,15 +20,10 @@ nsenter --net="$SRV" iptables -w -L INPUT -n >/dev/null 2>&1 || skip "iptables d
 B=$TEST_TMP/bundle
 cr_redis_bundle "$B"
 edit_config "$B" '(.linux.namespaces[] | select(.type == "network")) |= (.path = $p)' --arg p "$SRV"
-cat >"$B.shared/redis.conf" <<'CONF'
+cat >>"$B.shared/redis.conf" <<'CONF'
 port 6379
 bind 0.0.0.0
 protected-mode no
-daemonize no
-save ""
-appendonly no
-dir /tmp
-logfile ""
 CONF
 
 new_id ID

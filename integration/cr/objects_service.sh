@@ -13,15 +13,10 @@ command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
 
 B=$TEST_TMP/bundle
 cr_redis_bundle "$B"
-cat >"$B.shared/redis.conf" <<'CONF'
+cat >>"$B.shared/redis.conf" <<'CONF'
 port 0
 unixsocket /shared/redis.sock
 unixsocketperm 777
-daemonize no
-save ""
-appendonly no
-dir /tmp
-logfile ""
 CONF
 SOCK=$B.shared/redis.sock
 cli() { redis-cli -s "$SOCK" "$@"; }
