@@ -123,7 +123,12 @@ net::UnixTable sample_table() {
     b.queue.push_back(m);
     l.id = 20, l.type = SOCK_STREAM, l.state = TCP_LISTEN, l.flags = image::unix_flag_bound, l.name = "/run/l.sock";
     l.backlog = 8;
-    return {a, b, l};
+    // A listener bound to a relative name, with the directory it resolves in.
+    net::UnixSocket r;
+    r.id = 30, r.type = SOCK_SEQPACKET, r.state = TCP_LISTEN, r.name = "rel.sock", r.backlog = 2;
+    r.flags = image::unix_flag_bound | image::unix_flag_path_present | image::unix_flag_bind_dir;
+    r.bind_dir = "/tmp/reldir";
+    return {a, b, l, r};
 }
 
 // HEAD, namespaces, a tmpfs file, optionally the IPC section, one process

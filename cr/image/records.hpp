@@ -219,7 +219,8 @@ inline constexpr uint32_t unix_flag_passcred = 1u << 5;      // SO_PASSCRED
 inline constexpr uint32_t unix_flag_orphan = 1u << 6;        // connected stream whose peer was closed
 inline constexpr uint32_t unix_flag_file_attrs = 1u << 7;   // a UNIX_SOCKET_FILE follows the UNIX_SOCKET
 inline constexpr uint32_t unix_flag_in_flight = 1u << 8;    // held by no task: only in flight in a queue of the table
-inline constexpr uint32_t known_unix_flags = (1u << 9) - 1;
+inline constexpr uint32_t unix_flag_bind_dir = 1u << 9;     // a relative path still bound: a STRING with the directory it resolves in follows
+inline constexpr uint32_t known_unix_flags = (1u << 10) - 1;
 inline constexpr uint32_t unix_name_max = 108;               // sizeof(sockaddr_un::sun_path)
 
 struct UnixSocketRecord {

@@ -4,11 +4,14 @@
 #include "cr/net/unix_socket.hpp"
 #include "cr/net/socket_dump_common.hpp"
 
+#include "cr/files/path_in_root.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/scm.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/sysmacros.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,6 +22,8 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -140,6 +145,78 @@ std::vector<UnixMessage> peek_queue(int sock, uint32_t type, int peek_off, const
     ::setsockopt(sock, SOL_SOCKET, SO_PEEK_OFF, &peek_off, sizeof peek_off);
     if (!error.empty()) fail("{}", error);
     return out;
+}
+
+// Whether `sb` is the socket's own file (sock_diag's inode and device; the
+// kernel reports the device as its internal dev_t, major << 20 | minor).
+bool is_socket_file_of(const struct stat& sb, const UnixDiag& d) {
+    return S_ISSOCK(sb.st_mode) && sb.st_ino == d.vfs_ino && major(sb.st_dev) == (d.vfs_dev >> 20) &&
+           minor(sb.st_dev) == (d.vfs_dev & 0xfffff);
+}
+
+// A bounded walk of the container's tree for the directory holding the
+// socket's file (a process that bound relatively, then changed directory).
+constexpr size_t max_walked_dirs = 50000;
+
+enum class WalkResult { found, absent, too_big };
+
+WalkResult walk_for_socket_file(const std::string& root, const UnixDiag& d, std::string& found) {
+    std::vector<std::string> todo{""};  // container paths below root ("" = the root)
+    size_t walked = 0;
+    while (!todo.empty()) {
+        std::string dir = std::move(todo.back());
+        todo.pop_back();
+        if (++walked > max_walked_dirs) return WalkResult::too_big;
+        UniqueFd dfd(::open((root + (dir.empty() ? "/" : dir)).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!dfd) continue;
+        DIR* raw = ::fdopendir(::dup(dfd.get()));
+        if (!raw) continue;
+        std::unique_ptr<DIR, decltype(&::closedir)> dp(raw, &::closedir);
+        while (dirent* e = ::readdir(dp.get())) {
+            std::string n = e->d_name;
+            if (n == "." || n == "..") continue;
+            if (dir.empty() && (n == "proc" || n == "sys")) continue;
+            struct stat sb {};
+            if (::fstatat(dfd.get(), n.c_str(), &sb, AT_SYMLINK_NOFOLLOW) < 0) continue;
+            if (S_ISDIR(sb.st_mode)) todo.push_back(dir + "/" + n);
+        }
+        struct stat sb {};
+        if (::fstatat(dfd.get(), d.name.c_str(), &sb, AT_SYMLINK_NOFOLLOW) == 0 && is_socket_file_of(sb, d)) {
+            found = dir.empty() ? "/" : dir;
+            return WalkResult::found;
+        }
+    }
+    return WalkResult::absent;
+}
+
+// The directory (as the container sees it) a socket bound to a relative name
+// was bound in: the cwd of a container process from which the name leads to
+// the socket's file, or else the directory a walk of the container finds it
+// in. Nothing: the file is gone (the socket restores bound to a deleted path).
+std::optional<std::string> relative_bind_dir(const std::string& root, const UnixDiag& d, const std::vector<pid_t>& pids,
+                                             const std::string& who, struct stat& sb) {
+    for (pid_t p : pids) {
+        UniqueFd cwd(::open(fmt::format("/proc/{}/cwd", p).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!cwd || ::fstatat(cwd.get(), d.name.c_str(), &sb, AT_SYMLINK_NOFOLLOW) < 0 || !is_socket_file_of(sb, d)) continue;
+        char buf[PATH_MAX];
+        ssize_t n = ::readlink(fmt::format("/proc/{}/cwd", p).c_str(), buf, sizeof buf - 1);
+        if (n <= 0) continue;
+        std::string dir(buf, static_cast<size_t>(n));
+        if (dir.starts_with('/') && !files::non_canonical_reason(dir)) return dir;
+    }
+    std::string dir;
+    switch (walk_for_socket_file(root, d, dir)) {
+    case WalkResult::found: {
+        std::string path = root + (dir == "/" ? "" : dir) + "/" + d.name;
+        if (::lstat(path.c_str(), &sb) < 0) return std::nullopt;
+        return dir;
+    }
+    case WalkResult::absent: return std::nullopt;
+    case WalkResult::too_big: break;
+    }
+    fail("{}: bound to the relative path {} from a directory no container process is in, and the container has more than {} "
+         "directories to look for its file in",
+         who, printable_name(d.name), max_walked_dirs);
 }
 
 }  // namespace
@@ -307,11 +384,21 @@ void build_unix_table(files::DumpContext& ctx, UnixDumpState& st) {
             if (is_accepted(d)) s.flags |= img::unix_flag_accepted;
             else s.flags |= img::unix_flag_bound;
             if (d.name[0] != '\0') {
-                if (d.name[0] != '/')
-                    fail("{}: bound to the relative path {}; only absolute paths can be bound again", who, d.name);
                 struct stat sb {};
-                std::string on_disk = ctx.root + d.name;
-                if (::lstat(on_disk.c_str(), &sb) == 0 && S_ISSOCK(sb.st_mode) && d.has_vfs && sb.st_ino == d.vfs_ino) {
+                bool present = false;
+                if (d.name[0] == '/') {
+                    std::string on_disk = ctx.root + d.name;
+                    present = ::lstat(on_disk.c_str(), &sb) == 0 && S_ISSOCK(sb.st_mode) && d.has_vfs && sb.st_ino == d.vfs_ino;
+                } else if (s.has(img::unix_flag_bound) && d.has_vfs) {
+                    // Relative to the binder's cwd at bind time, which is nowhere on record: a
+                    // container process's cwd now where the name leads to this very socket file.
+                    if (auto dir = relative_bind_dir(ctx.root, d, pids, who, sb)) {
+                        present = true;
+                        s.flags |= img::unix_flag_bind_dir;
+                        s.bind_dir = *dir;
+                    }
+                }
+                if (present) {
                     s.flags |= img::unix_flag_path_present;
                     if (s.has(img::unix_flag_bound)) {  // the binder's file: its mode and owner as chmod/chown left them
                         s.flags |= img::unix_flag_file_attrs;

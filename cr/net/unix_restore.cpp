@@ -1,6 +1,7 @@
 #include "cr/net/unix_restore.hpp"
 
 #include "cr/net/in_container_ns.hpp"
+#include "cr/net/unix_name_scope.hpp"
 #include "util/error.hpp"
 #include "util/scm.hpp"
 
@@ -56,9 +57,12 @@ int probe_socket_file(const std::string& path, uint32_t type) {
 
 class Builder {
 public:
-    Builder(const UnixTable& t, const files::TaskCredentials* creds, const std::map<uint64_t, int>& files)
-        : t_(t), creds_(creds), files_(files) {
-        for (const auto& s : t_) by_id_[s.id] = &s;
+    Builder(const UnixTable& t, const files::TaskCredentials* creds, const std::map<uint64_t, int>& files, const ScratchRoots& scratch)
+        : t_(t), creds_(creds), files_(files), scratch_(scratch) {
+        for (const auto& s : t_) {
+            by_id_[s.id] = &s;
+            slot_[s.id] = ++last_slot_;
+        }
     }
 
     std::map<uint64_t, UniqueFd> run() {
@@ -71,7 +75,7 @@ public:
         helpers_.clear();  // a closed or external peer hangs up now: EOF after the data
         shutdowns();
         options();
-        unlink_deleted_paths();
+        unlink_scratch_files();
         for (const auto& s : t_)
             if (s.has(img::unix_flag_in_flight)) fds_.erase(s.id);  // in flight now: the restorer's copy goes
         return std::move(fds_);
@@ -80,17 +84,43 @@ public:
 private:
     const UnixSocket& sock(uint64_t id) const { return *by_id_.at(id); }
 
+    // Where the name of `s` (bound by this restore) resolves: see unix_name_scope.hpp.
+    NameScope scope_of(const UnixSocket& s) const {
+        NameScope scope;
+        if (s.name.empty() || s.abstract() || !s.has(img::unix_flag_bound)) return scope;
+        if (!s.has(img::unix_flag_path_present)) {
+            scope.kind = NameScope::Kind::scratch;
+            scope.slot = slot_.at(s.id);
+        } else if (s.has(img::unix_flag_bind_dir)) {
+            scope.kind = NameScope::Kind::directory;
+            scope.directory = s.bind_dir;
+        }
+        return scope;
+    }
+
+    NameScope fresh_scratch() {
+        NameScope scope;
+        scope.kind = NameScope::Kind::scratch;
+        scope.slot = ++last_slot_;
+        return scope;
+    }
+
     UniqueFd new_socket(const UnixSocket& s) {
         UniqueFd fd(::socket(AF_UNIX, static_cast<int>(s.type) | SOCK_CLOEXEC, 0));
         if (!fd) throw_errno("creating {}", describe(s));
         return fd;
     }
 
-    // A stale socket file at the path (the old container's) goes first, or
-    // bind fails with EADDRINUSE; the path is removed again at the end if it
-    // was gone at checkpoint time.
-    void bind_name(int fd, const UnixSocket& s, const std::string& name, bool present) {
-        if (name[0] != '\0') {
+    // A path still bound at checkpoint: a stale socket file at it (the old
+    // container's) goes first, or bind fails with EADDRINUSE. A path deleted
+    // since is bound in a private root of its own and removed at the end.
+    void bind_name(int fd, const UnixSocket& s, const std::string& name, const NameScope& scope) {
+        in_name_scope(scope, scratch_, name, [&] { bind_in_scope(fd, s, name, scope); });
+    }
+
+    void bind_in_scope(int fd, const UnixSocket& s, const std::string& name, const NameScope& scope) {
+        const bool present = scope.kind != NameScope::Kind::scratch;
+        if (name[0] != '\0' && present) {
             struct stat st {};
             if (::lstat(name.c_str(), &st) == 0) {
                 // Only the old container's own dead socket goes: never a live
@@ -112,11 +142,7 @@ private:
         Address a = address_of(name);
         check(::bind(fd, reinterpret_cast<sockaddr*>(&a.sun), a.len), "binding {} to {}{}", describe(s), printable_name(name),
               creds_ ? fmt::format(" with the credentials of its task ({})", creds_->describe()) : "");
-        if (name[0] != '\0' && !present) {
-            struct stat st {};
-            check(::lstat(name.c_str(), &st), "stat of {} after binding it", name);
-            unlink_after_.emplace_back(name, st.st_ino);
-        }
+        if (name[0] != '\0' && !present) scratch_files_.emplace_back(scope, name);
         if (name[0] != '\0' && present && s.has(img::unix_flag_file_attrs) && name == s.name) restore_file_attrs(s);
     }
 
@@ -134,11 +160,13 @@ private:
                   "restoring the owner {}:{} of the socket file {}", s.file_uid, s.file_gid, s.name);
     }
 
-    void connect_name(int fd, const std::string& name, const std::string& what) {
+    void connect_name(int fd, const std::string& name, const NameScope& scope, const std::string& what) {
         int fl = check(::fcntl(fd, F_GETFL), "F_GETFL");
         check(::fcntl(fd, F_SETFL, fl | O_NONBLOCK), "F_SETFL");
         Address a = address_of(name);
-        if (::connect(fd, reinterpret_cast<sockaddr*>(&a.sun), a.len) < 0)
+        int rc = 0;
+        in_name_scope(scope, scratch_, name, [&] { rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a.sun), a.len); });
+        if (rc < 0)
             throw_errno("connecting {} to {}{}", what, printable_name(name),
                         errno == EAGAIN ? " (the listener's backlog is full)"
                         : errno == EACCES && creds_ ? fmt::format(" with the credentials of its task ({})", creds_->describe())
@@ -177,7 +205,7 @@ private:
                 }
             }
             UniqueFd fd = new_socket(s);
-            if (s.has(img::unix_flag_bound)) bind_name(fd.get(), s, s.name, s.has(img::unix_flag_path_present));
+            if (s.has(img::unix_flag_bound)) bind_name(fd.get(), s, s.name, scope_of(s));
             if (orphan) {
                 // A bound end whose peer is gone: connected to a throwaway listener.
                 UniqueFd tl = new_socket(s);
@@ -208,21 +236,23 @@ private:
             if (!a.has(img::unix_flag_accepted)) continue;
             UniqueFd temp_listener;
             int lfd;
+            NameScope scope;
             if (const UnixSocket* l = listener_named(a)) {
                 lfd = fds_.at(l->id).get();
+                scope = scope_of(*l);
             } else {
-                // The listener is closed: a temporary one at its name.
+                // The listener is closed: a temporary one with its name, in a private root.
                 temp_listener = new_socket(a);
-                bool present = false;
-                bind_name(temp_listener.get(), a, a.name, present);
+                scope = fresh_scratch();
+                bind_name(temp_listener.get(), a, a.name, scope);
                 check(::listen(temp_listener.get(), 1), "listen on a temporary listener for {}", describe(a));
                 lfd = temp_listener.get();
             }
             if (a.peer_id) {
-                connect_name(fds_.at(a.peer_id).get(), a.name, describe(sock(a.peer_id)));
+                connect_name(fds_.at(a.peer_id).get(), a.name, scope, describe(sock(a.peer_id)));
             } else {
                 UniqueFd h = new_socket(a);
-                connect_name(h.get(), a.name, fmt::format("a stand-in peer of {}", describe(a)));
+                connect_name(h.get(), a.name, scope, fmt::format("a stand-in peer of {}", describe(a)));
                 helpers_[a.id] = std::move(h);
             }
             fds_[a.id] = UniqueFd(check(::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC), "accept of {}", describe(a)));
@@ -233,7 +263,7 @@ private:
     void pending_connections() {
         for (const auto& e : t_)
             if (e.has(img::unix_flag_embryo))
-                connect_name(fds_.at(e.peer_id).get(), sock(e.listener_id).name, describe(sock(e.peer_id)));
+                connect_name(fds_.at(e.peer_id).get(), sock(e.listener_id).name, scope_of(sock(e.listener_id)), describe(sock(e.peer_id)));
     }
 
     void connect_datagrams() {
@@ -244,7 +274,7 @@ private:
                 if (p.name.empty()) continue;  // a socketpair, connected at birth
                 if (!p.has(img::unix_flag_bound))
                     fail("restoring {}: its peer {} has a name but was not bound by this restore", describe(s), describe(p));
-                connect_name(fds_.at(s.id).get(), p.name, describe(s));
+                connect_name(fds_.at(s.id).get(), p.name, scope_of(p), describe(s));
             } else if (s.has(img::unix_flag_external_peer) && !s.peer_name.empty()) {
                 // Outside peers are reconnected by name when the name is there again; else left unconnected.
                 // The connect runs with the task's credentials: a socket it may not reach is refused, not skipped.
@@ -337,9 +367,11 @@ private:
         if (x_named && !x.has(img::unix_flag_bound))
             fail("restoring {}: datagrams in flight to a name it was not bound to", describe(x));
         Address xa = x_named ? address_of(x.name) : Address{};
+        const NameScope to_scope = scope_of(x);
+        auto send_to_x = [&](int from_fd) { in_name_scope(to_scope, scratch_, x.name, [&] { send_all(from_fd, m, &xa, x); }); };
         if (m.sender_id) {
             const UnixSocket& from = sock(m.sender_id);
-            if (x_named) send_all(fds_.at(from.id).get(), m, &xa, x);
+            if (x_named) send_to_x(fds_.at(from.id).get());
             else if (from.peer_id == x.id && x.peer_id == from.id) send_all(fds_.at(from.id).get(), m, nullptr, x);
             else fail("restoring {}: a datagram from {} to an unnamed socket it is not connected to", describe(x), describe(from));
             return;
@@ -351,17 +383,18 @@ private:
             else fail("restoring {}: a datagram in flight to an unnamed socket from a sender that is gone", describe(x));
             return;
         }
-        // A sender that is gone: a throwaway socket, bound to its name when it had one,
-        // so recvfrom() reports the same address.
+        // A sender that is gone: a throwaway socket, bound to its name when it had one
+        // (a path in a private root, whatever is at that path now), so recvfrom()
+        // reports the same address.
         UniqueFd tmp = new_socket(x);
         if (!m.sender_name.empty()) {
             UnixSocket stand_in;
             stand_in.id = 0;
             stand_in.name = m.sender_name;
-            bind_name(tmp.get(), stand_in, m.sender_name, false);
+            bind_name(tmp.get(), stand_in, m.sender_name, m.sender_name[0] == '\0' ? NameScope{} : fresh_scratch());
         }
         grow_buffers(tmp.get());
-        send_all(tmp.get(), m, &xa, x);
+        send_to_x(tmp.get());
     }
 
     void shutdowns() {
@@ -401,12 +434,13 @@ private:
                     }
     }
 
-    // Paths that were deleted while bound: removed again, if still our file.
-    void unlink_deleted_paths() {
-        for (const auto& [path, ino] : unlink_after_) {
-            struct stat st {};
-            if (::lstat(path.c_str(), &st) == 0 && st.st_ino == ino) ::unlink(path.c_str());
-        }
+    // Paths that were deleted while bound: their files in the private roots go,
+    // so the sockets are bound to deleted paths again.
+    void unlink_scratch_files() {
+        for (const auto& [scope, name] : scratch_files_)
+            in_name_scope(scope, scratch_, name, [&] {
+                if (::unlink(name.c_str()) < 0 && errno != ENOENT) throw_errno("removing {} from a private root", name);
+            });
     }
 
     const UnixTable& t_;
@@ -415,7 +449,10 @@ private:
     std::map<uint64_t, const UnixSocket*> by_id_;
     std::map<uint64_t, UniqueFd> fds_;
     std::map<uint64_t, UniqueFd> helpers_;
-    std::vector<std::pair<std::string, ino_t>> unlink_after_;
+    const ScratchRoots& scratch_;
+    std::map<uint64_t, uint64_t> slot_;  // socket id -> its private root, should its path be gone
+    uint64_t last_slot_ = 0;
+    std::vector<std::pair<NameScope, std::string>> scratch_files_;
 };
 
 }  // namespace
@@ -425,10 +462,13 @@ std::map<uint64_t, UniqueFd> recreate_unix_sockets(const UnixTable& table, pid_t
                                                    const std::map<uint64_t, int>& files_in_flight) {
     if (init_pid <= 0) fail("restoring unix sockets: the container's init is not known");
     std::map<uint64_t, UniqueFd> out;
+    ScratchRoots scratch;
+    // CAP_SYS_CHROOT enters and leaves the private roots of deleted paths (this thread's own fs context).
     // CAP_NET_ADMIN stays for SO_SNDBUFFORCE/SO_RCVBUFFORCE (queues are refilled
     // with raised buffers, then the dumped sizes are set): it lifts no file
     // permission, and messages carry the task's uid and gid, not root's.
-    run_in_container_ns(init_pid, true, [&] { out = Builder(table, creds, files_in_flight).run(); }, creds, (uint64_t{1} << CAP_NET_ADMIN) | (uint64_t{1} << CAP_CHOWN));
+    run_in_container_ns(init_pid, true, [&] { out = Builder(table, creds, files_in_flight, scratch).run(); }, creds,
+                        (uint64_t{1} << CAP_NET_ADMIN) | (uint64_t{1} << CAP_CHOWN) | (uint64_t{1} << CAP_SYS_CHROOT));
     return out;
 }
 

@@ -1,5 +1,6 @@
 #include "cr/net/unix_table.hpp"
 
+#include "cr/files/path_in_root.hpp"
 #include "util/error.hpp"
 
 #include <fcntl.h>
@@ -27,12 +28,15 @@ void copy_name(const std::string& from, char* to, uint32_t& len) {
     len = static_cast<uint32_t>(from.size());
 }
 
-std::string checked_name(const img::RecordReader& r, const char* data, uint32_t len, uint64_t id, const char* what) {
+// Relative paths are names a socket was bound with from some cwd: allowed
+// where the restore knows where to resolve them (`relative_ok`).
+std::string checked_name(const img::RecordReader& r, const char* data, uint32_t len, uint64_t id, const char* what,
+                         bool relative_ok = false) {
     if (len > img::unix_name_max) r.fail_at("UNIX_SOCKET {}: {} of {} bytes", id, what, len);
     std::string name(data, len);
     if (name.empty()) return name;
     if (name[0] == '\0') return name;  // abstract: any bytes
-    if (name[0] != '/') r.fail_at("UNIX_SOCKET {}: {} {} is not an absolute path", id, what, printable_name(name));
+    if (name[0] != '/' && !relative_ok) r.fail_at("UNIX_SOCKET {}: {} {} is not an absolute path", id, what, printable_name(name));
     if (name.find('\0') != std::string::npos) r.fail_at("UNIX_SOCKET {}: {} holds a NUL byte", id, what);
     return name;
 }
@@ -76,6 +80,7 @@ void write_table(const UnixTable& table, uint64_t objref, img::RecordWriter& w) 
         w.write<img::RecordType::unix_socket>(rec, objref);
         if (s.has(img::unix_flag_file_attrs))
             w.write<img::RecordType::unix_socket_file>(img::UnixSocketFileRecord{s.file_mode, s.file_uid, s.file_gid, 0}, objref);
+        if (s.has(img::unix_flag_bind_dir)) w.write_string(s.bind_dir, objref);
         for (const UnixMessage& m : s.queue) {
             img::UnixMessageRecord mr{};
             mr.len = m.data.size();
@@ -146,7 +151,10 @@ UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count, cons
         s.peek_off = rec.peek_off;
         s.rcvtimeo_us = rec.rcvtimeo_us;
         s.sndtimeo_us = rec.sndtimeo_us;
-        s.name = checked_name(r, rec.name, rec.name_len, s.id, "name");
+        // A relative name is bound again in its recorded directory, or, deleted, in a private root.
+        const bool relative_ok = (rec.flags & img::unix_flag_bind_dir) || !(rec.flags & img::unix_flag_path_present) ||
+                                 !(rec.flags & img::unix_flag_bound);
+        s.name = checked_name(r, rec.name, rec.name_len, s.id, "name", relative_ok);
         s.peer_name = checked_name(r, rec.peer_name, rec.peer_name_len, s.id, "peer name");
         if (s.has(img::unix_flag_file_attrs)) {
             img::RecordHeader fh{};
@@ -156,6 +164,17 @@ UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count, cons
             s.file_mode = f.mode;
             s.file_uid = f.uid;
             s.file_gid = f.gid;
+        }
+        if (s.has(img::unix_flag_bind_dir)) {
+            auto dh = r.next();
+            if (!dh || dh->type != static_cast<uint32_t>(img::RecordType::string) || dh->objref != objref)
+                r.fail_at("UNIX_SOCKET {}: expected the STRING with the directory its relative name was bound in", s.id);
+            s.bind_dir = r.read_string();
+            if (auto why = files::non_canonical_reason(s.bind_dir))
+                r.fail_at("UNIX_SOCKET {}: the directory {} of its relative name is refused: {}", s.id, s.bind_dir, *why);
+            if (s.name.empty() || s.name[0] == '/' || s.name[0] == '\0' || !s.has(img::unix_flag_path_present) ||
+                !s.has(img::unix_flag_bound))
+                r.fail_at("UNIX_SOCKET {}: a bind directory without a relative path still bound", s.id);
         }
         uint64_t bytes = 0;
         for (uint32_t m = 0; m < rec.nr_messages; ++m) {
@@ -169,7 +188,8 @@ UnixTable read_table(img::RecordReader& r, uint64_t objref, uint32_t count, cons
             if (bytes > max_queue_bytes) r.fail_at("UNIX_SOCKET {}: over {} bytes in flight", s.id, max_queue_bytes);
             UnixMessage msg;
             msg.sender_id = mr.sender_id;
-            msg.sender_name = checked_name(r, mr.sender_name, mr.sender_name_len, s.id, "sender name");
+            // A relative sender name: a table socket sends it, or a stand-in in a private root.
+            msg.sender_name = checked_name(r, mr.sender_name, mr.sender_name_len, s.id, "sender name", true);
             auto bh = r.next();
             if (!bh || bh->type != static_cast<uint32_t>(img::RecordType::buffer) || bh->objref != objref)
                 r.fail_at("UNIX_MESSAGE of {}: expected its data in a BUFFER", s.id);

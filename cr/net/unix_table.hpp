@@ -48,6 +48,7 @@ struct UnixSocket {
     std::string peer_name;      // external peer's address (getpeername), for a dgram reconnect
     std::vector<UnixMessage> queue;  // the receive queue, oldest first
     uint32_t file_mode = 0, file_uid = 0, file_gid = 0;  // unix_flag_file_attrs: the socket file's
+    std::string bind_dir;       // unix_flag_bind_dir: the directory (in the container) a relative name was bound in
 
     bool has(uint32_t flag) const { return (flags & flag) != 0; }
     bool connection_oriented() const;  // stream or seqpacket

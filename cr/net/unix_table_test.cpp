@@ -67,7 +67,12 @@ TEST(UnixTable, RefusesInconsistentTables) {
     expect_refused([](UnixTable& t) { t[0].type = 9; }, "unknown type");
     expect_refused([](UnixTable& t) { t[0].state = 2; }, "a connect in progress");
     expect_refused([](UnixTable& t) { t[2].type = SOCK_DGRAM; }, "a listening datagram socket");
-    expect_refused([](UnixTable& t) { t[2].name = "relative.sock"; }, "a relative path");
+    expect_refused(
+        [](UnixTable& t) {
+            t[2].name = "relative.sock";
+            t[2].flags |= image::unix_flag_path_present;
+        },
+        "a relative path still bound, with no directory to bind it in");
     expect_refused([](UnixTable& t) { t[2].name = std::string("/a\0b", 4); }, "a NUL in a path");
     expect_refused([](UnixTable& t) { t[1].id = 10; }, "an id listed twice");
     expect_refused([](UnixTable& t) { t[4].listener_id = 10; }, "a pending connection on a non-listener");
@@ -94,6 +99,37 @@ TEST(UnixTable, SocketFileAttributes) {
             t[2].file_mode = 010000;
         },
         "a mode with file type bits");
+}
+
+// A relative name still bound carries the directory it resolves in; a deleted one
+// (bound in a private root on restore) needs none.
+TEST(UnixTable, RelativeNames) {
+    auto relative = [] {
+        UnixTable t = sample();
+        t[2].name = "rel.sock";
+        t[2].flags |= image::unix_flag_path_present | image::unix_flag_bind_dir;
+        t[2].bind_dir = "/tmp/reldir";
+        t[4].name = "rel.sock";
+        return t;
+    };
+    UnixTable back = round_trip(relative());
+    EXPECT_EQ(back[2].name, "rel.sock");
+    EXPECT_EQ(back[2].bind_dir, "/tmp/reldir");
+    UnixTable deleted = sample();
+    deleted[2].name = "sub/rel.sock";
+    deleted[4].name = "sub/rel.sock";
+    EXPECT_EQ(round_trip(deleted)[2].name, "sub/rel.sock");
+    auto refused = [&](const std::function<void(UnixTable&)>& spoil, const char* what) {
+        UnixTable u = relative();
+        spoil(u);
+        EXPECT_THROW(round_trip(u), myrt::Error) << what;
+    };
+    refused([](UnixTable& u) { u[2].bind_dir = "tmp/reldir"; }, "a relative directory");
+    refused([](UnixTable& u) { u[2].bind_dir = "/tmp/../etc"; }, "a directory with ..");
+    refused([](UnixTable& u) { u[2].bind_dir = "/tmp//x"; }, "a directory with an empty component");
+    refused([](UnixTable& u) { u[2].name = u[4].name = "/abs.sock"; }, "a directory for an absolute name");
+    refused([](UnixTable& u) { u[2].flags &= ~image::unix_flag_path_present; }, "a directory for a deleted name");
+    refused([](UnixTable& u) { u[0].flags |= image::unix_flag_bind_dir, u[0].bind_dir = "/tmp"; }, "a directory for an unnamed socket");
 }
 
 // fds in flight and credentials: a file objref and a socket of the table held by no task.

@@ -31,6 +31,16 @@
  *              datagrams from senders that have closed since, an unbound
  *              datagram socket; and a bound socket file chmod'ed and chown'ed
  *              after bind (mode and owner kept)
+ *   paths      names whose file moved on: a stream listener and a seqpacket
+ *              listener bound to relative names in /tmp/reldir (then chdir /),
+ *              a datagram socket whose path was deleted, a listener whose path
+ *              is now a FIFO, a datagram socket whose path is now a plain file,
+ *              a seqpacket listener whose directory was removed and made again;
+ *              names kept, the FIFO, file and new directory left as they are
+ *   peergone   messages from peers that closed: a connected datagram socket
+ *              holding its closed peer's datagram, a seqpacket pair end holding
+ *              two messages of its closed peer (then EOF), a datagram socket
+ *              connected to a receiver that closed (send refused)
  *   talk       a server process echoing to a client process over a path socket,
  *              without pause; after SIGUSR1 the exchange must go on
  *   leak       connected to /shared/outside.sock (a peer outside the container);
@@ -803,6 +813,104 @@ static int check_loose(void) {
     return 0;
 }
 
+/* ---------------- paths: names whose file moved on ---------------- */
+static int rel_lsn, gone_dg, fifo_lsn, file_dg, remade_lsn, rel_seq;
+
+static void setup_paths(void) {
+    mkdir("/tmp/reldir", 0755);
+    if (chdir("/tmp/reldir") < 0) die("chdir");
+    rel_lsn = sock_bound(SOCK_STREAM, "rel.sock");
+    if (listen(rel_lsn, 2) < 0) die("listen rel");
+    rel_seq = sock_bound(SOCK_SEQPACKET, "./rel-seq.sock");
+    if (listen(rel_seq, 2) < 0) die("listen rel-seq");
+    if (chdir("/") < 0) die("chdir /");
+    gone_dg = sock_bound(SOCK_DGRAM, "/tmp/gone.sock");
+    if (unlink("/tmp/gone.sock") < 0) die("unlink gone");
+    fifo_lsn = sock_bound(SOCK_STREAM, "/tmp/fifo.sock");
+    if (listen(fifo_lsn, 2) < 0) die("listen fifo");
+    if (unlink("/tmp/fifo.sock") < 0 || mkfifo("/tmp/fifo.sock", 0640) < 0) die("mkfifo");
+    file_dg = sock_bound(SOCK_DGRAM, "/tmp/file.sock");
+    if (unlink("/tmp/file.sock") < 0) die("unlink file");
+    put_file("/tmp/file.sock", "plain file\n");
+    mkdir("/tmp/remade", 0755);
+    remade_lsn = sock_bound(SOCK_SEQPACKET, "/tmp/remade/s.sock");
+    if (listen(remade_lsn, 2) < 0) die("listen remade");
+    if (unlink("/tmp/remade/s.sock") < 0 || rmdir("/tmp/remade") < 0 || mkdir("/tmp/remade", 0700) < 0) die("remake dir");
+}
+
+static int connect_works(int lsn_fd, int type, const char *path) {
+    int c = socket(AF_UNIX, type, 0);
+    struct sockaddr_un a;
+    socklen_t l = mkaddr(&a, path);
+    CHECK(connect(c, (struct sockaddr *)&a, l) == 0, "connect to %s: %s", path, strerror(errno));
+    int fl = fcntl(lsn_fd, F_GETFL);
+    fcntl(lsn_fd, F_SETFL, fl | O_NONBLOCK);
+    int acc_fd = accept(lsn_fd, NULL, NULL);
+    CHECK(acc_fd >= 0, "accept on the socket bound at %s: %s", path, strerror(errno));
+    close(acc_fd);
+    close(c);
+    return 0;
+}
+
+static int check_paths(void) {
+    struct stat st;
+    if (name_is(rel_lsn, 0, "rel.sock") || name_is(rel_seq, 0, "./rel-seq.sock")) return -1;
+    CHECK(lstat("/tmp/reldir/rel.sock", &st) == 0 && S_ISSOCK(st.st_mode), "/tmp/reldir/rel.sock is not a socket file");
+    if (connect_works(rel_lsn, SOCK_STREAM, "/tmp/reldir/rel.sock")) return -1;
+    if (connect_works(rel_seq, SOCK_SEQPACKET, "/tmp/reldir/rel-seq.sock")) return -1;
+    if (name_is(gone_dg, 0, "/tmp/gone.sock")) return -1;
+    CHECK(lstat("/tmp/gone.sock", &st) < 0 && errno == ENOENT, "/tmp/gone.sock exists again");
+    if (name_is(fifo_lsn, 0, "/tmp/fifo.sock")) return -1;
+    CHECK(lstat("/tmp/fifo.sock", &st) == 0 && S_ISFIFO(st.st_mode) && (st.st_mode & 0777) == 0640,
+          "/tmp/fifo.sock is no longer the FIFO (mode %o)", st.st_mode);
+    if (name_is(file_dg, 0, "/tmp/file.sock")) return -1;
+    char buf[64] = {0};
+    int f = open("/tmp/file.sock", O_RDONLY);
+    CHECK(f >= 0 && read(f, buf, sizeof buf - 1) > 0 && strcmp(buf, "plain file\n") == 0, "/tmp/file.sock lost its contents '%s'", buf);
+    close(f);
+    if (name_is(remade_lsn, 0, "/tmp/remade/s.sock")) return -1;
+    CHECK(stat("/tmp/remade", &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700, "/tmp/remade is not the new directory");
+    CHECK(lstat("/tmp/remade/s.sock", &st) < 0 && errno == ENOENT, "/tmp/remade/s.sock exists again");
+    return 0;
+}
+
+/* ---------------- peergone: messages from peers that closed ---------------- */
+static int pg_dg, pg_seq[2], pg_to;
+
+static void setup_peergone(void) {
+    /* A connected datagram socket whose peer sent to it, then closed. */
+    pg_dg = sock_bound(SOCK_DGRAM, "@myrt-pg-a");
+    int b = sock_bound(SOCK_DGRAM, "@myrt-pg-b");
+    do_connect(pg_dg, "@myrt-pg-b");
+    do_connect(b, "@myrt-pg-a");
+    send_str(b, "last-words");
+    close(b);
+    /* A seqpacket pair whose peer sent two messages, then closed. */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pg_seq) < 0) die("socketpair");
+    send_str(pg_seq[1], "seq-bye-1");
+    send_str(pg_seq[1], "seq-bye-22");
+    close(pg_seq[1]);
+    /* A datagram sent to a receiver that has closed since: it went with the receiver. The sender stays connected to nothing. */
+    pg_to = sock_bound(SOCK_DGRAM, NULL);
+    int r = sock_bound(SOCK_DGRAM, "@myrt-pg-r");
+    do_connect(pg_to, "@myrt-pg-r");
+    send_str(pg_to, "lost");
+    close(r);
+}
+
+static int check_peergone(void) {
+    if (recv_from_is(pg_dg, "last-words", "@myrt-pg-b") || queue_empty(pg_dg, "dgram of a closed peer")) return -1;
+    if (recv_is(pg_seq[0], "seq-bye-1", "seqpacket of a closed peer") || recv_is(pg_seq[0], "seq-bye-22", "seqpacket of a closed peer"))
+        return -1;
+    char c;
+    ssize_t n = recv(pg_seq[0], &c, 1, MSG_DONTWAIT);
+    CHECK(n == 0, "seqpacket of a closed peer: expected EOF, got %zd (%s)", n, n < 0 ? strerror(errno) : "data");
+    n = send(pg_to, "x", 1, MSG_DONTWAIT);
+    CHECK(n < 0 && (errno == ECONNREFUSED || errno == ENOTCONN), "sender to a closed receiver: send gave %zd (%s)", n,
+          n < 0 ? strerror(errno) : "sent");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     signal(SIGUSR1, on_usr1);
@@ -825,6 +933,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "shutdown")) setup_shutdown(), verify = check_shutdown;
     else if (!strcmp(mode, "inet")) setup_inet(), verify = check_inet;
     else if (!strcmp(mode, "loose")) setup_loose(), verify = check_loose;
+    else if (!strcmp(mode, "paths")) setup_paths(), verify = check_paths;
+    else if (!strcmp(mode, "peergone")) setup_peergone(), verify = check_peergone;
     else return 2;
     put_file("/shared/ready", "READY\n");
     wait_usr1();

@@ -1,0 +1,7 @@
+#!/bin/bash
+# AF_UNIX: workloads/unixwork.c peergone (see its header).
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/cr_lib.sh"
+source "$(dirname "$0")/unix_lib.sh"
+require_root
+unix_roundtrip peergone
