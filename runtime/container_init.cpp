@@ -13,6 +13,7 @@
 #include "runtime/console.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/loopback.hpp"
+#include "runtime/process_scheduling.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/rootfs.hpp"
 #include "util/error.hpp"
@@ -79,7 +80,9 @@ void run_container_init(InitContext& ctx) {
     try {
         const spec::Config& c = *ctx.config;
         const spec::Process& proc = *c.process;
+        apply_initial_cpu_affinity(proc);
         ctx.channel->expect(SyncMsg::go, "the runtime to place the container in its cgroup");
+        apply_final_cpu_affinity(proc);
         auto& ns = *ctx.namespaces;
         // Only a namespace of our own (a joined one is someone else's to
         // configure), and before joining a user namespace by path: the new

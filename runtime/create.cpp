@@ -1,5 +1,4 @@
 #include "runtime/create.hpp"
-#include "runtime/device_rules.hpp"
 
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -27,6 +26,7 @@
 #include "runtime/seccomp_delivery.hpp"
 #include "runtime/sync_channel.hpp"
 #include "spec/config.hpp"
+#include "runtime/security/capabilities.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -70,6 +70,13 @@ pid_t clone_child(int flags) {
     return static_cast<pid_t>(r);
 }
 
+// A process put into a frozen cgroup stops there: the runtime would hang on its own child.
+void refuse_frozen_cgroup(const cgroup::Cgroup& cg) {
+    if (auto fz = cg.freezer_state(); fz != cgroup::FreezerState::thawed)
+        fail("container's cgroup unexpectedly {}: {} (thaw it, or give another linux.cgroupsPath)",
+             cgroup::to_string(fz), cg.cgroups_path());
+}
+
 }  // namespace
 
 CreateResult create_container(const StateStore& store, const CreateOptions& opts) {
@@ -77,6 +84,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     spec::Config config = spec::load_config(bundle);
     spec::validate_for_create(config);
     const spec::Process& proc = *config.process;
+    if (proc.capabilities) security::warn_unusable_capabilities(*proc.capabilities);
     if (proc.terminal && opts.console_socket.empty() && !opts.foreground_terminal)
         fail("process.terminal is true: a --console-socket is needed to receive the terminal");
     std::string rootfs = config.root.path[0] == '/' ? config.root.path : bundle + "/" + config.root.path;
@@ -100,7 +108,15 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     refuse_sysctls_of_runtime_namespaces(config, ns);
     state.own_pid_namespace = ns.has(CLONE_NEWPID);
 
-    rollback.cg = cgroup::Cgroup::for_container(config.linux.cgroups_path, opts.id, opts.cgroup_parent);
+    {
+        // runc's two refusals, made before the cgroup is ours to clean up: a failed create must
+        // not kill or remove what another container or the caller keeps there.
+        auto cg = cgroup::Cgroup::for_container(config.linux.cgroups_path, opts.id, opts.cgroup_parent);
+        if (auto pids = cg.pids(); !pids.empty())
+            fail("container's cgroup is not empty: {} process(es) found in {}", pids.size(), cg.cgroups_path());
+        refuse_frozen_cgroup(cg);
+        rollback.cg = std::move(cg);
+    }
     {
         spec::Resources res = config.linux.resources ? *config.linux.resources : spec::Resources{};
         if (rootless_caller()) {
@@ -113,13 +129,12 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
             res.devices.clear();
         } else {
             rollback.cg->create();
-            for (auto& r : default_device_rules(config.linux.devices)) res.devices.push_back(r);
+            // runc's defaults after the config's own rules, so a "deny all" still leaves a usable
+            // /dev. linux.devices entries are only made as nodes: as in runc, using one needs a
+            // rule in linux.resources.devices (Podman and containerd write both).
+            for (auto& r : cgroup::default_device_rules()) res.devices.push_back(r);
         }
-        // A process put into a frozen cgroup stops there: the runtime would hang
-        // on its own child (runc: "container's cgroup unexpectedly frozen").
-        if (auto fz = rollback.cg->freezer_state(); fz != cgroup::FreezerState::thawed)
-            fail("container's cgroup {} is unexpectedly {}: thaw it, or give another linux.cgroupsPath",
-                 rollback.cg->cgroups_path(), cgroup::to_string(fz));
+        refuse_frozen_cgroup(*rollback.cg);  // a v1 cgroup made under a frozen parent is frozen too
         rollback.cg->apply(res);
     }
     state.cgroup = rollback.cg->to_json();
@@ -164,6 +179,7 @@ CreateResult create_container(const StateStore& store, const CreateOptions& opts
     if (ns.has(CLONE_NEWUSER) && !rootless_caller()) bind_sources = BindSources::open_for(config);
     pid_t pid = clone_child(clone_flags);
     if (pid == 0) {
+        log::keep_warnings_off_stderr();
         parent_end.close();
         console_peer.reset();
         lock.forget_in_child();

@@ -14,6 +14,7 @@
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/console.hpp"
 #include "runtime/inherited_fds.hpp"
+#include "runtime/process_scheduling.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/pid_file.hpp"
 #include "runtime/process_info.hpp"
@@ -21,6 +22,7 @@
 #include "runtime/state_json.hpp"
 #include "runtime/seccomp_delivery.hpp"
 #include "runtime/sync_channel.hpp"
+#include "runtime/security/capabilities.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -58,10 +60,12 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
     ContainerState st = store.load(opts.id);
     Status s = current_status(store, st);
     if (s == Status::stopped) fail("cannot exec in a stopped container \"{}\"", opts.id);
-    if (s == Status::paused) fail("cannot exec in a paused container \"{}\"", opts.id);
+    if (s == Status::paused && !opts.ignore_paused)
+        fail("cannot exec in a paused container \"{}\" (--ignore-paused joins it anyway)", opts.id);
     spec::Config config = spec::parse_config(st.config);
     const spec::Process& proc = opts.process;
     if (proc.args.empty()) fail("exec: process.args must not be empty");
+    if (proc.capabilities) security::warn_unusable_capabilities(*proc.capabilities);
     if (proc.terminal && opts.detach && opts.console_socket.empty())
         fail("exec: a detached process with a terminal needs --console-socket");
 
@@ -87,6 +91,7 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
     auto [parent_end, child_end] = SyncChannel::make_pair();
     pid_t mid = fork_plain();
     if (mid == 0) {
+        log::keep_warnings_off_stderr();
         try {
             parent_end.close();
             console_peer.reset();
@@ -98,7 +103,9 @@ int exec_in_container(const StateStore& store, const ExecOptions& opts) {
                 child_end.send(SyncMsg::created, std::to_string(child));
                 ::_exit(0);
             }
+            apply_initial_cpu_affinity(proc);
             child_end.expect(SyncMsg::go, "the runtime to place the process in the cgroup");
+            apply_final_cpu_affinity(proc);
             // Its own session, as runc's exec'd processes: getpgrp() is not 0 inside.
             check(::setsid(), "setsid");
             if (proc.terminal) {

@@ -16,6 +16,7 @@ struct ExecOptions {
     std::string pid_file;
     std::string console_socket;
     int preserve_fds = 0;
+    bool ignore_paused = false;  // --ignore-paused: a paused container is joined; the process waits for resume
     std::map<std::string, std::string> cgroup_below;  // --cgroup: controller ("" = all) to sub-cgroup
 };
 

@@ -13,9 +13,13 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include "runtime/fs_util.hpp"
+#include "runtime/process_scheduling.hpp"
 #include "runtime/security/capabilities.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "runtime/security/user.hpp"
@@ -58,10 +62,32 @@ void apply_oom_score_adj(int value) {
     }
 }
 
+// The last value wins, as in the environment prepare_env() makes.
 static std::string env_value(const std::vector<std::string>& env, const std::string& key) {
-    for (const auto& e : env)
-        if (e.rfind(key + "=", 0) == 0) return e.substr(key.size() + 1);
+    for (auto it = env.rbegin(); it != env.rend(); ++it)
+        if (it->rfind(key + "=", 0) == 0) return it->substr(key.size() + 1);
     return {};
+}
+
+// runc's reading of process.env: one entry per key, its last value, at the place of its last
+// occurrence; an empty HOME counts as unset, and an unset HOME comes from the rootfs's passwd.
+static std::vector<std::string> prepare_env(const std::vector<std::string>& env, uint32_t uid) {
+    std::vector<std::string> out;
+    std::set<std::string_view> seen;
+    bool home_set = false;
+    for (auto it = env.rbegin(); it != env.rend(); ++it) {
+        std::string_view kv = *it;
+        auto key = kv.substr(0, kv.find('='));
+        if (!seen.insert(key).second) continue;
+        if (key == "HOME") {
+            if (kv.size() == key.size() + 1) continue;
+            home_set = true;
+        }
+        out.push_back(*it);
+    }
+    std::reverse(out.begin(), out.end());
+    if (!home_set) out.push_back("HOME=" + security::home_directory("/", uid));
+    return out;
 }
 
 std::string resolve_executable(const spec::Process& p) {
@@ -95,12 +121,6 @@ static unsigned long personality_value(const spec::Personality& p) {
     if (p.domain == "LINUX") return PER_LINUX;
     if (p.domain == "LINUX32") return PER_LINUX32;
     fail("linux.personality.domain: unknown domain \"{}\"", p.domain);
-}
-
-static bool env_has(const std::vector<std::string>& env, const std::string& key) {
-    for (const auto& e : env)
-        if (e.rfind(key + "=", 0) == 0) return true;
-    return false;
 }
 
 static void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value) {
@@ -144,9 +164,8 @@ int listen_fds_of(const std::vector<std::string>& process_env) {
 void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_exec) {
     const spec::Process& p = *plan.process;
     std::string exe = resolve_executable(p);
-    std::vector<std::string> env = p.env;
     // Read as root, before the user changes: the passwd file of the rootfs.
-    if (!env_has(env, "HOME")) env.push_back("HOME=" + security::home_directory("/", p.user.uid));
+    std::vector<std::string> env = prepare_env(p.env, p.user.uid);
     if (plan.listen_fds > 0) {
         // Socket activation: the fds stay where they are (3..), and the
         // program must see itself as the process they were meant for.
@@ -155,6 +174,9 @@ void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_ex
     }
     if (!p.terminal) give_stdio_to_user(p.user);
     apply_rlimits(p.rlimits);
+    // Still root with every capability the runtime has: raising a priority needs CAP_SYS_NICE.
+    if (p.io_priority) apply_io_priority(*p.io_priority);
+    if (p.scheduler) apply_scheduler(*p.scheduler);
     if (plan.personality) check(::personality(personality_value(*plan.personality)), "personality");
 
     std::optional<security::SeccompFilter> filter;
@@ -171,19 +193,24 @@ void setup_and_exec(const ExecPlan& plan, const std::function<void()>& before_ex
     if (filter && !p.no_new_privileges) load_filter();
     bool listener_early = filter && p.no_new_privileges && filter->uses_notify();
 
+    // The working directory is entered first as the runtime's root, which can reach a directory
+    // the process's user cannot (runc's order); only if root is refused, again as that user
+    // (a directory on a file system root is squashed on, such as NFS, or a user namespace's).
+    auto enter_cwd = [&] {
+        if (::chdir(p.cwd.c_str()) == 0) return true;
+        if (errno == ENOENT) fail("process.cwd: {} does not exist in the container", p.cwd);
+        if (errno != EACCES && errno != EPERM) throw_errno("process.cwd: chdir to {}", p.cwd);
+        return false;
+    };
+    bool cwd_entered = enter_cwd();
+
     if (p.capabilities) {
         security::drop_bounding_set(*p.capabilities);
         security::keep_caps_before_setuid();
     }
     security::switch_user(p.user);
     if (p.capabilities) security::apply_capabilities(*p.capabilities);
-
-    // The working directory is entered as the target user, so a directory that
-    // user cannot reach is an error here and not a surprise later.
-    if (::chdir(p.cwd.c_str()) != 0) {
-        if (errno == ENOENT) fail("process.cwd: {} does not exist in the container", p.cwd);
-        throw_errno("process.cwd: chdir to {}", p.cwd);
-    }
+    if (!cwd_entered && !enter_cwd()) throw_errno("process.cwd: chdir to {}", p.cwd);
 
     if (listener_early) load_filter();
     if (before_exec) before_exec();

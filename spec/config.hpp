@@ -44,6 +44,31 @@ struct ConsoleSize {
     bool operator==(const ConsoleSize&) const = default;
 };
 
+// process.scheduler: sched_setattr(2)'s fields by their names (runtime-spec 1.2).
+struct Scheduler {
+    std::string policy;               // SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_ISO, SCHED_IDLE, SCHED_DEADLINE
+    int nice = 0;                     // -20..19
+    int priority = 0;                 // the static priority of SCHED_FIFO and SCHED_RR
+    std::vector<std::string> flags;   // SCHED_FLAG_RESET_ON_FORK, ...
+    uint64_t runtime = 0, deadline = 0, period = 0;  // SCHED_DEADLINE, in nanoseconds
+    bool operator==(const Scheduler&) const = default;
+};
+
+// process.ioPriority: ioprio_set(2)'s class and level.
+struct IoPriority {
+    std::string io_class;  // IOPRIO_CLASS_RT, IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE
+    int priority = 0;      // 0 (highest) .. 7
+    bool operator==(const IoPriority&) const = default;
+};
+
+// process.execCPUAffinity: CPU lists ("0-3,7") the process runs on before it joins the
+// container's cgroup (initial) and from then on (final); empty = not given.
+struct ExecCpuAffinity {
+    std::string initial;
+    std::string final_cpus;
+    bool operator==(const ExecCpuAffinity&) const = default;
+};
+
 struct Process {
     bool terminal = false;
     std::optional<ConsoleSize> console_size;
@@ -57,6 +82,9 @@ struct Process {
     std::string apparmor_profile;
     std::optional<int> oom_score_adj;
     std::string selinux_label;
+    std::optional<Scheduler> scheduler;
+    std::optional<IoPriority> io_priority;
+    std::optional<ExecCpuAffinity> exec_cpu_affinity;
     bool operator==(const Process&) const = default;
 };
 

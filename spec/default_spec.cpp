@@ -64,6 +64,7 @@ json namespaces(bool rootless, bool cgroup_namespace) {
 }  // namespace
 
 json default_spec(bool rootless, bool cgroup_namespace) {
+    // No ambient set, as runc's spec since 1.2: with no inheritable set it could not be raised.
     json caps = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
     json process = {
         {"terminal", true},
@@ -71,7 +72,7 @@ json default_spec(bool rootless, bool cgroup_namespace) {
         {"args", {"sh"}},
         {"env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}},
         {"cwd", "/"},
-        {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}, {"ambient", caps}}},
+        {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
         {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
         {"noNewPrivileges", true},
     };

@@ -47,9 +47,19 @@ public:
     }
 
     // A member, or nullopt if the key is missing or null. Requires an object.
+    // Keys match as Go's encoding/json matches them for runc: exactly if such a key is
+    // there, else ignoring ASCII case ("pagesize" is pageSize), so a config runc reads
+    // reads the same here.
     std::optional<JsonReader> get(std::string_view key) const {
         require_object();
         auto it = value_->find(key);
+        if (it == value_->end()) {
+            for (auto i = value_->begin(); i != value_->end(); ++i)
+                if (equal_ignoring_ascii_case(i.key(), key)) {
+                    it = i;
+                    break;
+                }
+        }
         if (it == value_->end() || it->is_null()) return std::nullopt;
         return JsonReader(*it, child_path(key));
     }
@@ -143,6 +153,17 @@ public:
     }
 
 private:
+    static bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) {
+        if (a.size() != b.size()) return false;
+        for (size_t i = 0; i < a.size(); ++i) {
+            char x = a[i], y = b[i];
+            if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+            if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+            if (x != y) return false;
+        }
+        return true;
+    }
+
     template <class T>
     [[noreturn]] void out_of_range() const {
         error("must be an integer between {} and {}, got {}", std::numeric_limits<T>::min(),

@@ -68,6 +68,26 @@ Process parse_process_at(const JsonReader& r) {
     p.apparmor_profile = r.get_string("apparmorProfile").value_or("");
     p.oom_score_adj = r.get_int<int>("oomScoreAdj");
     p.selinux_label = r.get_string("selinuxLabel").value_or("");
+    if (auto s = r.get("scheduler")) {
+        s->require_object();
+        Scheduler sched;
+        sched.policy = s->required("policy").as_string();
+        sched.nice = s->get_int<int>("nice").value_or(0);
+        sched.priority = s->get_int<int>("priority").value_or(0);
+        sched.flags = s->get_string_array("flags");
+        sched.runtime = s->get_int<uint64_t>("runtime").value_or(0);
+        sched.deadline = s->get_int<uint64_t>("deadline").value_or(0);
+        sched.period = s->get_int<uint64_t>("period").value_or(0);
+        p.scheduler = sched;
+    }
+    if (auto io = r.get("ioPriority")) {
+        io->require_object();
+        p.io_priority = IoPriority{io->required("class").as_string(), io->get_int<int>("priority").value_or(0)};
+    }
+    if (auto aff = r.get("execCPUAffinity")) {
+        aff->require_object();
+        p.exec_cpu_affinity = ExecCpuAffinity{aff->get_string("initial").value_or(""), aff->get_string("final").value_or("")};
+    }
     return p;
 }
 
@@ -231,7 +251,8 @@ Resources parse_resources_at(const JsonReader& r) {
     if (auto cpu = r.get("cpu")) res.cpu = parse_cpu(*cpu);
     if (auto pids = r.get("pids")) {
         pids->require_object();
-        res.pids = PidsResources{pids->required("limit").as_int<int64_t>()};
+        // Optional since runtime-spec 1.3: absent leaves the limit as it is.
+        if (auto limit = pids->get("limit")) res.pids = PidsResources{limit->as_int<int64_t>()};
     }
     if (auto block_io = r.get("blockIO")) res.block_io = parse_block_io(*block_io);
     if (auto pages = r.get("hugepageLimits"))

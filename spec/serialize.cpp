@@ -193,6 +193,23 @@ json process_to_json(const Process& p) {
     put_str(j, "apparmorProfile", p.apparmor_profile);
     put_opt(j, "oomScoreAdj", p.oom_score_adj);
     put_str(j, "selinuxLabel", p.selinux_label);
+    if (auto& s = p.scheduler) {
+        json sj = {{"policy", s->policy}};
+        if (s->nice) sj["nice"] = s->nice;
+        if (s->priority) sj["priority"] = s->priority;
+        put_list(sj, "flags", s->flags);
+        if (s->runtime) sj["runtime"] = s->runtime;
+        if (s->deadline) sj["deadline"] = s->deadline;
+        if (s->period) sj["period"] = s->period;
+        j["scheduler"] = sj;
+    }
+    if (auto& io = p.io_priority) j["ioPriority"] = {{"class", io->io_class}, {"priority", io->priority}};
+    if (auto& aff = p.exec_cpu_affinity) {
+        json aj = json::object();
+        put_str(aj, "initial", aff->initial);
+        put_str(aj, "final", aff->final_cpus);
+        j["execCPUAffinity"] = aj;
+    }
     return j;
 }
 

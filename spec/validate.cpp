@@ -3,7 +3,6 @@
 #include <set>
 #include <string_view>
 
-#include "spec/capabilities_table.hpp"
 #include "spec/config.hpp"
 #include "spec/linux_names.hpp"
 #include "spec/seccomp_names.hpp"
@@ -40,13 +39,6 @@ bool is_version_1x(std::string_view v) {
     return j > i + 1 && (j == v.size() || v[j] == '-' || v[j] == '+');
 }
 
-bool looks_like_capability(std::string_view name) {
-    if (!name.starts_with("CAP_") || name.size() == 4) return false;
-    for (char ch : name.substr(4))
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
-    return true;
-}
-
 // A number of K, M or G bytes: "2MB", "1GB".
 bool is_page_size(std::string_view s) {
     size_t i = skip_digits(s, 0);
@@ -58,17 +50,6 @@ void validate_oci_version(const std::string& version) {
     // Any 1.x release (with optional -rc/-dev suffixes) reads the same for Linux.
     if (!is_version_1x(version))
         fail("ociVersion: unsupported version \"{}\" (myrt supports 1.x)", version);
-}
-
-// Unknown names are refused, as runc 1.1 does: a typo in a capability list
-// must not silently start a container with less (or more) than was asked.
-void validate_capability_list(const std::vector<std::string>& names, const std::string& where) {
-    for (size_t i = 0; i < names.size(); ++i) {
-        if (capability_number(names[i])) continue;
-        if (looks_like_capability(names[i]))
-            fail("{}: unknown capability \"{}\"", indexed(where, i), names[i]);
-        fail("{}: unknown capability \"{}\" (names look like CAP_KILL)", indexed(where, i), names[i]);
-    }
 }
 
 void validate_hooks(const Hooks& hooks) {
@@ -285,14 +266,8 @@ void validate_process(const Process& p, const std::string& path) {
     }
     if (p.user.umask && *p.user.umask > 0777)
         fail("{}.user.umask: must be at most 0777, got {:#o}", path, *p.user.umask);
-    if (p.capabilities) {
-        auto& caps = *p.capabilities;
-        validate_capability_list(caps.bounding, path + ".capabilities.bounding");
-        validate_capability_list(caps.effective, path + ".capabilities.effective");
-        validate_capability_list(caps.inheritable, path + ".capabilities.inheritable");
-        validate_capability_list(caps.permitted, path + ".capabilities.permitted");
-        validate_capability_list(caps.ambient, path + ".capabilities.ambient");
-    }
+    // Capability names are not checked here: unknown ones are skipped with a warning when the
+    // process starts (runtime/security/capabilities.cpp), as runc does since 1.2.
     std::set<std::string> seen;
     for (size_t i = 0; i < p.rlimits.size(); ++i) {
         auto& r = p.rlimits[i];
@@ -303,6 +278,26 @@ void validate_process(const Process& p, const std::string& path) {
     }
     if (p.oom_score_adj && (*p.oom_score_adj < -1000 || *p.oom_score_adj > 1000))
         fail("{}.oomScoreAdj: must be between -1000 and 1000, got {}", path, *p.oom_score_adj);
+    if (auto& s = p.scheduler) {
+        if (!scheduler_policy(s->policy)) fail("{}.scheduler.policy: unknown policy \"{}\"", path, s->policy);
+        if (s->nice < -20 || s->nice > 19) fail("{}.scheduler.nice: must be between -20 and 19, got {}", path, s->nice);
+        if (s->priority < 0 || s->priority > 99)
+            fail("{}.scheduler.priority: must be between 0 and 99, got {}", path, s->priority);
+        for (size_t i = 0; i < s->flags.size(); ++i)
+            if (!scheduler_flag(s->flags[i]))
+                fail("{}: unknown flag \"{}\"", indexed(path + ".scheduler.flags", i), s->flags[i]);
+    }
+    if (auto& io = p.io_priority) {
+        if (!io_priority_class(io->io_class)) fail("{}.ioPriority.class: unknown class \"{}\"", path, io->io_class);
+        if (io->priority < 0 || io->priority > 7)
+            fail("{}.ioPriority.priority: must be between 0 and 7, got {}", path, io->priority);
+    }
+    if (auto& aff = p.exec_cpu_affinity) {
+        if (!aff->initial.empty() && !is_cpu_list(aff->initial))
+            fail("{}.execCPUAffinity.initial: \"{}\" is not a CPU list such as \"0-3,7\"", path, aff->initial);
+        if (!aff->final_cpus.empty() && !is_cpu_list(aff->final_cpus))
+            fail("{}.execCPUAffinity.final: \"{}\" is not a CPU list such as \"0-3,7\"", path, aff->final_cpus);
+    }
 }
 
 void validate_resources(const Resources& res, const std::string& path) {

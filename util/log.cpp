@@ -13,6 +13,7 @@ namespace {
 int g_fd = -1;
 Format g_format = Format::text;
 Level g_min = Level::info;
+bool g_warnings_to_stderr = true;
 
 const char* name(Level l) {
     switch (l) {
@@ -69,7 +70,11 @@ void write(Level level, std::string_view msg) {
     // Errors always reach stderr as plain text, whatever the log format:
     // conmon and people read stderr, containerd reads the log file.
     if (level == Level::error) write_all(2, fmt::format("myrt: {}\n", msg));
-    else if (g_fd < 0 && level >= g_min && g_min == Level::debug) write_all(2, line);
+    // Without a --log file, the log is stderr (runc's default): warnings always, the rest with --debug.
+    else if (g_fd < 0 && level >= g_min && (g_min == Level::debug || (level == Level::warning && g_warnings_to_stderr)))
+        write_all(2, line);
 }
+
+void keep_warnings_off_stderr() { g_warnings_to_stderr = false; }
 
 }  // namespace myrt::log

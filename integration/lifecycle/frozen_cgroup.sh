@@ -29,8 +29,11 @@ rc=0
 out=$(timeout 30 "$MYRT" --root "$STATE" run -d --bundle "$B" "$ID" </dev/null 2>&1) || rc=$?
 [ "$rc" = 124 ] && fail "run into a frozen cgroup hung (killed after 30 s)"
 [ "$rc" != 0 ] || fail "run into a frozen cgroup succeeded"
-assert_contains "$out" "container's cgroup $cgpath is unexpectedly frozen" "the error names the cgroup"
+assert_contains "$out" "container's cgroup unexpectedly frozen: $cgpath" "the error names the cgroup"
 [ -e "$STATE/$ID" ] && fail "a refused run left state behind"
+for f in "${frozen[@]}"; do
+    [ -e "${f% *}" ] || fail "the refused run removed the caller's cgroup $(dirname "${f% *}")"
+done
 pass "run into a frozen cgroup refused at once: $out"
 
 for f in "${frozen[@]}"; do

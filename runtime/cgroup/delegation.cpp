@@ -39,7 +39,7 @@ std::vector<std::string> limited_controllers(const spec::Resources& r) {
             out.push_back("cpu");
         if (!c->cpus.empty() || !c->mems.empty()) out.push_back("cpuset");
     }
-    if (r.pids && r.pids->limit != 0) out.push_back("pids");
+    if (r.pids) out.push_back("pids");
     if (auto& b = r.block_io) {
         if (set_nonzero(b->weight) || set_nonzero(b->leaf_weight) || !b->weight_device.empty() ||
             !b->throttle_read_bps_device.empty() || !b->throttle_write_bps_device.empty() ||

@@ -193,8 +193,10 @@ void apply_cpuset_files(const std::string& dir, const spec::CpuResources& c) {
 }
 
 void apply_pids_files(const std::string& dir, const spec::PidsResources& p) {
-    if (p.limit == 0) return;  // runc: 0 leaves the limit alone
-    fs::write(dir, "pids.max", p.limit < 0 ? std::string("max") : std::to_string(p.limit));
+    // runc's reading: negative is no limit, and 0 is 1 (systemd's TasksMax cannot be 0, and both
+    // cgroup drivers must agree).
+    std::string value = p.limit < 0 ? std::string("max") : std::to_string(p.limit == 0 ? 1 : p.limit);
+    fs::write(dir, "pids.max", value);
 }
 
 void Cgroup::apply(const spec::Resources& r) {

@@ -105,7 +105,7 @@ void Cgroup::apply_v2(const spec::Resources& r) {
         if (cpu_set && !v1_for("cpu")) apply_cpu_v2(need("cpu", "cpu"), c);
         if ((!c.cpus.empty() || !c.mems.empty()) && !v1_for("cpuset")) apply_cpuset_files(need("cpuset", "cpu.cpus/mems"), c);
     }
-    if (r.pids && r.pids->limit != 0 && !v1_for("pids")) apply_pids_files(need("pids", "pids"), *r.pids);
+    if (r.pids && !v1_for("pids")) apply_pids_files(need("pids", "pids"), *r.pids);
     if (r.block_io && !v1_for("blkio")) {
         const auto& b = *r.block_io;
         bool any = (b.weight && *b.weight) || !b.weight_device.empty() || !b.throttle_read_bps_device.empty() ||
@@ -142,7 +142,7 @@ void Cgroup::apply_hugetlb(const spec::Resources& r) {
 
 void Cgroup::apply_unified(const spec::Resources& r) {
     if (r.unified.empty()) return;
-    if (unified_.dir.empty()) fail("linux.resources.unified needs cgroup v2, but this host has only cgroup v1");
+    if (unified_.dir.empty()) fail("invalid configuration: linux.resources.unified needs cgroup v2, but this host has only cgroup v1");
     for (auto& [key, value] : r.unified) {
         if (key.empty() || key.find('/') != std::string::npos || key == "." || key == ".." || key.find("..") != std::string::npos)
             fail("linux.resources.unified key \"{}\" must be a plain cgroup file name", key);
@@ -151,8 +151,9 @@ void Cgroup::apply_unified(const spec::Resources& r) {
         std::string controller = key.substr(0, dot);
         if (!fs::exists(unified_.dir, key)) {
             if (controller != "cgroup" && !v2_has(controller))
-                fail("linux.resources.unified key \"{}\": the {} controller is not available in the cgroup v2 hierarchy {}",
-                     key, controller, unified_.mount_point);
+                // "invalid configuration" leads, as runc's refusal of unified on cgroup v1 does.
+                fail("invalid configuration: linux.resources.unified key \"{}\": the {} controller is not available "
+                     "in the cgroup v2 hierarchy {}", key, controller, unified_.mount_point);
             fail("linux.resources.unified key \"{}\": {} does not exist", key, fs::join(unified_.dir, key));
         }
         fs::write(unified_.dir, key, value);

@@ -12,7 +12,7 @@ namespace {
 struct ExecArgs {
     std::string process_file, pid_file, console_socket, cwd, user, apparmor, label;
     std::vector<std::string> env, caps, additional_gids, cgroups;
-    bool detach = false, tty = false, no_new_privs = false;
+    bool detach = false, tty = false, no_new_privs = false, ignore_paused = false;
     int preserve_fds = 0;
     std::string id;
     std::vector<std::string> rest;  // CMD ARGS...
@@ -70,10 +70,16 @@ int exec_with(GlobalOptions& g, const ExecArgs* a) {
     if (!a->caps.empty()) {
         if (!o.process.capabilities) o.process.capabilities = spec::Capabilities{};
         auto& cp = *o.process.capabilities;
-        for (auto& cap : a->caps)
-            for (auto* set : {&cp.bounding, &cp.effective, &cp.permitted}) set->push_back(cap);  // runc's three
+        // runc's three sets; and the ambient set when the process has inheritable capabilities,
+        // without which ambient ones cannot be raised.
+        bool to_ambient = !cp.inheritable.empty();
+        for (auto& cap : a->caps) {
+            for (auto* set : {&cp.bounding, &cp.effective, &cp.permitted}) set->push_back(cap);
+            if (to_ambient) cp.ambient.push_back(cap);
+        }
     }
     o.detach = a->detach;
+    o.ignore_paused = a->ignore_paused;
     o.pid_file = a->pid_file.empty() ? "" : runtime::absolute_path(a->pid_file);
     o.console_socket = a->console_socket.empty() ? "" : runtime::absolute_path(a->console_socket);
     o.preserve_fds = a->preserve_fds;
@@ -100,6 +106,7 @@ Runner add_exec(CLI::App& app, GlobalOptions& g) {
     c->add_flag("-d,--detach", a->detach, "do not wait for the process");
     c->add_flag("-t,--tty", a->tty, "allocate a pseudo terminal");
     c->add_flag("--no-new-privs", a->no_new_privs, "set no_new_privs");
+    c->add_flag("--ignore-paused", a->ignore_paused, "exec into a paused container; the process starts once it is resumed");
     c->add_option("--preserve-fds", a->preserve_fds, "pass N extra file descriptors");
     c->add_option("id", a->id, "container id")->required();
     c->add_option("command", a->rest, "the command and its arguments (unless --process)");

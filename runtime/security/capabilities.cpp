@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -23,18 +24,17 @@ std::string cap_label(int number) {
     return number < static_cast<int>(names.size()) ? names[number] : fmt::format("capability {}", number);
 }
 
-// Mask of the capabilities in `names` that both myrt and the running kernel know.
+// Mask of the capabilities in `names` that both myrt and the running kernel know. The names
+// left out were warned about by the runtime before the process was made
+// (warn_unusable_capabilities); this runs in the container's process, whose stderr is the
+// container's own, so it only logs them at debug level.
 uint64_t usable_mask(const std::vector<std::string>& names, const char* set_name) {
     int last = kernel_last_cap();
     uint64_t mask = 0;
     for (const auto& name : names) {
         auto number = cap_from_name(name);
-        if (!number) {
-            log::warn("capabilities.{}: ignoring unknown capability {}", set_name, name);
-            continue;
-        }
-        if (*number > last) {
-            log::warn("capabilities.{}: ignoring {}, which this kernel does not know", set_name, name);
+        if (!number || *number > last) {
+            log::debug("capabilities.{}: skipping {}: unknown or unavailable", set_name, name);
             continue;
         }
         mask |= uint64_t{1} << *number;
@@ -118,13 +118,32 @@ void apply_capabilities(const spec::Capabilities& c) {
         if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
             int e = errno;
             if (e != EPERM) throw SystemError(e, fmt::format("raise ambient capability {}", cap_label(cap)));
-            // runc's default spec lists ambient caps that are not inheritable, and
-            // runc passes over them silently: a warning here would break callers
-            // that read the container's first line of output.
+            // Warned about before the process was made (warn_unusable_capabilities), as runc warns.
             log::debug("capabilities.ambient: cannot raise {}: it must be both permitted and inheritable",
-                      cap_label(cap));
+                       cap_label(cap));
         }
     }
+}
+
+void warn_unusable_capabilities(const spec::Capabilities& c) {
+    std::set<std::string> unknown;
+    int last = kernel_last_cap();
+    for (const auto* set : {&c.bounding, &c.effective, &c.inheritable, &c.permitted, &c.ambient})
+        for (const auto& name : *set) {
+            auto number = cap_from_name(name);
+            if (!number || *number > last) unknown.insert(name);
+        }
+    if (!unknown.empty()) {
+        std::string list;
+        for (const auto& name : unknown) list += (list.empty() ? "" : " ") + name;
+        log::warn("ignoring unknown or unavailable capabilities: [{}]", list);
+    }
+    // The kernel raises an ambient capability only if it is both permitted and inheritable.
+    uint64_t raisable = usable_mask(c.permitted, "permitted") & usable_mask(c.inheritable, "inheritable");
+    uint64_t ambient = usable_mask(c.ambient, "ambient");
+    for (int cap = 0; cap < 64; ++cap)
+        if ((ambient & ~raisable) & (uint64_t{1} << cap))
+            log::warn("can't raise ambient capability {}: operation not permitted", cap_label(cap));
 }
 
 CapSets read_capabilities(pid_t pid) {

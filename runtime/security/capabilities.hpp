@@ -23,8 +23,8 @@ int kernel_last_cap();
 
 // Order matters (runc's): call drop_bounding_set() while still root before setting the user,
 // keep_caps_before_setuid() before setresuid, then apply_capabilities() after the uid change.
-// Names unknown to myrt are skipped with a warning there (runc runs such configs), and so are
-// capabilities the running kernel does not know (> cap_last_cap).
+// Names unknown to myrt or to the running kernel (> cap_last_cap) are skipped (runc runs such
+// configs); warn_unusable_capabilities() says so.
 
 // PR_CAPBSET_DROP every capability not in c.bounding (needs CAP_SETPCAP).
 void drop_bounding_set(const spec::Capabilities& c);
@@ -32,9 +32,13 @@ void drop_bounding_set(const spec::Capabilities& c);
 void keep_caps_before_setuid();
 // capset effective/permitted/inheritable, then PR_SET_KEEPCAPS 0, then PR_CAP_AMBIENT_RAISE for
 // each ambient capability. The kernel only raises an ambient capability that is both permitted
-// and inheritable; one that it refuses is logged as a warning and skipped, as runc does (its
-// default config lists ambient capabilities without inheritable ones).
+// and inheritable; one that it refuses is skipped, as runc does.
 void apply_capabilities(const spec::Capabilities& c);
+
+// runc's warnings, given by the runtime before the process is made (the process's own stderr
+// is the container's): names unknown to myrt or the kernel, which are skipped, and ambient
+// capabilities that are not both permitted and inheritable, which cannot be raised.
+void warn_unusable_capabilities(const spec::Capabilities& c);
 
 struct CapSets {
     uint64_t bounding, effective, permitted, inheritable, ambient;
