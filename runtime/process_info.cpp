@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include "util/fd.hpp"
@@ -44,12 +45,45 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
     return st;
 }
 
+namespace {
+// A leader that called pthread_exit is a zombie while its other threads run:
+// the process lives on.
+pid_t live_thread(pid_t pid) {
+    std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
+    DIR* d = ::opendir(task_dir.c_str());
+    if (!d) return 0;
+    pid_t live = 0;
+    while (dirent* e = ::readdir(d)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        pid_t tid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
+        if (tid == pid) continue;
+        std::ifstream in(task_dir + "/" + e->d_name + "/stat");
+        std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto close = s.rfind(')');
+        if (close != std::string::npos && close + 2 < s.size() && s[close + 2] != 'Z' && s[close + 2] != 'X') {
+            live = tid;
+            break;
+        }
+    }
+    ::closedir(d);
+    return live;
+}
+}  // namespace
+
 bool process_is_alive(pid_t pid, unsigned long long start_time) {
     if (pid <= 0) return false;
     auto st = read_proc_stat(pid);
     if (!st) return false;
-    if (st->state == 'Z' || st->state == 'X') return false;
+    if (st->state == 'X') return false;
+    if (st->state == 'Z' && !live_thread(pid)) return false;
     return start_time == 0 || st->start_time == start_time;
+}
+
+pid_t live_task_of(pid_t pid) {
+    auto st = read_proc_stat(pid);
+    if (!st || st->state != 'Z') return pid;
+    pid_t t = live_thread(pid);
+    return t ? t : pid;
 }
 
 namespace {

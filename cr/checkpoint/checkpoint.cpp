@@ -42,6 +42,7 @@
 #include "cr/transport/tcp_stream.hpp"
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/lifecycle.hpp"
+#include "runtime/process_info.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -184,12 +185,15 @@ void creds_to_inside(ProcessState& ps, const ns::NamespaceState& nss) {
         if (!id) fail("process {} has {} {}, which its user namespace does not map", pid, what, host);
         return *id;
     };
-    auto& c = ps.core.creds;
-    for (int i = 0; i < 4; ++i) {
-        c.uid[i] = inside(nss.uid_map, c.uid[i], "uid");
-        c.gid[i] = inside(nss.gid_map, c.gid[i], "gid");
-    }
-    for (auto& g : ps.groups) g = inside(nss.gid_map, g, "supplementary group");
+    auto to_inside = [&](CredsRecord& c, std::vector<uint32_t>& groups) {
+        for (int i = 0; i < 4; ++i) {
+            c.uid[i] = inside(nss.uid_map, c.uid[i], "uid");
+            c.gid[i] = inside(nss.gid_map, c.gid[i], "gid");
+        }
+        for (auto& g : groups) g = inside(nss.gid_map, g, "supplementary group");
+    };
+    to_inside(ps.core.creds, ps.groups);
+    for (auto& t : ps.threads) to_inside(t.creds, t.groups);
 }
 
 }  // namespace
@@ -217,7 +221,10 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             fail("container \"{}\" is {}: only a running or paused container can be checkpointed", opts.id,
                  runtime::status_name(status));
         log.line(fmt::format("checkpoint of container {} (init pid {}) into {}", opts.id, st.pid, opts.image_path));
-        auto nsstate = ns::dump_namespaces(st.pid, ::getpid());
+        // Namespaces, root, fds and stdio of the init through a live task
+        // (its leader may have called pthread_exit).
+        const pid_t init_task = runtime::live_task_of(st.pid);
+        auto nsstate = ns::dump_namespaces(init_task, ::getpid());
         log.line(fmt::format("own namespaces: {}", ns::describe_flags(nsstate.flags)));
         // cr/net: a network namespace the bundle joined by path (CNI, Podman) is
         // external, as in runc: not saved; the restore joins the one its bundle names.
@@ -232,7 +239,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         // link name) before any task is touched.
         std::optional<net::NetnsConfig> netns_config;
         if (nsstate.flags & ns::ns_net) {
-            netns_config = net::dump_netns_config(st.pid);
+            netns_config = net::dump_netns_config(init_task);
             log.line(fmt::format("network namespace: {}", net::describe(*netns_config)));
         }
         if (!(nsstate.flags & ns::ns_pid))
@@ -283,7 +290,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                 fail("process {}{} is in the container's cgroup but not a descendant of its init {}", p, about, st.pid);
             }
         // --- cr/tty (begin): a terminal at the stdio is the console (dumped as a pty) or the caller's ---
-        auto terminal = tty::find_stdio_terminal(st.pid);
+        auto terminal = tty::find_stdio_terminal(init_task);
         if (terminal.present && !terminal.in_container && !opts.shell_job)
             fail("the stdio of container \"{}\" (fd {} of its init {}) is the caller's terminal {}: checkpoint it with "
                  "--shell-job, and restore it onto a terminal the same way",
@@ -292,8 +299,8 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         objhash::ObjHash objs;
         // The container's stdio is what create handed its init: the same
         // objects at fd 0-2 of any task are re-attached to the restorer's.
-        auto init_stdio = stdio_objects({st.pid});
-        files::DumpContext fctx{objs, fmt::format("/proc/{}/root", st.pid),
+        auto init_stdio = stdio_objects({init_task});
+        files::DumpContext fctx{objs, fmt::format("/proc/{}/root", init_task),
                                 [init_stdio, terminal](pid_t pid, int fd) {
                                     struct stat s {};
                                     return fd <= 2 && ::stat(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), &s) == 0 &&
@@ -301,7 +308,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                                            !terminal.is_console_file(s.st_dev, s.st_ino);  // cr/tty: dumped as a pty
                                 },
                                 {}};
-        fctx.init_pid = st.pid;
+        fctx.init_pid = init_task;
         net::allow_external_unix_peers(fctx, opts.ext_unix_sk);  // cr/net
         net::configure_inet_dump(fctx, opts.tcp_established, netns_external);  // cr/net
         {
@@ -332,7 +339,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                 mounts.emplace_back(m.value("destination", ""), m.value("type", ""));
             uint64_t entries = 0, bytes = 0;
             ns::dump_tmpfs_contents(
-                st.pid, ns::tmpfs_mounts_to_dump(mounts),
+                init_task, ns::tmpfs_mounts_to_dump(mounts),
                 [&](const ns::TmpfsEntry& e) {
                     writer.write_buffer(driver::encode_tmpfs_entry(e), driver::section::tmpfs_entry);
                     ++entries;
@@ -345,7 +352,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         }
         // --- cr/ipc (begin): the IPC namespace as a whole, before the processes ---
         {
-            ipc::IpcCheckInput ipc_in{st.pid, cg_pids, (nsstate.flags & ns::ns_ipc) != 0};
+            ipc::IpcCheckInput ipc_in{init_task, cg_pids, (nsstate.flags & ns::ns_ipc) != 0};
             auto is = ipc::dump_ipc_namespace(ipc_in, writer, [&](const std::string& l) { log.line(l); });
             if (ipc_in.own_ns)
                 log.line(fmt::format("IPC namespace: {} segments ({} bytes of contents), {} queues, {} semaphore sets, {} "
@@ -360,7 +367,7 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             if (nsstate.flags & ns::ns_user) creds_to_inside(states.back(), nsstate);
             // task: file locks, refused by name unless --file-locks
             states.back().file_locks = dump_file_locks(p.live_tid(), opts.file_locks);
-            dump_tuning(p.pid(), states.back());
+            dump_tuning(p.live_tid(), states.back());  // a zombie leader has no status of its own
             for (auto& z : tree.zombies())
                 if (z.parent == p.pid()) states.back().zombies.push_back(dump_zombie(z.pid, z.parent));
             auto bytes = driver::encode_process(states.back());

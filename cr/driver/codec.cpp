@@ -129,6 +129,10 @@ std::vector<std::byte> encode_process(const ProcessState& st) {
     e.vec(st.zombies);
     e.raw(st.tuning);
     e.vec(st.thread_sched);
+    for (auto& t : st.threads) {
+        e.raw(t.creds);
+        e.vec(t.groups);
+    }
     return std::move(e.out);
 }
 
@@ -202,6 +206,12 @@ ProcessState decode_process(std::span<const std::byte> data, uint32_t vma_limit)
         if (s.nice < -20 || s.nice > 19 || s.priority > 99)
             fail("process section: a thread of process {} has nice {} and priority {}, outside -20..19 and 0..99", ids.pid,
                  s.nice, s.priority);
+    // Each thread's own credentials, in thread order (checked against the
+    // bundle like the process's, cr/restore/bundle_check.cpp).
+    for (auto& t : st.threads) {
+        t.creds = d.raw<CredsRecord>("a thread's credentials");
+        t.groups = d.vec<uint32_t>("a thread's groups", max_groups);
+    }
     d.done();
     return st;
 }

@@ -66,6 +66,24 @@ TEST(Codec, ProcessRoundTrips) {
     EXPECT_EQ(back.vmas[1].path, "/bin/app");
 }
 
+TEST(Codec, ThreadCredentialsRoundTrip) {
+    auto st = sample_process();
+    // A second thread with credentials of its own (a raw setresuid changes only its caller).
+    ThreadState t = st.threads[0];
+    t.core.tid = 4243;
+    t.core.ns_tid = 2;
+    t.creds.uid[0] = t.creds.uid[1] = 1000;
+    t.creds.cap_effective = 0x1;
+    t.groups = {4242};
+    st.threads.push_back(t);
+    auto back = driver::decode_process(driver::encode_process(st));
+    ASSERT_EQ(back.threads.size(), 2u);
+    EXPECT_EQ(back.threads[1].creds.uid[1], 1000u);
+    EXPECT_EQ(back.threads[1].creds.cap_effective, 0x1u);
+    EXPECT_EQ(back.threads[1].groups, std::vector<uint32_t>{4242});
+    EXPECT_TRUE(back.threads[0].groups.empty());
+}
+
 // Every truncation of a valid section is an Error naming the section, never a crash.
 TEST(Codec, EveryTruncationIsRefused) {
     auto bytes = driver::encode_process(sample_process());

@@ -46,6 +46,8 @@ ProcessState sample_process() {
     t.core.ns_tid = 1;
     t.core.fpu_size = 16;
     t.fpu.resize(16);
+    t.creds = st.core.creds;
+    t.groups = st.groups;
     st.threads.push_back(t);
     auto vma = [](uint64_t start, uint64_t end, VmaKind kind, const char* path) {
         Vma v;

@@ -26,7 +26,9 @@ inline constexpr uint64_t tail_magic = 0x4c4941547472796dULL;
 // 3: that checksum hashes each PAGES record's digest (PagesChecksum), so records
 //    can be hashed apart, on several threads.
 // 4: the thread core record carries the clear_child_tid pointer.
-inline constexpr uint32_t format_version = 6;
+// 5-6: zombies, tuning, scheduling; user namespace maps (docs/image-format.md).
+// 7: a process section ends with every thread's own credentials and groups.
+inline constexpr uint32_t format_version = 7;
 
 // Architecture ids are ELF e_machine values.
 inline constexpr uint32_t arch_x86_64 = 62;

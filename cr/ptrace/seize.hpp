@@ -69,7 +69,12 @@ public:
     bool leader_exited() const noexcept { return leader_exited_; }
     // A live thread whose mm, fs and files stand for the process's (the
     // leader unless it exited): /proc reads, memory and injection go there.
-    pid_t live_tid() const { return threads_.at(0).tid(); }
+    // A leader that exited during restore (released, tid -1) is skipped.
+    pid_t live_tid() const {
+        for (const auto& t : threads_)
+            if (t.tid() > 0) return t.tid();
+        return threads_.at(0).tid();
+    }
     std::vector<SeizedTask>& threads() noexcept { return threads_; }
     const std::vector<SeizedTask>& threads() const noexcept { return threads_; }
     // Adds a thread created under us (injected clone3 with TRACECLONE).

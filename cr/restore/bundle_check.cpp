@@ -73,17 +73,20 @@ void check_ids(int32_t pid, const char* kind, const uint32_t (&ids)[4], uint32_t
 void check_caps(int32_t pid, const CredsRecord& c, const BundleGrants& g) {
     // An execve as uid 0 makes the bounding and inheritable sets permitted and effective.
     const uint64_t as_root = g.can_be_root() ? g.bounding | g.inheritable : 0;
-    // With CAP_SETPCAP a process may add any capability of its bounding set to its inheritable set.
-    const uint64_t setpcap = g.has(CAP_SETPCAP) ? g.bounding : 0;
+    const uint64_t permitted = g.permitted | as_root;
+    // capset may add to the inheritable set what is permitted and in the
+    // bounding set; with CAP_SETPCAP, anything of the bounding set.
+    const uint64_t inheritable = g.inheritable | (g.bounding & (g.has(CAP_SETPCAP) ? ~0ull : permitted));
     struct Set {
         const char* name;
         uint64_t image, bundle, reachable;
     } sets[] = {
         {"bounding", c.cap_bounding, g.bounding, g.bounding},
-        {"permitted", c.cap_permitted, g.permitted, g.permitted | as_root},
+        {"permitted", c.cap_permitted, g.permitted, permitted},
         {"effective", c.cap_effective, g.effective, g.effective | as_root},
-        {"inheritable", c.cap_inheritable, g.inheritable, g.inheritable | setpcap},
-        {"ambient", c.cap_ambient, g.ambient, g.ambient},
+        {"inheritable", c.cap_inheritable, g.inheritable, inheritable},
+        // PR_CAP_AMBIENT_RAISE takes what is both permitted and inheritable.
+        {"ambient", c.cap_ambient, g.ambient, g.ambient | (permitted & inheritable)},
     };
     for (auto& s : sets)
         if (s.image & ~s.reachable)
@@ -246,24 +249,28 @@ void check_image_against_bundle(const ImageIndex& idx, const spec::Config& confi
     std::vector<uint8_t> bundle_bpf;
     if (config.linux.seccomp) bundle_bpf = security::SeccompFilter(*config.linux.seccomp).export_bpf();
     for (const auto& p : idx.processes) {
-        const auto& c = p.core.creds;
         int32_t pid = inner_pid(p);
-        check_ids(pid, "uid", c.uid, g.uid, g.has(CAP_SETUID), "CAP_SETUID");
-        check_ids(pid, "gid", c.gid, g.gid, g.has(CAP_SETGID), "CAP_SETGID");
-        if (!g.has(CAP_SETGID))
-            for (auto group : p.groups)
-                if (!g.groups.count(group))
-                    fail("process {} of the image is in supplementary group {}, which is not in the bundle's "
-                         "process.user.additionalGids [{}], and the bundle's process has no CAP_SETGID in its "
-                         "permitted and effective sets",
-                         pid, group, fmt::join(g.groups, ","));
-        check_caps(pid, c, g);
-        check_securebits(pid, c.securebits, g);
+        // The process's credentials and each thread's own, which the restore sets.
+        auto check_creds = [&](const CredsRecord& c, const std::vector<uint32_t>& groups) {
+            check_ids(pid, "uid", c.uid, g.uid, g.has(CAP_SETUID), "CAP_SETUID");
+            check_ids(pid, "gid", c.gid, g.gid, g.has(CAP_SETGID), "CAP_SETGID");
+            if (!g.has(CAP_SETGID))
+                for (auto group : groups)
+                    if (!g.groups.count(group))
+                        fail("process {} of the image is in supplementary group {}, which is not in the bundle's "
+                             "process.user.additionalGids [{}], and the bundle's process has no CAP_SETGID in its "
+                             "permitted and effective sets",
+                             pid, group, fmt::join(g.groups, ","));
+            check_caps(pid, c, g);
+            check_securebits(pid, c.securebits, g);
+            if (g.no_new_privs && !c.no_new_privs)
+                fail("process {} of the image lacks no_new_privs, which the bundle sets", pid);
+        };
+        check_creds(p.core.creds, p.groups);
+        for (const auto& t : p.threads) check_creds(t.creds, t.groups);
         check_rlimits(pid, p.core, g);
         check_memory(pid, p, g, host);
         check_paths(pid, p);
-        if (g.no_new_privs && !c.no_new_privs)
-            fail("process {} of the image lacks no_new_privs, which the bundle sets", pid);
         if (config.linux.seccomp && p.seccomp.empty())
             fail("process {} of the image has no seccomp filter, but the bundle's config.json installs one", pid);
         if (config.linux.seccomp) {

@@ -74,8 +74,7 @@ void fill_ids(ProcessCoreRecord& core, const std::map<std::string, std::string>&
     ids.ns_sid = static_cast<int32_t>(status_numbers(st, "NSsid").back());
 }
 
-void fill_creds(ProcessState& ps, const std::map<std::string, std::string>& st) {
-    auto& c = ps.core.creds;
+void fill_creds(CredsRecord& c, std::vector<uint32_t>& groups, const std::map<std::string, std::string>& st) {
     auto uids = status_numbers(st, "Uid");
     auto gids = status_numbers(st, "Gid");
     if (uids.size() != 4 || gids.size() != 4) fail("unexpected Uid/Gid lines in /proc status");
@@ -83,7 +82,7 @@ void fill_creds(ProcessState& ps, const std::map<std::string, std::string>& st) 
         c.uid[i] = static_cast<uint32_t>(uids[static_cast<size_t>(i)]);
         c.gid[i] = static_cast<uint32_t>(gids[static_cast<size_t>(i)]);
     }
-    for (auto g : status_numbers(st, "Groups")) ps.groups.push_back(static_cast<uint32_t>(g));
+    for (auto g : status_numbers(st, "Groups")) groups.push_back(static_cast<uint32_t>(g));
     c.cap_inheritable = static_cast<uint64_t>(status_numbers(st, "CapInh", 16).at(0));
     c.cap_permitted = static_cast<uint64_t>(status_numbers(st, "CapPrm", 16).at(0));
     c.cap_effective = static_cast<uint64_t>(status_numbers(st, "CapEff", 16).at(0));
@@ -98,6 +97,7 @@ ThreadState dump_thread_direct(pid_t pid, pid_t tid) {
     c.tid = tid;
     auto st = read_status(fmt::format("/proc/{}/task/{}/status", pid, tid));
     c.ns_tid = static_cast<int32_t>(status_numbers(st, "NSpid").back());
+    fill_creds(t.creds, t.groups, st);
     Registers regs = get_registers(tid);
     c.regs = regs.gp;
     normalize_interrupted_syscall(c.regs, true);
@@ -118,8 +118,10 @@ ThreadState dump_thread_direct(pid_t pid, pid_t tid) {
 }
 
 // What only the thread itself can report: its alternate signal stack,
-// parent-death signal and clear_child_tid pointer.
-void dump_thread_injected(ThreadCoreRecord& c, Injector& inj, RemoteScratch& scratch) {
+// parent-death signal, clear_child_tid pointer and securebits.
+void dump_thread_injected(ThreadState& t, Injector& inj, RemoteScratch& scratch) {
+    auto& c = t.core;
+    t.creds.securebits = static_cast<uint32_t>(inj.checked("prctl(PR_GET_SECUREBITS)", SYS_prctl, PR_GET_SECUREBITS));
     inj.checked("sigaltstack query", SYS_sigaltstack, 0, scratch.addr());
     auto ss = scratch.get<stack_t>(0);
     c.altstack_sp = reinterpret_cast<uint64_t>(ss.ss_sp);
@@ -152,7 +154,7 @@ ProcessState dump_process_state(SeizedProcess& proc) {
     auto stat = parse_stat(read_proc_file(task_dir + "/stat"));
     fill_ids(core, st_leader, stat, pid);
     core.leader_exited = proc.leader_exited() ? 1 : 0;
-    fill_creds(ps, st);
+    fill_creds(core.creds, ps.groups, st);
     core.stopped = proc.was_stopped() ? 1 : 0;
     core.umask = static_cast<uint32_t>(status_numbers(st, "Umask", 8).at(0));
     core.seccomp_mode = static_cast<uint32_t>(status_numbers(st, "Seccomp").at(0));
@@ -193,11 +195,11 @@ ProcessState dump_process_state(SeizedProcess& proc) {
         dump_posix_timers(pid, ps, inj, scratch);
         for (size_t i = 0; i < ps.threads.size(); ++i) {
             if (i == 0) {
-                dump_thread_injected(ps.threads[0].core, inj, scratch);
+                dump_thread_injected(ps.threads[0], inj, scratch);
                 continue;
             }
             Injector tinj(ps.threads[i].core.tid, insn);
-            dump_thread_injected(ps.threads[i].core, tinj, scratch);
+            dump_thread_injected(ps.threads[i], tinj, scratch);
             tinj.finish();
         }
         scratch.release();

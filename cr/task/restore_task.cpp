@@ -178,16 +178,16 @@ int last_cap() {
     return std::stoi(read_proc_file("/proc/sys/kernel/cap_last_cap"));
 }
 
-// Credentials are per thread in the kernel, so every thread runs this. The
-// order keeps the privileges each step needs until the step is done.
-void restore_creds(Injector& inj, const RestorerArea& area, const ProcessState& st) {
-    const auto& c = st.core.creds;
+// Credentials are per thread in the kernel, so every thread runs this with
+// its own. The order keeps the privileges each step needs until the step is
+// done.
+void restore_creds(Injector& inj, const RestorerArea& area, const CredsRecord& c, const std::vector<uint32_t>& groups) {
     long bits_now = inj.checked("prctl(PR_GET_SECUREBITS)", SYS_prctl, PR_GET_SECUREBITS);
     auto batch = batch_in(area);
     const uint64_t transition = SECBIT_KEEP_CAPS | SECBIT_NO_SETUID_FIXUP;
     if (static_cast<uint64_t>(bits_now) != transition)
         batch.add("prctl(PR_SET_SECUREBITS) for the uid switch", SYS_prctl, PR_SET_SECUREBITS, transition);
-    batch.add("setgroups", SYS_setgroups, st.groups.size(), batch.put_bytes(st.groups.data(), st.groups.size() * 4));
+    batch.add("setgroups", SYS_setgroups, groups.size(), batch.put_bytes(groups.data(), groups.size() * 4));
     batch.add("setresgid", SYS_setresgid, c.gid[0], c.gid[1], c.gid[2]);
     batch.add_unchecked(SYS_setfsgid, c.gid[3]);
     batch.add("setresuid", SYS_setresuid, c.uid[0], c.uid[1], c.uid[2]);
@@ -480,7 +480,7 @@ RestoreTimings restore_process_state(SeizedProcess& fresh, const ProcessState& s
     const bool filters_need_admin =
         !creds.no_new_privs && !(creds.cap_effective & (1ull << CAP_SYS_ADMIN)) && !state.seccomp.empty();
     if (filters_need_admin) install_seccomp(leader, area.scratch, state);
-    in_each_thread([&](Injector& inj, const ThreadState&) { restore_creds(inj, area, state); });
+    in_each_thread([&](Injector& inj, const ThreadState& t) { restore_creds(inj, area, t.creds, t.groups); });
     if (!filters_need_admin) install_seccomp(leader, area.scratch, state);
     bool have_vdso = std::any_of(state.vmas.begin(), state.vmas.end(), [](auto& v) { return v.rec.kind == VmaKind::vdso; });
     // Without a vDSO the restorer page unmaps itself: the syscall completes

@@ -168,6 +168,11 @@ static_assert(sizeof(siginfo_t) == 128);
 
 struct ThreadState {
     ThreadCoreRecord core{};
+    // The kernel keeps credentials per thread: a raw setresuid or capset
+    // changes only its caller. The process's core.creds are its first live
+    // thread's.
+    CredsRecord creds{};
+    std::vector<uint32_t> groups;
     std::vector<std::byte> fpu;         // XSAVE (or FXSAVE) area
     std::vector<siginfo_t> pending;     // per-thread pending signals, queue order
 };

@@ -55,6 +55,21 @@
  *           reads the parent's stamps, its own pages and a zero page where it
  *           dropped one, a write by the parent after restore is not seen by
  *           any child, and a child's write is not seen by the parent
+ *   caps    the init (one thread) copies its permitted set into its
+ *           inheritable set with capset, raises every one of them as ambient,
+ *           and drops CAP_KILL from its effective set: after restore CapInh,
+ *           CapPrm, CapEff and CapAmb are what they were, each ambient
+ *           capability reads as set, and capget still lacks CAP_KILL
+ *   threadcreds  threads whose credentials differ from their siblings' (raw
+ *           syscalls change only the calling thread): one switched to uid
+ *           1000 / gid 1001 with supplementary group 4242, one with fsuid
+ *           1234 and one effective capability dropped; the leader stays
+ *           root. After restore each thread's Uid/Gid/Groups/Cap* lines in
+ *           /proc/thread-self/status are what they were
+ *   leaderexit  the leader calls pthread_exit while two threads run: after
+ *           restore the leader is a zombie again with the same tid, both
+ *           threads run, one joins the other (clear_child_tid), and their
+ *           thread-local values are intact
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -70,6 +85,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -81,14 +97,14 @@
 
 #include "workload.h"
 
-static char why[512];
+static char why[4096];
 static void failf(const char *fmt, const char *what) {
     if (!why[0]) snprintf(why, sizeof why, fmt, what);
 }
 
 static void ready(void) { put_file("/shared/ready", "READY\n"); }
 static void verdict(void) {
-    char text[600];
+    char text[sizeof why + 16];
     if (why[0]) snprintf(text, sizeof text, "FAIL: %s\n", why);
     else snprintf(text, sizeof text, "PASS\n");
     put_file("/shared/result", text);
@@ -940,6 +956,166 @@ static int mode_cow(void) {
     return 0;
 }
 
+/* ---- caps, threadcreds, leaderexit ---- */
+/* The lines of /proc/thread-self/status that hold this thread's credentials. */
+static void cred_lines(char *out, size_t size) {
+    static const char *keys[] = {"Uid:", "Gid:", "Groups:", "CapInh:", "CapPrm:", "CapEff:", "CapAmb:", "NoNewPrivs:"};
+    char buf[8192];
+    out[0] = 0;
+    int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return;
+    buf[n] = 0;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; ++k)
+            if (!strncmp(line, keys[k], strlen(keys[k]))) {
+                size_t used = strlen(out);
+                snprintf(out + used, size - used, "%s; ", line);
+            }
+}
+static int get_caps(struct __user_cap_data_struct data[2]) {
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    return (int)syscall(SYS_capget, &hdr, data);
+}
+static int set_caps(struct __user_cap_data_struct data[2]) {
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    return (int)syscall(SYS_capset, &hdr, data);
+}
+static int mode_caps(void) {
+    install_usr1();
+    struct __user_cap_data_struct c[2];
+    if (get_caps(c)) failf("capget: %s", strerror(errno));
+    /* CAP_KILL is the one dropped from the effective set (runc's default set has it). */
+    if (!(c[0].effective & (1u << CAP_KILL))) failf("%s", "the bundle did not grant CAP_KILL");
+    c[0].inheritable = c[0].permitted;
+    c[1].inheritable = c[1].permitted;
+    c[0].effective &= ~(1u << CAP_KILL);
+    if (!why[0] && set_caps(c)) failf("capset: %s", strerror(errno));
+    int raised = 0;
+    for (int cap = 0; cap < 64 && !why[0]; ++cap)
+        if (c[cap / 32].inheritable & (1u << (cap % 32))) {
+            if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0)) failf("raising an ambient capability: %s", strerror(errno));
+            raised++;
+        }
+    if (!raised) failf("%s", "no capability to raise as ambient");
+    char before[1024];
+    cred_lines(before, sizeof before);
+    put_file("/shared/creds.before", before);
+    ready();
+    wait_usr1();
+    char after[1024];
+    cred_lines(after, sizeof after);
+    if (strcmp(before, after)) {
+        snprintf(why, sizeof why, "credentials before [%s] after [%s]", before, after);
+    }
+    for (int cap = 0; cap < 64 && !why[0]; ++cap)
+        if ((c[cap / 32].inheritable & (1u << (cap % 32))) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) != 1)
+            failf("%s", "an ambient capability is no longer set");
+    struct __user_cap_data_struct now[2];
+    if (!why[0] && (get_caps(now) || (now[0].effective & (1u << CAP_KILL))))
+        failf("%s", "CAP_KILL, dropped from the effective set, is effective again");
+    verdict();
+    return 0;
+}
+
+enum { TC_SWITCHED, TC_FSUID, TC_COUNT };
+static atomic_int tc_ready, tc_go, tc_done[TC_COUNT];
+static char tc_before[TC_COUNT][1024], tc_why[TC_COUNT][2100];
+static void *creds_thread(void *arg) {
+    int k = (int)(intptr_t)arg;
+    if (k == TC_SWITCHED) {
+        gid_t g = 4242;
+        if (syscall(SYS_setgroups, 1, &g) || syscall(SYS_setresgid, 1001, 1001, 1001) ||
+            syscall(SYS_setresuid, 1000, 1000, 1000))
+            snprintf(tc_why[k], sizeof tc_why[k], "switching thread credentials: %s", strerror(errno));
+    } else {
+        syscall(SYS_setfsuid, 1234);
+        struct __user_cap_data_struct c[2];
+        if (get_caps(c)) snprintf(tc_why[k], sizeof tc_why[k], "capget: %s", strerror(errno));
+        c[0].effective &= ~(1u << CAP_NET_BIND_SERVICE);
+        if (set_caps(c)) snprintf(tc_why[k], sizeof tc_why[k], "capset: %s", strerror(errno));
+    }
+    cred_lines(tc_before[k], sizeof tc_before[k]);
+    atomic_fetch_add(&tc_ready, 1);
+    while (!atomic_load(&tc_go)) usleep(5000);
+    char after[1024];
+    cred_lines(after, sizeof after);
+    if (!tc_why[k][0] && strcmp(tc_before[k], after))
+        snprintf(tc_why[k], sizeof tc_why[k], "thread %d: before [%s] after [%s]", k, tc_before[k], after);
+    atomic_store(&tc_done[k], 1);
+    return NULL;
+}
+static int mode_threadcreds(void) {
+    install_usr1();
+    pthread_t t[TC_COUNT];
+    for (int k = 0; k < TC_COUNT; ++k) pthread_create(&t[k], NULL, creds_thread, (void *)(intptr_t)k);
+    while (atomic_load(&tc_ready) < TC_COUNT) usleep(1000);
+    char before[1024];
+    cred_lines(before, sizeof before);
+    if (!strcmp(before, tc_before[TC_SWITCHED]) || !strcmp(before, tc_before[TC_FSUID]))
+        failf("%s", "a thread's credentials did not change before the checkpoint");
+    ready();
+    wait_usr1();
+    atomic_store(&tc_go, 1);
+    for (int i = 0; i < 500; ++i) {
+        if (atomic_load(&tc_done[0]) && atomic_load(&tc_done[1])) break;
+        usleep(10000);
+    }
+    char after[1024];
+    cred_lines(after, sizeof after);
+    if (strcmp(before, after)) snprintf(why, sizeof why, "the leader: before [%s] after [%s]", before, after);
+    for (int k = 0; k < TC_COUNT && !why[0]; ++k) {
+        if (!atomic_load(&tc_done[k])) failf("%s", "a thread did not finish its check");
+        else if (tc_why[k][0]) snprintf(why, sizeof why, "%s", tc_why[k]);
+    }
+    verdict();
+    return 0;
+}
+
+static __thread long le_local;
+static atomic_int le_running, le_exit_second;
+static pthread_t le_second;
+static void *le_second_thread(void *arg) {
+    (void)arg;
+    le_local = 2222;
+    atomic_fetch_add(&le_running, 1);
+    while (!atomic_load(&le_exit_second)) usleep(5000);
+    return (void *)(intptr_t)(le_local == 2222 ? 7 : 8);
+}
+static void *le_checker_thread(void *arg) {
+    (void)arg;
+    le_local = 1111;
+    pid_t leader = getpid();
+    atomic_fetch_add(&le_running, 1);
+    while (!got_usr1) usleep(5000);
+    if (proc_state(leader) != 'Z') failf("%s", "the leader is not a zombie after restore");
+    if (le_local != 1111) failf("%s", "the checking thread lost its thread-local value");
+    atomic_store(&le_exit_second, 1);
+    void *ret = NULL;
+    if (pthread_join(le_second, &ret)) failf("%s", "pthread_join on the second thread failed");
+    else if ((intptr_t)ret != 7) failf("%s", "the second thread lost its thread-local value");
+    verdict();
+    for (;;) pause();
+    return NULL;
+}
+static int mode_leaderexit(void) {
+    install_usr1();
+    pthread_t checker;
+    pthread_create(&le_second, NULL, le_second_thread, NULL);
+    pthread_create(&checker, NULL, le_checker_thread, NULL);
+    while (atomic_load(&le_running) < 2) usleep(1000);
+    pid_t leader = getpid();
+    pid_t watcher = fork();
+    if (watcher == 0) {
+        /* Says ready once the leader is a zombie (the other threads run on). */
+        if (wait_state(leader, 'Z', 20)) ready();
+        _exit(0);
+    }
+    pthread_exit(NULL);
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "";
     if (!strcmp(m, "sync")) return mode_sync();
@@ -949,6 +1125,9 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "madvise")) return mode_madvise();
     if (!strcmp(m, "orphans")) return mode_orphans();
     if (!strcmp(m, "cow")) return mode_cow();
+    if (!strcmp(m, "caps")) return mode_caps();
+    if (!strcmp(m, "threadcreds")) return mode_threadcreds();
+    if (!strcmp(m, "leaderexit")) return mode_leaderexit();
     if (!strcmp(m, "maps")) return mode_maps(argc > 2 ? atoi(argv[2]) : 10000);
     fprintf(stderr, "procwork: unknown mode %s\n", m);
     return 2;
