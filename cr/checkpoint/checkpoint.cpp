@@ -196,6 +196,20 @@ void creds_to_inside(ProcessState& ps, const ns::NamespaceState& nss) {
     for (auto& t : ps.threads) to_inside(t.creds, t.groups);
 }
 
+double ns_to_ms(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+// One line naming every phase, in order, for dump.log (bench/cr_bench.sh reads it).
+std::string describe_phases(const CheckpointReport& r) {
+    const auto& m = r.memory;
+    return fmt::format(
+        "phases: prepare {:.1f} ms, freeze {:.1f} ms, seize {:.1f} ms, state {:.1f} ms, cow {:.1f} ms, memory {:.1f} ms "
+        "(pagemap {:.1f} ms, read {:.1f} ms in {} calls, hand-off {:.1f} ms, wait {:.1f} ms; {} vmas, {} chunks, {} "
+        "pages), finish {:.1f} ms; frozen {:.1f} ms",
+        r.prepare_ms, r.freeze_ms, r.seize_ms, r.state_ms, r.cow_ms, r.memdump_ms, ns_to_ms(m.pagemap_ns),
+        ns_to_ms(m.read_ns), m.readv_calls, ns_to_ms(m.hand_off_ns), ns_to_ms(m.wait_ns), m.vmas, m.chunks, m.pages,
+        r.finish_ms, r.frozen_ms);
+}
+
 }  // namespace
 
 CheckpointReport checkpoint_container(const runtime::StateStore& store, const CheckpointOptions& opts) {
@@ -262,13 +276,16 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         // ptrace-stopped, and only then detached; none runs in between.
         std::optional<SeizedTree> seized;
         const auto freeze_start = Clock::now();
+        report.prepare_ms = ms_since(t0);
         FreezeGuard freezer(cg, log);
         report.freeze_ms = ms_since(freeze_start);
         log.line(fmt::format("frozen in {:.1f} ms", report.freeze_ms));
 
         const auto seize_start = Clock::now();
         auto& tree = seized.emplace(st.pid, SeizeMode::checkpoint);
-        log.line(fmt::format("seized {} processes in {:.1f} ms", tree.processes().size(), ms_since(seize_start)));
+        report.seize_ms = ms_since(seize_start);
+        log.line(fmt::format("seized {} processes in {:.1f} ms", tree.processes().size(), report.seize_ms));
+        const auto state_start = Clock::now();
         freezer.thaw_for_dump();
         auto cg_pids = cg.pids();
         std::set<pid_t> in_tree;
@@ -387,7 +404,8 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                                [](const Vma& v) { return v.rec.deleted && v.path.starts_with("/memfd:"); });
         });
 
-        const auto mem_start = Clock::now();
+        report.state_ms = ms_since(state_start);
+        const auto cow_start = Clock::now();
         // proc20: pages still shared copy-on-write with the parent that forks
         // the process on restore are the parent's; not dumped again. Found
         // before any memory is read: process_vm_readv pins what it reads, and
@@ -400,6 +418,8 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             cow_runs[i] = cow_shared_runs(tree.processes()[i].live_tid(), states[i].vmas,
                                           tree.processes()[parent].live_tid(), states[parent].vmas);
         }
+        report.cow_ms = ms_since(cow_start);
+        const auto mem_start = Clock::now();
         for (size_t i = 0; i < states.size(); ++i) {
             auto objref = driver::pages_objref(static_cast<uint32_t>(i));
             const auto& cow = cow_runs[i];
@@ -415,12 +435,15 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             auto stats = dump_memory_to_image(tree.processes()[i].live_tid(), states[i].vmas, writer, objref,
                                               dump_buffers_for(mapped), cow);
             report.pages += stats.pages;
+            report.memory += stats;
             uint32_t index = static_cast<uint32_t>(i);
             writer.write_buffer(std::as_bytes(std::span(&index, 1)), driver::section::memory_end);
         }
         report.memdump_ms = ms_since(mem_start);
         if (cow_pages) log.line(fmt::format("{} pages shared copy-on-write with a parent, not dumped again", cow_pages));
+        const auto finish_start = Clock::now();
         writer.finish();
+        report.finish_ms = ms_since(finish_start);
         report.image_bytes = writer.bytes_written();
         log.line(fmt::format("image {}: {} processes, {} threads, {} pages, {} bytes; memory in {:.1f} ms", image_file,
                              report.processes, report.threads, report.pages, report.image_bytes, report.memdump_ms));
@@ -433,15 +456,21 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         driver::DumpStats ds;
         ds.freezing_time_us = static_cast<uint32_t>(report.freeze_ms * 1000);
         ds.frozen_time_us = static_cast<uint32_t>(report.frozen_ms * 1000);
-        ds.memdump_time_us = static_cast<uint32_t>(report.memdump_ms * 1000);
-        ds.memwrite_time_us = ds.memdump_time_us;
+        // CRIU's split: memdump is getting the pages out of the tasks,
+        // memwrite is putting them into the image (here: handing them to
+        // the writer, waiting for it, and finishing the image).
+        const auto& m = report.memory;
+        ds.memdump_time_us = static_cast<uint32_t>((m.pagemap_ns + m.read_ns) / 1000);
+        ds.memwrite_time_us = static_cast<uint32_t>((m.hand_off_ns + m.wait_ns) / 1000 + report.finish_ms * 1000);
         ds.pages_scanned = report.pages;
         ds.pages_written = report.pages;
         driver::write_file_atomic(work, "stats-dump", driver::encode_stats_dump(ds));
         log.line(fmt::format("checkpoint written in {:.1f} ms (frozen {:.1f} ms)", report.total_ms, report.frozen_ms));
+        log.line(describe_phases(report));
         log.line(opts.leave_running ? "leaving the container running" : "killing the container");
         log.flush();
 
+        const auto release_start = Clock::now();
         if (opts.leave_running) {
             net::release_inet_dump(fctx);  // cr/net: connections out of repair mode before the tasks run
             freezer.finish();
@@ -460,8 +489,11 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
             // As runc: the container is gone, so `restore` may reuse its id at once.
             runtime::destroy_container(store, st);
             log.line("container removed");
-            log.flush();
         }
+        report.release_ms = ms_since(release_start);
+        log.line(fmt::format("phase release ({}) {:.1f} ms", opts.leave_running ? "resumed" : "killed and removed",
+                             report.release_ms));
+        log.flush();
         return report;
     } catch (const std::exception& e) {
         // Destructors have run: tasks detached, cgroup as found, NAME.partial gone.

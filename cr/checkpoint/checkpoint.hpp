@@ -3,6 +3,7 @@
 // paused), seize every task, check for leaks, stream the image, then kill the
 // container or let it run on. Any failure leaves the container exactly as it
 // was (thawed or still paused, untraced) and no complete-looking image.
+#include "cr/memory/dump_memory.hpp"
 #include <string>
 
 #include "runtime/container_state.hpp"
@@ -21,10 +22,23 @@ struct CheckpointOptions {
 };
 
 struct CheckpointReport {
+    // Phases in order (dump.log's "phases" line, stats-dump): before the
+    // freeze (namespaces, image opened), the freeze, the seize, everything
+    // else the tasks are asked or /proc says (maps, fds, state), the
+    // copy-on-write scan, memory (memdump_ms: pages chosen, read, written),
+    // the image finished (writes drained, fsync) and, after the frozen
+    // window, the tasks resumed or killed.
+    double prepare_ms = 0;
     double freeze_ms = 0;
-    double frozen_ms = 0;       // from freeze until the tasks were killed or resumed
+    double seize_ms = 0;
+    double state_ms = 0;
+    double cow_ms = 0;
     double memdump_ms = 0;      // reading and writing memory pages
+    double finish_ms = 0;
+    double release_ms = 0;
+    double frozen_ms = 0;       // from freeze until the image was complete (the tasks then resume or die)
     double total_ms = 0;
+    MemoryDumpStats memory;
     uint64_t processes = 0;
     uint64_t threads = 0;
     uint64_t pages = 0;

@@ -4,6 +4,7 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstring>
 
@@ -16,6 +17,11 @@
 
 namespace myrt::cr {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+uint64_t ns_since(Clock::time_point t) {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count());
+}
 
 struct Pending {
     const Vma* vma;
@@ -60,7 +66,9 @@ public:
 
     void flush() {
         if (pending_.empty()) return;
+        auto waited = Clock::now();
         consumer_.wait_released(tickets_[current_]);
+        stats_.wait_ns += ns_since(waited);
         tickets_[current_] = 0;
         std::byte* buf = static_cast<std::byte*>(map_.data()) + current_ * size_;
         remote_.clear();
@@ -70,6 +78,7 @@ public:
             total += p.len;
         }
         iovec local{buf, total};
+        auto read = Clock::now();
         ssize_t n = ::process_vm_readv(pid_, &local, 1, remote_.data(), remote_.size(), 0);
         ++stats_.readv_calls;
         size_t got = n > 0 ? static_cast<size_t>(n) : 0;
@@ -80,10 +89,15 @@ public:
                 size_t have = got > p.offset ? got - p.offset : 0;
                 remote_read(pid_, p.addr + have, std::span(buf + p.offset + have, p.len - have));
             }
+        }
+        stats_.read_ns += ns_since(read);
+        auto hand_off = Clock::now();
+        for (const auto& p : pending_) {
             uint64_t t = consumer_.take(*p.vma, p.addr, std::span<const std::byte>(buf + p.offset, p.len));
             tickets_[current_] = std::max(tickets_[current_], t);
             ++stats_.chunks;
         }
+        stats_.hand_off_ns += ns_since(hand_off);
         pending_.clear();
         used_ = 0;
         current_ = (current_ + 1) % tickets_.size();
@@ -125,8 +139,10 @@ MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsum
     Pagemap pagemap(pid);
     BatchReader reader(pid, buffers, consumer, stats);
     for (const auto& vma : vmas) {
+        auto scan = Clock::now();
         auto runs = pagemap.dumpable_runs(vma);
         if (!skip.empty()) runs = subtract_runs(runs, skip);
+        stats.pagemap_ns += ns_since(scan);
         if (runs.empty()) continue;
         ++stats.vmas;
         for (const auto& r : runs) {
@@ -141,6 +157,18 @@ MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsum
 MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, const ChunkSink& sink, size_t buffer_bytes) {
     CallbackConsumer consumer(sink);
     return dump_memory(pid, vmas, consumer, DumpBuffers{buffer_bytes, 1});
+}
+
+MemoryDumpStats& MemoryDumpStats::operator+=(const MemoryDumpStats& o) {
+    vmas += o.vmas;
+    pages += o.pages;
+    chunks += o.chunks;
+    readv_calls += o.readv_calls;
+    pagemap_ns += o.pagemap_ns;
+    read_ns += o.read_ns;
+    hand_off_ns += o.hand_off_ns;
+    wait_ns += o.wait_ns;
+    return *this;
 }
 
 DumpBuffers dump_buffers_for(uint64_t mapped_bytes) {

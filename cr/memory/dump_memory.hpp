@@ -37,6 +37,14 @@ struct MemoryDumpStats {
     uint64_t pages = 0;
     uint64_t chunks = 0;
     uint64_t readv_calls = 0;
+    // Where the time went (nanoseconds): choosing pages from pagemap, copying
+    // them out of the task, handing them to the consumer (a checksum and a
+    // submitted write for an image), waiting for it to give a buffer back.
+    uint64_t pagemap_ns = 0;
+    uint64_t read_ns = 0;
+    uint64_t hand_off_ns = 0;
+    uint64_t wait_ns = 0;
+    MemoryDumpStats& operator+=(const MemoryDumpStats& o);
 };
 
 // The read buffers: `count` buffers of `bytes` each (pre-faulted).

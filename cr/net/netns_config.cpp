@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <set>
 
 namespace myrt::cr::net {
@@ -155,6 +156,19 @@ std::string route_text(const NetRoute& r) {
 
 NetnsConfig dump_netns_config(pid_t pid) {
     NetnsConfig c;
+    // The sysctls (hundreds of small /proc reads) are walked on their own
+    // thread while `ip` runs: together they were most of a small container's
+    // checkpoint (170 ms of 370 under load, one after the other). The
+    // future's destructor waits for the walk when an `ip` below fails.
+    auto sysctls = std::async(std::launch::async, [pid] {
+        std::vector<std::pair<std::string, std::string>> out;
+        run_in_container_ns(pid, false, [&] {
+            int fd = open_proc_sys_net();
+            walk_sysctls(fd, "", out);
+            ::close(fd);
+        });
+        return out;
+    });
     for (const json& l : ip_json(pid, {"-details", "link", "show"})) {
         std::string name = l.value("ifname", "");
         std::string kind = l.contains("linkinfo") ? l["linkinfo"].value("info_kind", "") : "";
@@ -200,11 +214,7 @@ NetnsConfig dump_netns_config(pid_t pid) {
             nr.metric = r.value("metric", 0u);
             c.routes.push_back(nr);
         }
-    run_in_container_ns(pid, false, [&] {
-        int fd = open_proc_sys_net();
-        walk_sysctls(fd, "", c.sysctls);
-        ::close(fd);
-    });
+    c.sysctls = sysctls.get();
     return c;
 }
 

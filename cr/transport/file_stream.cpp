@@ -10,6 +10,9 @@
 #include <filesystem>
 
 namespace myrt::cr::transport {
+namespace {
+constexpr uint64_t writeback_step = 32u << 20;
+}  // namespace
 
 FileSink::FileSink(std::string path, UringBufferConfig config)
     : path_(std::move(path)), partial_(path_ + ".partial") {
@@ -28,17 +31,32 @@ FileSink::~FileSink() {
 void FileSink::write(std::span<const std::byte> data) {
     if (finished_) fail("image file {} is already complete: nothing may be written after finish", path_);
     writer_->write(data);
+    start_writeback();
 }
 
 void FileSink::write_unbuffered(std::span<const std::byte> data,
                                 const std::function<void(std::span<const std::byte>)>& while_in_flight) {
     if (finished_) fail("image file {} is already complete: nothing may be written after finish", path_);
     writer_->write_unbuffered(data, while_in_flight);
+    start_writeback();
 }
 
 uint64_t FileSink::write_borrowed(std::span<const std::byte> data) {
     if (finished_) fail("image file {} is already complete: nothing may be written after finish", path_);
-    return writer_->write_borrowed(data);
+    uint64_t ticket = writer_->write_borrowed(data);
+    start_writeback();
+    return ticket;
+}
+
+void FileSink::start_writeback() {
+    // Only what the kernel has accepted (completions come in file order: one
+    // io-wq worker). Asynchronous, and a failure here only means the final
+    // fsync has more to do, which reports any error that matters.
+    uint64_t done = writer_->bytes_written();
+    if (done - writeback_from_ < writeback_step) return;
+    (void)::sync_file_range(fd_.get(), static_cast<off64_t>(writeback_from_), static_cast<off64_t>(done - writeback_from_),
+                            SYNC_FILE_RANGE_WRITE);
+    writeback_from_ = done;
 }
 
 void FileSink::finish() {
