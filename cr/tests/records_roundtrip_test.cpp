@@ -326,7 +326,7 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     // --- cr/net (end) ---
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 46u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9 + fs's 4 + proc20's 1
+    EXPECT_EQ(r.tail().record_count, 49u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9 + fs's 4 + proc20's 1 + predump's 3
     seen.insert(uint32_t(RecordType::tail));
 }
 
