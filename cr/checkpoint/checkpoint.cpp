@@ -187,6 +187,9 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                 chain = {};
             } else {
                 const auto& parent = chain.images[0].lineage;
+                if (parent.depth + 1 > image::max_chain_depth)
+                    fail("--parent-path {} has {} images behind it: a chain is at most {} long", opts.parent_path,
+                         parent.depth, image::max_chain_depth);
                 lineage = {driver::new_image_id(), parent.id, parent.depth + 1, opts.id, opts.parent_path};
                 log.line(fmt::format("parent {} (image {}, {} images behind it)", opts.parent_path,
                                      driver::format_image_id(parent.id), parent.depth));

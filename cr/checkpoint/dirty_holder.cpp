@@ -118,8 +118,12 @@ std::optional<DirtyTracking> adopt_dirty_tracking(const runtime::StateStore& sto
         int fd = p.value("fd", -1);
         if (tp.pid <= 0 || fd < kFirstHeldFd || !runtime::process_is_alive(tp.pid, tp.start_time)) continue;
         tp.uffd.reset(static_cast<int>(::syscall(SYS_pidfd_getfd, holder.get(), fd, 0)));
-        if (!tp.uffd) throw_errno("taking the dirty-tracking userfaultfd of process {} from its holder", tp.pid);
-        if (!is_userfaultfd(tp.uffd.get())) fail("fd {} of the dirty-tracking holder is not a userfaultfd", fd);
+        // A process whose fd cannot be had is simply untracked (all its pages are dumped).
+        if (!tp.uffd || !is_userfaultfd(tp.uffd.get())) {
+            note += fmt::format("{}fd {} of the dirty-tracking holder (process {}) is not a userfaultfd it holds",
+                                note.empty() ? "" : "; ", fd, tp.pid);
+            continue;
+        }
         ::fcntl(tp.uffd.get(), F_SETFD, FD_CLOEXEC);
         t.processes.push_back(std::move(tp));
     }

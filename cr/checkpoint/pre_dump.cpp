@@ -90,6 +90,9 @@ CheckpointReport pre_dump_container(const runtime::StateStore& store, const Chec
                                      opts.parent_path));
                 chain = {};
             } else {
+                if (parent.depth + 1 > image::max_chain_depth)
+                    fail("--parent-path {} has {} images behind it: a chain is at most {} long", opts.parent_path,
+                         parent.depth, image::max_chain_depth);
                 lineage.parent_id = parent.id;
                 lineage.depth = parent.depth + 1;
                 lineage.parent_path = opts.parent_path;

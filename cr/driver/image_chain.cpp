@@ -33,14 +33,10 @@ std::vector<PageRun> extents_as_runs(const std::vector<ChainProcessPages::Extent
 }
 
 // One pre-dump image, read as strictly as a first pass reads a container image.
-ChainImage read_chain_image(UniqueFd fd, const std::string& name, const std::string& file, bool verify_pages,
-                            const ChainLimits& limits, uint64_t& records_left) {
+ChainImage parse_predump(transport::Source& source, const std::string& name, bool verify_pages,
+                         const ChainLimits& limits, uint64_t& records_left) {
     ChainImage img;
     img.name = name;
-    img.file = file;
-    img.fd = std::make_shared<UniqueFd>(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
-    if (!*img.fd) throw_errno("duplicating the fd of {}", file);
-    transport::FileSource source(std::move(fd), file);
     image::RecordReader reader(source, verify_pages ? image::PageContents::read : image::PageContents::skip);
     const auto& head = reader.read_head();
     image::check_cpu_compatible(head);
@@ -115,7 +111,23 @@ ChainImage read_chain_image(UniqueFd fd, const std::string& name, const std::str
     return img;
 }
 
+ChainImage read_chain_image(UniqueFd fd, const std::string& name, const std::string& file, bool verify_pages,
+                            const ChainLimits& limits, uint64_t& records_left) {
+    auto shared = std::make_shared<UniqueFd>(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+    if (!*shared) throw_errno("duplicating the fd of {}", file);
+    transport::FileSource source(std::move(fd), file);
+    auto img = parse_predump(source, name, verify_pages, limits, records_left);
+    img.file = file;
+    img.fd = std::move(shared);
+    return img;
+}
+
 }  // namespace
+
+ChainImage read_predump_image(transport::Source& source, const std::string& name, const ChainLimits& limits) {
+    uint64_t records_left = limits.max_page_records;
+    return parse_predump(source, name, true, limits, records_left);
+}
 
 std::string format_image_id(const ImageId& id) { return fmt::format("{:016x}{:016x}", id[0], id[1]); }
 

@@ -25,6 +25,7 @@
 #include "cr/image/record_writer.hpp"
 #include "cr/image/records.hpp"
 #include "cr/memory/pagemap.hpp"
+#include "cr/transport/source.hpp"
 #include "util/fd.hpp"
 
 namespace myrt::cr::driver {
@@ -99,6 +100,9 @@ struct ParentExtent {
 };
 std::vector<ParentExtent> resolve_parent_pages(const ImageChain& chain, int32_t ns_pid,
                                                const std::vector<PageRun>& runs);
+
+// One pre-dump image from any source, checked as a chain member is (the fuzzer).
+ChainImage read_predump_image(transport::Source& source, const std::string& name, const ChainLimits& limits = {});
 
 // A parent path must be "../NAME": NAME a plain component of [A-Za-z0-9._-].
 void check_parent_path(const std::string& parent_path);
