@@ -1,4 +1,9 @@
 #include "cr/checkpoint/checkpoint.hpp"
+#include "cr/checkpoint/dirty_holder.hpp"  // predump
+#include "cr/checkpoint/freeze_guard.hpp"
+#include "cr/checkpoint/page_selection.hpp"  // predump
+#include "cr/driver/image_chain.hpp"  // predump
+#include "runtime/process_info.hpp"  // predump
 
 #include <dirent.h>
 #include <signal.h>
@@ -52,89 +57,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
-std::string v1_freezer_state_file(const cgroup::Cgroup& cg) {
-    for (auto& h : cg.v1_hierarchies())
-        for (auto& c : h.controllers)
-            if (c == "freezer") return h.dir + "/freezer.state";
-    return {};
-}
-
-std::string read_small(const std::string& path) {
-    FILE* f = std::fopen(path.c_str(), "re");
-    if (!f) return {};
-    char buf[64] = {};
-    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    return std::string(buf, n);
-}
-
-void write_small(const std::string& path, const std::string& text) {
-    FILE* f = std::fopen(path.c_str(), "we");
-    if (!f) throw_errno("open {}", path);
-    bool ok = std::fputs(text.c_str(), f) >= 0;
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) throw_errno("write {} to {}", text, path);
-}
-
-// Holds the container still while it is seized. The v2 freezer is used even
-// when v1 is mounted: a task frozen by v1 cannot enter a ptrace stop (seizing
-// it hangs), a task frozen by v2 can. A container paused through v1 is handed
-// over to v2 first, and is left frozen by v2 afterwards (still "paused").
-class FreezeGuard {
-public:
-    FreezeGuard(cgroup::Cgroup& cg, WorkLog& log) : cg_(cg), log_(log) {
-        if (cg.unified_dir().empty())
-            fail("not supported yet: checkpoint of a container without a cgroup v2 directory to freeze it in");
-        was_paused_ = cg.freezer_state() != cgroup::FreezerState::thawed;
-        log_.line(fmt::format("container was {}", was_paused_ ? "paused" : "running"));
-        auto v1 = v1_freezer_state_file(cg);
-        if (!v1.empty() && read_small(v1).rfind("THAWED", 0) != 0) {
-            // Tasks in the v1 refrigerator cannot take part in a v2 freeze:
-            // ask v2 first, then let v1 go; they move from one to the other.
-            write_small(cg.unified_dir() + "/cgroup.freeze", "1");
-            frozen_ = true;
-            write_small(v1, "THAWED");
-            log_.line("paused through the v1 freezer: now held by the v2 freezer instead");
-        }
-        cg_.freeze(cgroup::FreezerChoice::v2);
-        frozen_ = true;
-    }
-    bool was_paused() const { return was_paused_; }
-    // The tasks are ptrace-stopped now: let the cgroup run so injected
-    // syscalls can execute. A paused container is frozen again by finish().
-    void thaw_for_dump() {
-        cg_.thaw();
-        frozen_ = false;
-    }
-    // Back to how the container was found.
-    void finish() noexcept {
-        try {
-            if (was_paused_) {
-                if (!frozen_) cg_.freeze(cgroup::FreezerChoice::v2);
-                frozen_ = true;
-            } else if (frozen_) {
-                cg_.thaw();
-                frozen_ = false;
-            }
-        } catch (const std::exception& e) {
-            log::error("could not return the container's cgroup to its {} state: {}", was_paused_ ? "paused" : "running",
-                       e.what());
-        }
-    }
-    // The container is gone (killed): nothing to give back.
-    void release() noexcept {
-        was_paused_ = false;
-        frozen_ = false;
-    }
-    ~FreezeGuard() { finish(); }
-
-private:
-    cgroup::Cgroup& cg_;
-    WorkLog& log_;
-    bool was_paused_ = false;
-    bool frozen_ = false;
-};
-
 // Objects reachable through fds 0-2 of the given processes. For the init,
 // these are the caller's stdio, shared with the outside on purpose.
 std::set<std::pair<uint64_t, uint64_t>> stdio_objects(const std::vector<pid_t>& pids) {
@@ -178,6 +100,8 @@ void check_leaks(objhash::ObjHash& hash, const std::vector<pid_t>& pids, pid_t i
 // them as the container saw them, which is what the bundle's process.user and
 // the restore's checks speak of (the restore maps them back through the new
 // namespace's maps).
+int32_t inner_pid_of(const ProcessState& ps) { return ps.core.ids.ns_pid[ps.core.ids.ns_depth - 1]; }
+
 void creds_to_inside(ProcessState& ps, const ns::NamespaceState& nss) {
     const int32_t pid = ps.core.ids.ns_pid[ps.core.ids.ns_depth - 1];
     auto inside = [&](const ns::IdMap& map, uint32_t host, const char* what) {
@@ -213,6 +137,7 @@ std::string describe_phases(const CheckpointReport& r) {
 }  // namespace
 
 CheckpointReport checkpoint_container(const runtime::StateStore& store, const CheckpointOptions& opts) {
+    if (opts.pre_dump) return pre_dump_container(store, opts);
     const auto t0 = Clock::now();
     driver::register_fd_kinds();
     CheckpointReport report;
@@ -261,6 +186,36 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         if (nsstate.flags & ns::ns_user)
             log.line(fmt::format("user namespace: uid map {}, gid map {}", ns::describe_id_map(nsstate.uid_map),
                                  ns::describe_id_map(nsstate.gid_map)));
+
+        // predump: the pages written since the last pre-dump, and the rest named as the parent's
+        std::string why_none;
+        auto tracking = adopt_dirty_tracking(store, st, why_none);
+        if (!why_none.empty()) log.line(why_none);
+        driver::ImageChain chain;
+        driver::Lineage lineage;
+        if (!opts.parent_path.empty()) {
+            if (remote) fail("not supported yet: --parent-path with a tcp:// image path");
+            const bool counts = tracking && tracking->epoch;
+            chain = driver::open_image_chain(opts.image_path, opts.parent_path, opts.id, std::nullopt, std::nullopt, false);
+            if (counts && *tracking->epoch != chain.images[0].lineage.id)
+                fail("--parent-path {} is image {}, but the pages of container {} are tracked since image {} ({}): give "
+                     "that one as the parent",
+                     opts.parent_path, driver::format_image_id(chain.images[0].lineage.id), opts.id,
+                     driver::format_image_id(*tracking->epoch), tracking->epoch_image);
+            if (!counts) {
+                log.line(fmt::format("no dirty tracking counts from {}: every page is dumped, and the image has no parent",
+                                     opts.parent_path));
+                chain = {};
+            } else {
+                const auto& parent = chain.images[0].lineage;
+                if (parent.depth + 1 > image::max_chain_depth)
+                    fail("--parent-path {} has {} images behind it: a chain is at most {} long", opts.parent_path,
+                         parent.depth, image::max_chain_depth);
+                lineage = {driver::new_image_id(), parent.id, parent.depth + 1, opts.id, opts.parent_path};
+                log.line(fmt::format("parent {} (image {}, {} images behind it)", opts.parent_path,
+                                     driver::format_image_id(parent.id), parent.depth));
+            }
+        }
 
         auto cg = cgroup::Cgroup::from_json(st.cgroup);
         // A file image goes to NAME.partial and becomes myrt.img only at
@@ -346,7 +301,9 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         log.line(fmt::format("seized {} processes; no leaks", tree.processes().size()));
 
         image::RecordWriter writer(*sink);
-        writer.write_head(image::make_head(opts.leave_running ? image::head_flag_leave_running : 0));
+        writer.write_head(image::make_head((opts.leave_running ? image::head_flag_leave_running : 0) |
+                                           (chain.empty() ? 0 : image::head_flag_has_parent)));
+        if (!chain.empty()) driver::write_lineage(writer, lineage);  // predump
         auto ns_bytes = driver::encode_namespaces(nsstate);
         writer.write_buffer(ns_bytes, driver::section::ns);
         if (netns_config) writer.write_buffer(net::encode_netns_config(*netns_config), driver::section::netns);  // cr/net
@@ -411,7 +368,8 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         // before any memory is read: process_vm_readv pins what it reads, and
         // the kernel unshares a shared anonymous page it pins.
         std::vector<std::vector<PageRun>> cow_runs(states.size());
-        uint64_t cow_pages = 0;
+        uint64_t cow_pages = 0, parent_pages = 0;
+        SelectionContext selection{&chain, tracking ? &*tracking : nullptr, false, [&log](const std::string& l) { log.line(l); }};
         for (size_t i = 1; i < states.size() && cow_possible; ++i) {
             if (id_plan.creator[i] == forked_by_session_holder) continue;
             size_t parent = id_plan.creator[i];
@@ -427,13 +385,22 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
                 writer.write<image::RecordType::cow_pages>(image::CowPagesRecord{r.start, r.npages}, objref);
                 cow_pages += r.npages;
             }
-            // stream: pipelined, the next buffer is read while the previous ones are
+            // predump: which pages (written since the parent, or all), then how:
+            // pipelined, the next buffer is read while the previous ones are
             // written; the read buffers are pre-faulted, so a small process gets small ones.
+            pid_t tid = tree.processes()[i].live_tid();
+            auto pstat = runtime::read_proc_stat(tree.processes()[i].pid());
+            const auto select_start = Clock::now();  // the pagemap walk (and PAGEMAP_SCAN of a tracked process)
+            auto sel = select_pages(tid, pstat ? pstat->start_time : 0, inner_pid_of(states[i]), states[i].vmas, cow,
+                                    selection, nullptr);
+            report.memory.pagemap_ns += static_cast<uint64_t>(ms_since(select_start) * 1e6);
+            for (const auto& r : sel.plan.in_parent)
+                writer.write<image::RecordType::parent_pages>(image::ParentPagesRecord{r.start, r.npages}, objref);
+            parent_pages += count_pages(sel.plan.in_parent);
             uint64_t mapped = 0;
             for (auto& v : states[i].vmas)
                 if (!v.is_special()) mapped += v.size();
-            auto stats = dump_memory_to_image(tree.processes()[i].live_tid(), states[i].vmas, writer, objref,
-                                              dump_buffers_for(mapped), cow);
+            auto stats = dump_runs_to_image(tid, states[i].vmas, sel.plan.dump, writer, objref, dump_buffers_for(mapped));
             report.pages += stats.pages;
             report.memory += stats;
             uint32_t index = static_cast<uint32_t>(i);
@@ -441,6 +408,9 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         }
         report.memdump_ms = ms_since(mem_start);
         if (cow_pages) log.line(fmt::format("{} pages shared copy-on-write with a parent, not dumped again", cow_pages));
+        if (!chain.empty())
+            log.line(fmt::format("{} pages not written since parent {}: taken from it on restore", parent_pages,
+                                 opts.parent_path));
         const auto finish_start = Clock::now();
         writer.finish();
         report.finish_ms = ms_since(finish_start);
@@ -467,6 +437,9 @@ CheckpointReport checkpoint_container(const runtime::StateStore& store, const Ch
         driver::write_file_atomic(work, "stats-dump", driver::encode_stats_dump(ds));
         log.line(fmt::format("checkpoint written in {:.1f} ms (frozen {:.1f} ms)", report.total_ms, report.frozen_ms));
         log.line(describe_phases(report));
+        // predump: the tracking has served its last dump (the holder stops, the
+        // userfaultfds close and the kernel unregisters the VMAs).
+        end_dirty_tracking(store, st);
         log.line(opts.leave_running ? "leaving the container running" : "killing the container");
         log.flush();
 

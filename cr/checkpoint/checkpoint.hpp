@@ -19,6 +19,8 @@ struct CheckpointOptions {
     bool leave_running = false;
     bool shell_job = false;                 // cr/tty: --shell-job, the container's stdio may be the caller's terminal
     bool file_locks = false;                // --file-locks: save held file locks (else a held lock fails)
+    bool pre_dump = false;                  // --pre-dump: memory only, the container runs on, dirty tracking starts
+    std::string parent_path;                // --parent-path: "../NAME", the last pre-dump; only pages written since
 };
 
 struct CheckpointReport {
@@ -46,5 +48,7 @@ struct CheckpointReport {
 };
 
 CheckpointReport checkpoint_container(const runtime::StateStore& store, const CheckpointOptions& opts);
+// The --pre-dump half (pre_dump.cpp); checkpoint_container calls it for opts.pre_dump.
+CheckpointReport pre_dump_container(const runtime::StateStore& store, const CheckpointOptions& opts);
 
 }  // namespace myrt::cr

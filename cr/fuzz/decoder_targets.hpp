@@ -14,8 +14,9 @@ enum class Target : uint8_t {
     unix_table = 5,
     netns_config = 6,  // the netns section (JSON)
     inet_table = 7,
+    predump_image = 8,  // a parent image of a chain (cr/driver/image_chain.hpp)
 };
-inline constexpr uint8_t target_count = 8;
+inline constexpr uint8_t target_count = 9;
 inline constexpr uint64_t unix_table_objref = 7;
 inline constexpr uint64_t inet_table_objref = 8;
 

@@ -10,8 +10,11 @@
 #include <netinet/tcp.h>
 
 #include "cr/driver/codec.hpp"
+#include "cr/driver/image_chain.hpp"
 #include "cr/driver/sections.hpp"
 #include "cr/fuzz/corpus_writer.hpp"
+#include "cr/image/host_info.hpp"
+#include "cr/transport/memory_stream.hpp"
 #include "cr/fuzz/decoder_targets.hpp"
 #include "cr/image/record_writer.hpp"
 #include "cr/net/inet_table.hpp"
@@ -207,6 +210,18 @@ int main(int argc, char** argv) try {
     std::filesystem::create_directories(dir);
     save(dir, "index-container", fuzz::Target::image_index, container_image(false));
     save(dir, "index-container-ipc", fuzz::Target::image_index, container_image(true));
+    {  // predump: a pre-dump with a parent, one process, pages of both kinds
+        transport::MemorySink sink;
+        image::RecordWriter w(sink);
+        w.write_head(image::make_head(image::head_flag_pre_dump | image::head_flag_has_parent));
+        driver::write_lineage(w, {{7, 8}, {5, 6}, 1, "demo", "../p1"});
+        w.write<image::RecordType::predump_process>(image::PredumpProcessRecord{1, 0}, driver::pages_objref(0));
+        w.write<image::RecordType::parent_pages>(image::ParentPagesRecord{0x400000, 2}, driver::pages_objref(0));
+        std::vector<std::byte> page(4096, std::byte{0x42});
+        w.write_pages(0x402000, 12, page, driver::pages_objref(0));
+        w.finish();
+        save(dir, "predump-image", fuzz::Target::predump_image, sink.bytes());
+    }
     save(dir, "process", fuzz::Target::process, driver::encode_process(sample_process()));
     save(dir, "namespaces", fuzz::Target::namespaces, driver::encode_namespaces(sample_namespaces()));
     save(dir, "tmpfs-entry", fuzz::Target::tmpfs_entry, driver::encode_tmpfs_entry(sample_tmpfs()));

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "cr/driver/codec.hpp"
+#include "cr/driver/image_chain.hpp"
 #include "cr/fuzz/decoder_targets.hpp"
 #include "cr/image/record_reader.hpp"
 #include "cr/ipc/ipc_parser.hpp"
@@ -30,6 +31,11 @@ void run(fuzz::Target target, std::span<const std::byte> in) {
             IndexLimits limits;
             limits.max_tasks = 64;  // as a bundle's pids limit would
             read_image_index(src, "fuzz", limits);
+            break;
+        }
+        case fuzz::Target::predump_image: {
+            transport::MemorySource src(in, "fuzz");
+            driver::read_predump_image(src, "fuzz");
             break;
         }
         case fuzz::Target::process: driver::decode_process(in); break;

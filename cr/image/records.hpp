@@ -49,6 +49,11 @@ enum class RecordType : uint32_t {
     // --- proc20 (begin): 210-219, memory and task records of issue 20 ---
     cow_pages = 210,  // CowPagesRecord: pages the process still shares copy-on-write with its parent
     // --- proc20 (end) ---
+    // --- predump (begin): 230-239, pre-dumps and images with a parent (issue 15, docs/image-format.md) ---
+    image_lineage = 230,    // ImageLineageRecord, right after HEAD; STRING container id, STRING parent path (with a parent)
+    parent_pages = 231,     // ParentPagesRecord (objref as PAGES): present pages whose contents the parent chain holds
+    predump_process = 232,  // PredumpProcessRecord (objref as PAGES): a process's memory in a pre-dump image starts
+    // --- predump (end) ---
     // 300-399: files and pipes
     // --- cr/files (begin) ---
     fd_table = 300,  // FdTableRecord: the fds of one process; nr_fds FD records follow
@@ -123,7 +128,12 @@ inline constexpr uint32_t known_record_flags = 0;
 // HEAD flags (HeadRecord::flags).
 inline constexpr uint64_t head_flag_subtree = 1ull << 0;       // a process tree, leak checks skipped
 inline constexpr uint64_t head_flag_leave_running = 1ull << 1; // the source kept running after the dump
-inline constexpr uint64_t known_head_flags = head_flag_subtree | head_flag_leave_running;
+// --- predump (begin): head flag bits 2-3 ---
+inline constexpr uint64_t head_flag_pre_dump = 1ull << 2;    // memory only (PREDUMP_PROCESS + pages): not restorable alone
+inline constexpr uint64_t head_flag_has_parent = 1ull << 3;  // some pages are in the parent image (IMAGE_LINEAGE names it)
+// --- predump (end) ---
+inline constexpr uint64_t known_head_flags =
+    head_flag_subtree | head_flag_leave_running | head_flag_pre_dump | head_flag_has_parent;
 
 inline constexpr size_t uts_field_len = 72;  // utsname's 65 bytes, padded to 8
 
@@ -198,6 +208,39 @@ struct CowPagesRecord {
 };
 static_assert(sizeof(CowPagesRecord) == 16);
 // --- proc20 (end) ---
+
+// --- predump (begin) ---
+// Who an image is in a chain of pre-dumps: its own random id, its parent's
+// (0 without one) and how many images lie behind it (0: none, at most
+// max_chain_depth). Followed by a STRING with the container's id and, when
+// there is a parent, a STRING with the parent's path relative to this image's
+// directory ("../NAME": a sibling directory).
+struct ImageLineageRecord {
+    uint64_t image_id[2];
+    uint64_t parent_id[2];
+    uint32_t depth;
+    uint32_t reserved;
+};
+static_assert(sizeof(ImageLineageRecord) == 40);
+inline constexpr uint32_t max_chain_depth = 64;
+
+// Pages present in the process at the dump, not written since the parent
+// image was made: their contents are the parent chain's, for the same process
+// (same pid in the container) at the same address.
+struct ParentPagesRecord {
+    uint64_t vaddr;     // page aligned
+    uint64_t nr_pages;  // > 0
+};
+static_assert(sizeof(ParentPagesRecord) == 16);
+
+// In a pre-dump image: the memory of the process with this pid (in the
+// container's pid namespace) follows, as PARENT_PAGES then PAGES, ascending.
+struct PredumpProcessRecord {
+    int32_t ns_pid;
+    uint32_t reserved;
+};
+static_assert(sizeof(PredumpProcessRecord) == 8);
+// --- predump (end) ---
 
 // --- cr/net (begin): AF_UNIX sockets, see docs/cr-net.md ---
 inline constexpr uint32_t file_kind_unix_socket = 40;
@@ -702,6 +745,11 @@ inline constexpr RecordTypeInfo record_types[] = {
     {RecordType::vma, "VMA", PayloadShape::fixed, sizeof(VmaRecord), sizeof(VmaRecord), false},
     {RecordType::pages, "PAGES", PayloadShape::fixed_then_bulk, sizeof(PagesRecord), sizeof(PagesRecord) + max_pages_payload, false},
     {RecordType::cow_pages, "COW_PAGES", PayloadShape::fixed, sizeof(CowPagesRecord), sizeof(CowPagesRecord), false},  // proc20
+    // --- predump (begin) ---
+    {RecordType::image_lineage, "IMAGE_LINEAGE", PayloadShape::fixed, sizeof(ImageLineageRecord), sizeof(ImageLineageRecord), false},
+    {RecordType::parent_pages, "PARENT_PAGES", PayloadShape::fixed, sizeof(ParentPagesRecord), sizeof(ParentPagesRecord), false},
+    {RecordType::predump_process, "PREDUMP_PROCESS", PayloadShape::fixed, sizeof(PredumpProcessRecord), sizeof(PredumpProcessRecord), false},
+    // --- predump (end) ---
     // --- cr/net (begin) ---
     {RecordType::unix_file, "UNIX_FILE", PayloadShape::fixed, sizeof(UnixFileRecord), sizeof(UnixFileRecord), false},
     {RecordType::unix_socket, "UNIX_SOCKET", PayloadShape::fixed, sizeof(UnixSocketRecord), sizeof(UnixSocketRecord), false},
@@ -773,6 +821,11 @@ template <> struct PayloadOf<RecordType::objref> { using type = ObjrefRecord; };
 template <> struct PayloadOf<RecordType::vma> { using type = VmaRecord; };
 template <> struct PayloadOf<RecordType::pages> { using type = PagesRecord; };
 template <> struct PayloadOf<RecordType::cow_pages> { using type = CowPagesRecord; };  // proc20
+// --- predump (begin) ---
+template <> struct PayloadOf<RecordType::image_lineage> { using type = ImageLineageRecord; };
+template <> struct PayloadOf<RecordType::parent_pages> { using type = ParentPagesRecord; };
+template <> struct PayloadOf<RecordType::predump_process> { using type = PredumpProcessRecord; };
+// --- predump (end) ---
 // --- cr/net (begin) ---
 template <> struct PayloadOf<RecordType::unix_file> { using type = UnixFileRecord; };
 template <> struct PayloadOf<RecordType::unix_socket> { using type = UnixSocketRecord; };

@@ -131,27 +131,43 @@ private:
 
 }  // namespace
 
-MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsumer& consumer, DumpBuffers buffers,
-                            const std::vector<PageRun>& skip) {
+std::vector<PageRun> dumpable_pages(pid_t pid, const std::vector<Vma>& vmas) {
+    Pagemap pagemap(pid);
+    std::vector<PageRun> all;
+    for (const auto& vma : vmas) {
+        auto runs = pagemap.dumpable_runs(vma);
+        all.insert(all.end(), runs.begin(), runs.end());
+    }
+    return all;
+}
+
+MemoryDumpStats dump_page_runs(pid_t pid, const std::vector<Vma>& vmas, const std::vector<PageRun>& runs,
+                               ChunkConsumer& consumer, DumpBuffers buffers) {
     if (buffers.bytes < kPageSize) fail("memory dump buffer of {} bytes is smaller than a page", buffers.bytes);
     if (buffers.count == 0) fail("memory dump of pid {} needs at least one buffer", pid);
     MemoryDumpStats stats;
-    Pagemap pagemap(pid);
     BatchReader reader(pid, buffers, consumer, stats);
-    for (const auto& vma : vmas) {
-        auto scan = Clock::now();
-        auto runs = pagemap.dumpable_runs(vma);
-        if (!skip.empty()) runs = subtract_runs(runs, skip);
-        stats.pagemap_ns += ns_since(scan);
-        if (runs.empty()) continue;
-        ++stats.vmas;
-        for (const auto& r : runs) {
-            reader.add(vma, r.start, r.npages * kPageSize);
-            stats.pages += r.npages;
-        }
+    const Vma* last = nullptr;
+    for (const auto& r : runs) {
+        auto after = std::upper_bound(vmas.begin(), vmas.end(), r.start,
+                                      [](uint64_t a, const Vma& v) { return a < v.rec.start; });
+        if (after == vmas.begin() || r.start + r.npages * kPageSize > std::prev(after)->rec.end)
+            fail("pages {:#x}+{} of pid {} to dump lie outside its VMAs", r.start, r.npages, pid);
+        const Vma& vma = *std::prev(after);
+        if (&vma != last) ++stats.vmas;
+        last = &vma;
+        reader.add(vma, r.start, r.npages * kPageSize);
+        stats.pages += r.npages;
     }
     reader.flush();
     return stats;
+}
+
+MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsumer& consumer, DumpBuffers buffers,
+                            const std::vector<PageRun>& skip) {
+    auto runs = dumpable_pages(pid, vmas);
+    if (!skip.empty()) runs = subtract_runs(runs, skip);
+    return dump_page_runs(pid, vmas, runs, consumer, buffers);
 }
 
 MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, const ChunkSink& sink, size_t buffer_bytes) {

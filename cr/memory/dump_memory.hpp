@@ -57,6 +57,15 @@ struct DumpBuffers {
 MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, ChunkConsumer& consumer, DumpBuffers buffers,
                             const std::vector<PageRun>& skip = {});
 
+// Every page of `vmas` whose contents a dump needs (Pagemap::dumpable_runs), ascending.
+std::vector<PageRun> dumpable_pages(pid_t pid, const std::vector<Vma>& vmas);
+
+// Dumps exactly `runs` (ascending, each inside one VMA of `vmas`): which
+// pages to dump is chosen by the caller (page_plan.hpp), how they are read
+// and handed on is this file's.
+MemoryDumpStats dump_page_runs(pid_t pid, const std::vector<Vma>& vmas, const std::vector<PageRun>& runs,
+                               ChunkConsumer& consumer, DumpBuffers buffers);
+
 // With a consumer that is done with each chunk when the callback returns (one buffer).
 MemoryDumpStats dump_memory(pid_t pid, const std::vector<Vma>& vmas, const ChunkSink& sink,
                             size_t buffer_bytes = 16u << 20);
@@ -80,6 +89,11 @@ inline MemoryDumpStats dump_memory_to_image(pid_t pid, const std::vector<Vma>& v
                                             uint64_t objref, DumpBuffers buffers, const std::vector<PageRun>& skip = {}) {
     PagesConsumer consumer(writer, objref);
     return dump_memory(pid, vmas, consumer, buffers, skip);
+}
+inline MemoryDumpStats dump_runs_to_image(pid_t pid, const std::vector<Vma>& vmas, const std::vector<PageRun>& runs,
+                                          image::RecordWriter& writer, uint64_t objref, DumpBuffers buffers) {
+    PagesConsumer consumer(writer, objref);
+    return dump_page_runs(pid, vmas, runs, consumer, buffers);
 }
 
 // The buffers for a process that maps `mapped_bytes` (not special): a small

@@ -85,7 +85,8 @@ std::vector<Vma> parse_smaps(const std::string& text) {
             std::istringstream flags(line.substr(8));
             std::string f;
             while (flags >> f)
-                if (f.size() == 2) vmas.back().rec.vm_flags |= flag_for(f.c_str());
+                if (f == "uw") vmas.back().uffd_wp = true;
+                else if (f.size() == 2) vmas.back().rec.vm_flags |= flag_for(f.c_str());
         }
     }
     return vmas;

@@ -70,6 +70,9 @@ static_assert(std::is_trivially_copyable_v<VmaRecord> && sizeof(VmaRecord) == 64
 struct Vma {
     VmaRecord rec{};
     std::string path;  // file path, or the [name] of a special mapping
+    // smaps "uw": registered for userfaultfd write protection (dirty tracking,
+    // write_tracking.hpp). Never written to the image.
+    bool uffd_wp = false;
 
     uint64_t size() const { return rec.end - rec.start; }
     bool is_file() const { return rec.kind == VmaKind::file; }

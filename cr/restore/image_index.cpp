@@ -92,6 +92,11 @@ ImageIndex read_image_index(transport::Source& source, const std::string& image_
     ImageIndex idx;
     idx.head = reader.read_head();
     image::check_cpu_compatible(idx.head);
+    // predump: a pre-dump holds memory only; an image with a parent names it
+    if (idx.head.flags & image::head_flag_pre_dump)
+        fail("{} is a pre-dump (memory only, made with --pre-dump): restore the final checkpoint that names it as "
+             "its parent", image_file);
+    idx.lineage = driver::read_lineage(reader);
     bool have_ns = false;
     uint32_t memory_done = 0;
     uint64_t state_bytes = 0, tasks = 0, page_records = 0;
@@ -145,6 +150,7 @@ ImageIndex read_image_index(transport::Source& source, const std::string& image_
             idx.processes.push_back(std::move(st));
             idx.pages.emplace_back();
             idx.cow.emplace_back();
+            idx.parent_pages.emplace_back();  // predump
         } else if (type == image::RecordType::cow_pages) {
             // proc20: pages shared with the parent, before the process's PAGES;
             // inside one private anonymous VMA of the process and covered by
@@ -153,7 +159,8 @@ ImageIndex read_image_index(transport::Source& source, const std::string& image_
                 reader.fail_at("COW_PAGES for object {} where process {} was expected", h->objref, memory_done);
             auto c = reader.read_fixed<image::RecordType::cow_pages>();
             if (memory_done == 0) reader.fail_at("COW_PAGES in the memory of the root process, which has no parent");
-            if (!idx.pages[memory_done].empty()) reader.fail_at("COW_PAGES after the PAGES of process {}", memory_done);
+            if (!idx.pages[memory_done].empty() || !idx.parent_pages[memory_done].empty())
+                reader.fail_at("COW_PAGES after the PAGES or PARENT_PAGES of process {}", memory_done);
             if ((c.vaddr & 4095) || c.nr_pages == 0 || c.nr_pages > (1ull << 35) || c.vaddr + c.nr_pages * 4096 < c.vaddr)
                 reader.fail_at("COW_PAGES at {:#x} with {} pages is out of range", c.vaddr, c.nr_pages);
             if (++page_records > limits.max_page_records)
@@ -176,6 +183,35 @@ ImageIndex read_image_index(transport::Source& source, const std::string& image_
             if (!runs.empty() && c.vaddr < runs.back().start + runs.back().npages * 4096)
                 reader.fail_at("COW_PAGES at {:#x} out of order", c.vaddr);
             runs.push_back({c.vaddr, c.nr_pages});
+        } else if (type == image::RecordType::parent_pages) {
+            // predump: pages whose contents the parent chain holds, after
+            // COW_PAGES and before PAGES, inside one non-special VMA.
+            if (memory_done >= idx.processes.size() || h->objref != driver::pages_objref(memory_done))
+                reader.fail_at("PARENT_PAGES for object {} where process {} was expected", h->objref, memory_done);
+            auto c = reader.read_fixed<image::RecordType::parent_pages>();
+            if (!idx.lineage) reader.fail_at("PARENT_PAGES in an image without a parent");
+            if (!idx.pages[memory_done].empty()) reader.fail_at("PARENT_PAGES after the PAGES of process {}", memory_done);
+            if ((c.vaddr & 4095) || c.nr_pages == 0 || c.nr_pages > (1ull << 35) || c.vaddr + c.nr_pages * 4096 < c.vaddr)
+                reader.fail_at("PARENT_PAGES at {:#x} with {} pages is out of range", c.vaddr, c.nr_pages);
+            if (++page_records > limits.max_page_records)
+                reader.fail_at("the image holds more than {} PAGES records, the most a restore indexes",
+                               limits.max_page_records);
+            uint64_t end = c.vaddr + c.nr_pages * 4096;
+            const auto& vmas = idx.processes[memory_done].vmas;
+            auto after = std::upper_bound(vmas.begin(), vmas.end(), c.vaddr,
+                                          [](uint64_t a, const Vma& v) { return a < v.rec.start; });
+            if (after == vmas.begin() || std::prev(after)->is_special() || end > std::prev(after)->rec.end)
+                reader.fail_at("PARENT_PAGES {:#x}-{:#x} lie outside every VMA of the process", c.vaddr, end);
+            auto& runs = idx.parent_pages[memory_done];
+            if (!runs.empty() && c.vaddr < runs.back().start + runs.back().npages * 4096)
+                reader.fail_at("PARENT_PAGES at {:#x} out of order", c.vaddr);
+            const auto& cow = idx.cow[memory_done];
+            auto k = std::upper_bound(cow.begin(), cow.end(), c.vaddr, [](uint64_t a, const PageRun& r) { return a < r.start; });
+            if ((k != cow.end() && k->start < end) ||
+                (k != cow.begin() && std::prev(k)->start + std::prev(k)->npages * 4096 > c.vaddr))
+                reader.fail_at("PARENT_PAGES at {:#x} overlap the pages shared with the parent process", c.vaddr);
+            runs.push_back({c.vaddr, c.nr_pages});
+            idx.total_parent_pages += c.nr_pages;
         } else if (type == image::RecordType::pages) {
             if (memory_done >= idx.processes.size() || h->objref != driver::pages_objref(memory_done))
                 reader.fail_at("PAGES for object {} where process {} was expected", h->objref, memory_done);
@@ -204,6 +240,14 @@ ImageIndex read_image_index(transport::Source& source, const std::string& image_
                 if ((c != cow.end() && c->start < p.vaddr + len) ||
                     (c != cow.begin() && std::prev(c)->start + std::prev(c)->npages * 4096 > p.vaddr))
                     reader.fail_at("PAGES at {:#x} overlap the pages shared with the parent", p.vaddr);
+            }
+            {  // predump: no page both here and in the parent image
+                const auto& pp = idx.parent_pages[memory_done];
+                auto c = std::upper_bound(pp.begin(), pp.end(), p.vaddr,
+                                          [](uint64_t a, const PageRun& r) { return a < r.start; });
+                if ((c != pp.end() && c->start < p.vaddr + len) ||
+                    (c != pp.begin() && std::prev(c)->start + std::prev(c)->npages * 4096 > p.vaddr))
+                    reader.fail_at("PAGES at {:#x} overlap PARENT_PAGES", p.vaddr);
             }
             ranges.push_back({p.vaddr, p.vaddr + len, reader.offset()});
             idx.total_pages += p.nr_pages;

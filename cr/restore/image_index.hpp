@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cr/driver/image_chain.hpp"  // predump
 #include "cr/image/records.hpp"
 #include "cr/memory/pagemap.hpp"
 #include "cr/ipc/ipc_parser.hpp"  // cr/ipc
@@ -29,6 +30,13 @@ struct ImageIndex {
     std::vector<ProcessState> processes;            // root first, parents before children
     std::vector<std::vector<PageRange>> pages;      // per process, ascending
     std::vector<std::vector<PageRun>> cow;          // per process: COW_PAGES, ascending (proc20)
+    // --- predump (begin) ---
+    std::optional<driver::Lineage> lineage;         // an image made with --parent-path
+    std::vector<std::vector<PageRun>> parent_pages; // per process: PARENT_PAGES, ascending
+    uint64_t total_parent_pages = 0;
+    // Filled by the restore once the chain is open: where those pages' contents lie.
+    std::vector<std::vector<driver::ParentExtent>> parent_extents;
+    // --- predump (end) ---
     uint64_t total_pages = 0;
     uint64_t tmpfs_entries = 0;                     // restored by the second pass
     ipc::IpcIndex ipc;                              // cr/ipc: the IPC section's objects, checked

@@ -33,6 +33,7 @@
 #include "cr/restore/bundle_check.hpp"
 #include "cr/restore/image_index.hpp"
 #include "cr/restore/restore_tree_streamed.hpp"
+#include "cr/driver/image_chain.hpp"  // predump
 #include "cr/restore/task_access.hpp"
 #include "cr/task/file_locks.hpp"
 #include "cr/tools/image_layout.hpp"
@@ -129,8 +130,26 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
         auto grants = bundle_grants(config);
         auto limits = host_index_limits();
         if (grants.pids_limit > 0) limits.max_tasks = static_cast<uint64_t>(grants.pids_limit);
+        driver::ImageChain chain;  // predump: holds the parent images' fds until the tasks are filled
         auto idx = read_image_index(image_file, limits);
         check_image_against_bundle(idx, config, grants, read_host_limits());
+        // predump: the pages named as the parent's, found through the chain
+        // (each parent checked, its page contents against its TAIL) before
+        // anything is created.
+        if (idx.lineage) {
+            auto tc = Clock::now();
+            chain = driver::open_image_chain(opts.image_path, idx.lineage->parent_path, idx.lineage->container_id,
+                                             idx.lineage->parent_id, idx.lineage->depth - 1, true);
+            idx.parent_extents.resize(idx.processes.size());
+            for (size_t i = 0; i < idx.processes.size(); ++i) {
+                const auto& ids = idx.processes[i].core.ids;
+                idx.parent_extents[i] = driver::resolve_parent_pages(chain, ids.ns_pid[ids.ns_depth - 1], idx.parent_pages[i]);
+            }
+            std::string names;
+            for (const auto& img : chain.images) names += fmt::format(" {} ({} pages)", img.name, img.pages);
+            log.line(fmt::format("parent chain:{}; {} pages of this image are taken from it; chain checked in {:.1f} ms",
+                                 names, idx.total_parent_pages, ms_since(tc)));
+        }
         report.validate_ms = ms_since(t0);
         report.pages = idx.total_pages;
         log.line(fmt::format("image checked: {} processes, {} pages, namespaces {}", idx.processes.size(),
@@ -164,6 +183,7 @@ RestoreReport restore_container(const runtime::StateStore& store, const RestoreO
         // Page contents are read from here too, on two threads (page_fill_lanes.hpp).
         UniqueFd image_fd = transport::open_image_for_reading(image_file);
         reader.read_head();
+        driver::read_lineage(reader);  // predump: checked by the first pass
         if (!reader.next()) fail("image {} changed while it was being restored", image_file);
         reader.skip_payload();  // namespaces, restored above
         // tmpfs contents, before any task: a task may map one of those files.

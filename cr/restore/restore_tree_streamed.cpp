@@ -5,6 +5,9 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <chrono>
 #include <cstring>
@@ -38,11 +41,15 @@ int32_t inner_pid(const ProcessState& s) { return s.core.ids.ns_pid[s.core.ids.n
 // image file by PageFillLanes instead, and the stream skips them.
 class StreamPageSource final : public PageSource {
 public:
-    StreamPageSource(image::RecordReader& r, int image_fd, uint32_t index, const std::vector<PageRange>& ranges)
-        : reader_(r), image_fd_(image_fd), index_(index), ranges_(ranges) {}
+    StreamPageSource(image::RecordReader& r, int image_fd, uint32_t index, const std::vector<PageRange>& ranges,
+                     const std::vector<driver::ParentExtent>* parent_extents)
+        : reader_(r), image_fd_(image_fd), index_(index), ranges_(ranges), parent_extents_(parent_extents) {}
     bool has_contents(const Vma& vma) const override {
         for (auto& r : ranges_)
             if (r.start < vma.rec.end && r.end > vma.rec.start) return true;
+        if (parent_extents_)  // predump
+            for (auto& e : *parent_extents_)
+                if (e.start < vma.rec.end && e.end > vma.rec.start) return true;
         return false;
     }
     void for_each_chunk(const ChunkFn& fn) override { read_records(fn, nullptr); }
@@ -94,12 +101,39 @@ private:
                     addr += chunk.size();
                     bytes += chunk.size();
                 }
+            } else if (h->type == static_cast<uint32_t>(image::RecordType::parent_pages)) {
+                reader_.read_fixed<image::RecordType::parent_pages>();  // predump: resolved into parent_extents_
             } else if (h->objref == driver::section::memory_end) {
                 if (lanes) lanes->fold_into(reader_, true);
                 reader_.read_buffer();  // its index was checked by the first pass
+                fill_from_parents(fn);
                 return;
             } else {
                 fail("unexpected {} record inside the memory of process {}", image::record_type_name(h->type), index_);
+            }
+        }
+    }
+
+    // predump: the pages named as the parent's, read from the parent images
+    // (checked against their TAILs by the chain's first pass).
+    void fill_from_parents(const ChunkFn& fn) {
+        if (!parent_extents_ || parent_extents_->empty()) return;
+        constexpr size_t kPiece = 1u << 20;
+        auto buffer = std::make_unique<std::byte[]>(kPiece);
+        for (const auto& e : *parent_extents_) {
+            for (uint64_t at = e.start; at < e.end;) {
+                size_t want = static_cast<size_t>(std::min<uint64_t>(kPiece, e.end - at));
+                size_t got = 0;
+                while (got < want) {
+                    ssize_t n = ::pread(e.fd->get(), buffer.get() + got, want - got,
+                                        static_cast<off_t>(e.offset + (at - e.start) + got));
+                    if (n < 0 && errno == EINTR) continue;
+                    if (n <= 0) fail("parent image {} ended or failed while its pages were read", *e.image);
+                    got += static_cast<size_t>(n);
+                }
+                fn(at, std::span<const std::byte>(buffer.get(), want));
+                bytes += want;
+                at += want;
             }
         }
     }
@@ -108,6 +142,7 @@ private:
     int image_fd_;
     uint32_t index_;
     const std::vector<PageRange>& ranges_;
+    const std::vector<driver::ParentExtent>* parent_extents_;
     size_t next_range_ = 0;
 };
 
@@ -190,7 +225,8 @@ std::vector<SeizedProcess> restore_tree_streamed(SeizedProcess root, const Image
     std::vector<std::optional<RestoredAddressSpace>> spaces(images.size());
     SharedAnonObjects shared_anon;
     auto page_source = [&](size_t i) -> StreamPageSource& {
-        sources[i] = std::make_unique<StreamPageSource>(reader, image_fd, static_cast<uint32_t>(i), idx.pages[i]);
+        sources[i] = std::make_unique<StreamPageSource>(reader, image_fd, static_cast<uint32_t>(i), idx.pages[i],
+                                                        i < idx.parent_extents.size() ? &idx.parent_extents[i] : nullptr);
         redirected[i] = shared_anon.redirect(images[i]);
         return *sources[i];
     };

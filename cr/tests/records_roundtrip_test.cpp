@@ -39,6 +39,11 @@ void write_samples(image::RecordWriter& w, const image::HeadRecord& head) {
         w.append(std::span(big).subspan(off, std::min<size_t>(100000, big.size() - off)));
     w.end_record();
     w.write<RecordType::cow_pages>(image::CowPagesRecord{0x7f0000000000, 16384}, 9);  // proc20
+    // --- predump (begin) ---
+    w.write<RecordType::image_lineage>(image::ImageLineageRecord{{1, 2}, {3, 4}, 2, 0}, 0);
+    w.write<RecordType::parent_pages>(image::ParentPagesRecord{0x7f0000100000, 7}, 9);
+    w.write<RecordType::predump_process>(image::PredumpProcessRecord{42, 0}, 9);
+    // --- predump (end) ---
     w.write<RecordType::fd_table>(image::FdTableRecord{2, 0});
     w.write<RecordType::fd>(image::FdRecord{4, 1, 1, 0, 11});
     w.write<RecordType::file>(image::FileRecord{image::file_kind_pipe_end, 0x800, 17, 12, 0, 0, 010600, 0}, 11);
@@ -188,6 +193,20 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
         EXPECT_EQ(c.nr_pages, 16384u);
         seen.insert(hdr.type);
     }
+    {  // predump
+        auto l = r.expect<RecordType::image_lineage>(&hdr);
+        EXPECT_EQ(l.image_id[1], 2u);
+        EXPECT_EQ(l.parent_id[0], 3u);
+        EXPECT_EQ(l.depth, 2u);
+        seen.insert(hdr.type);
+        auto pp = r.expect<RecordType::parent_pages>(&hdr);
+        EXPECT_EQ(pp.vaddr, 0x7f0000100000u);
+        EXPECT_EQ(pp.nr_pages, 7u);
+        seen.insert(hdr.type);
+        auto pd = r.expect<RecordType::predump_process>(&hdr);
+        EXPECT_EQ(pd.ns_pid, 42);
+        seen.insert(hdr.type);
+    }
     auto ft = r.expect<RecordType::fd_table>(&hdr);
     EXPECT_EQ(ft.nr_fds, 2u);
     seen.insert(hdr.type);
@@ -307,7 +326,7 @@ void read_samples(transport::Source& src, const image::HeadRecord& head, std::se
     // --- cr/net (end) ---
     EXPECT_FALSE(r.next());
     EXPECT_TRUE(r.finished());
-    EXPECT_EQ(r.tail().record_count, 46u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9 + fs's 4 + proc20's 1
+    EXPECT_EQ(r.tail().record_count, 49u);  // 12 + the objects area's 9 + cr/ipc's 8 + cr/tty's 3 + cr/net's 9 + fs's 4 + proc20's 1 + predump's 3
     seen.insert(uint32_t(RecordType::tail));
 }
 

@@ -91,4 +91,8 @@ FileSource::FileSource(std::string path, UringBufferConfig config) : path_(std::
     reader_ = std::make_unique<UringReader>(fd_.get(), UringWriter::Target::file, path_, config);
 }
 
+FileSource::FileSource(UniqueFd fd, std::string name, UringBufferConfig config) : path_(std::move(name)), fd_(std::move(fd)) {
+    reader_ = std::make_unique<UringReader>(fd_.get(), UringWriter::Target::file, path_, config);
+}
+
 }  // namespace myrt::cr::transport

@@ -48,6 +48,8 @@ UniqueFd open_image_for_reading(const std::string& path);
 class FileSource : public Source {
 public:
     explicit FileSource(std::string path, UringBufferConfig config = {});
+    // An image file opened already (a regular file), named `name` in messages.
+    FileSource(UniqueFd fd, std::string name, UringBufferConfig config = {});
     std::span<const std::byte> read_chunk(size_t max) override { return reader_->read_chunk(max); }
     uint64_t skip(uint64_t n) override { return reader_->seekable() ? reader_->skip(n) : Source::skip(n); }
     std::string describe() const override { return path_; }

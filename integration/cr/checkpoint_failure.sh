@@ -30,8 +30,8 @@ cr_untraced "$pid"
 pass "uncreatable image path refused"
 
 # unsupported flags are refused by name
-out=$(rt checkpoint --pre-dump --image-path "$TEST_TMP/x" "$ID" 2>&1) && fail "--pre-dump accepted"
-assert_contains "$out" "not supported yet" "--pre-dump refusal"
+out=$(rt checkpoint --lazy-pages --image-path "$TEST_TMP/x" "$ID" 2>&1) && fail "--lazy-pages accepted"
+assert_contains "$out" "not supported yet" "--lazy-pages refusal"
 cr_untraced "$pid"
 assert_eq running "$(state_of "$ID" status)" "still running"
 pass "unsupported flags refused clearly"

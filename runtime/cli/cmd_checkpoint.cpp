@@ -33,13 +33,13 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
     auto a = std::make_shared<CheckpointArgs>();
     c->add_option("--image-path", a->image_path, "directory for the image (default ./checkpoint), or tcp://HOST:PORT to stream it to `myrt image receive` (needs --work-path)");
     c->add_option("--work-path", a->work_path, "directory for dump.log and stats-dump");
-    c->add_option("--parent-path", a->parent_path, "image of a previous pre-dump, relative to --image-path");
+    c->add_option("--parent-path", a->parent_path, "the last pre-dump's image, ../NAME beside --image-path: only pages written since it are dumped");
     c->add_flag("--leave-running", a->leave_running, "keep the container running after the checkpoint");
     c->add_flag("--tcp-established", a->tcp_established, "allow established TCP connections");
     c->add_flag("--ext-unix-sk", a->ext_unix_sk, "allow unix sockets whose peer is outside the container");
     c->add_flag("--shell-job", a->shell_job, "allow a controlling terminal shared with the caller");
     c->add_flag("--file-locks", a->file_locks, "checkpoint file locks");
-    c->add_flag("--pre-dump", a->pre_dump, "dump memory only, keep running (iterative migration)");
+    c->add_flag("--pre-dump", a->pre_dump, "dump memory only while the container keeps running, and track the pages it writes from then on");
     c->add_flag("--lazy-pages", a->lazy_pages, "leave memory to be fetched on demand after restore");
     c->add_flag("--auto-dedup", a->auto_dedup, "deduplicate against the parent image");
     c->add_option("--page-server", a->page_server, "ADDRESS:PORT of a page server");
@@ -50,10 +50,8 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
     c->add_option("id", a->id, "container id")->required();
     return [&g, a] {
         // Features whose engine part is not built: refused by name, never ignored.
-        if (a->pre_dump) fail("not supported yet: --pre-dump (iterative migration)");
         if (a->lazy_pages) fail("not supported yet: --lazy-pages");
         if (!a->page_server.empty()) fail("not supported yet: --page-server");
-        if (!a->parent_path.empty()) fail("not supported yet: --parent-path (pre-dump images)");
         if (a->auto_dedup) fail("not supported yet: --auto-dedup");
         if (!a->empty_ns.empty()) fail("not supported yet: --empty-ns {}", a->empty_ns.front());
         if (!a->external.empty()) fail("not supported yet: --external {}", a->external.front());
@@ -66,6 +64,8 @@ Runner add_checkpoint(CLI::App& app, GlobalOptions& g) {
         o.leave_running = a->leave_running;
         o.shell_job = a->shell_job;  // cr/tty
         o.file_locks = a->file_locks;
+        o.pre_dump = a->pre_dump;          // predump: memory only, dirty tracking starts
+        o.parent_path = a->parent_path;    // predump: only the pages written since that pre-dump
         auto store = g.store();
         cr::checkpoint_container(store, o);
         if (a->status_fd >= 0) {

@@ -9,6 +9,7 @@
 
 #include "myrt_commit.hpp"
 #include "myrt_version.hpp"
+#include "cr/checkpoint/dirty_holder.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/inherited_fds.hpp"
@@ -69,6 +70,8 @@ public:
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The holder of a pre-dump's dirty tracking (cr/checkpoint/dirty_holder.hpp), started by checkpoint itself.
+    if (argc == 2 && std::string_view(argv[1]) == cr::kDirtyHolderCommand) return cr::run_dirty_holder();
     {
         // Before myrt opens anything of its own (the --log file).
         std::string cmd = command_name(argc, argv);
