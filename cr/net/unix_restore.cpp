@@ -437,10 +437,12 @@ private:
     // Paths that were deleted while bound: their files in the private roots go,
     // so the sockets are bound to deleted paths again.
     void unlink_scratch_files() {
-        for (const auto& [scope, name] : scratch_files_)
-            in_name_scope(scope, scratch_, name, [&] {
+        for (const auto& entry : scratch_files_) {
+            const auto& name = entry.second;  // a named reference: clang 14 lambdas cannot capture a structured binding
+            in_name_scope(entry.first, scratch_, name, [&] {
                 if (::unlink(name.c_str()) < 0 && errno != ENOENT) throw_errno("removing {} from a private root", name);
             });
+        }
     }
 
     const UnixTable& t_;

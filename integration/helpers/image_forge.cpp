@@ -374,6 +374,14 @@ void edit_process(Image& img, size_t index, const std::string& field, const std:
     } else {
         fail("unknown process field \"{}\"", field);
     }
+    // Credentials are restored per thread (image format 7): an edit of the process's is made
+    // to every thread's too, as a forger would, so the checks of the threads are what is tested.
+    static const std::regex cred_field(R"(uid|gid|(uid|gid)\[[0-3]\]|groups|groups\.dup|cap_\w+|securebits|no_new_privs)");
+    if (std::regex_match(field, cred_field))
+        for (auto& t : st.threads) {
+            t.creds = c;
+            t.groups = st.groups;
+        }
     rec.payload = driver::encode_process(st);
     rec.h.len = rec.payload.size();
 }
