@@ -10,24 +10,10 @@
 
 #include "spec/linux_names.hpp"
 #include "util/error.hpp"
+#include "util/sched_attr.hpp"
 
 namespace myrt::runtime {
 namespace {
-
-// uapi linux/sched/types.h (SCHED_ATTR_SIZE_VER1); glibc 2.36 has no sched_setattr wrapper.
-struct SchedAttr {
-    uint32_t size;
-    uint32_t sched_policy;
-    uint64_t sched_flags;
-    int32_t sched_nice;
-    uint32_t sched_priority;
-    uint64_t sched_runtime;
-    uint64_t sched_deadline;
-    uint64_t sched_period;
-    uint32_t sched_util_min;
-    uint32_t sched_util_max;
-};
-static_assert(sizeof(SchedAttr) == 56);
 
 constexpr int kIoprioWhoProcess = 1;
 constexpr int kIoprioClassShift = 13;

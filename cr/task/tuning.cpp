@@ -11,21 +11,10 @@
 #include "cr/ptrace/proc_scan.hpp"
 #include "cr/task/proc_status.hpp"
 #include "util/error.hpp"
+#include "util/sched_attr.hpp"
 
 namespace myrt::cr {
 namespace {
-
-// The kernel's struct sched_attr (sched_getattr(2)), up to the deadline fields.
-struct SchedAttr {
-    uint32_t size;
-    uint32_t sched_policy;
-    uint64_t sched_flags;
-    int32_t sched_nice;
-    uint32_t sched_priority;
-    uint64_t sched_runtime;
-    uint64_t sched_deadline;
-    uint64_t sched_period;
-};
 
 constexpr uint64_t kResetOnFork = 0x01;  // SCHED_FLAG_RESET_ON_FORK
 
